@@ -1,0 +1,73 @@
+"""The two working roles, as Django groups with exactly the permissions listed here.
+
+Administrators are Django superusers/staff and work in the admin. The ESG team and the
+ESG decision group work in the application; what each may do is decided by the
+permissions below, so an administrator can grant a role by adding a user to its group.
+"""
+
+from __future__ import annotations
+
+import logging
+from enum import StrEnum
+from typing import Any
+
+from django.contrib.auth.models import (
+    AbstractBaseUser,
+    AnonymousUser,
+    Group,
+    Permission,
+    PermissionsMixin,
+)
+from django.db.models import Q
+
+logger = logging.getLogger(__name__)
+
+
+class Role(StrEnum):
+    ESG_TEAM = "ESG team"
+    DECISION_GROUP = "ESG decision group"
+
+
+_VOCABULARY_READ = (
+    "materiality.view_topic",
+    "materiality.view_topicreference",
+    "materiality.view_stakeholdergroup",
+)
+
+ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
+    Role.ESG_TEAM: _VOCABULARY_READ,
+    Role.DECISION_GROUP: _VOCABULARY_READ,
+}
+
+
+def sync_roles() -> None:
+    """Create the role groups and give each exactly its listed permissions (idempotent)."""
+    wanted = {perm for perms in ROLE_PERMISSIONS.values() for perm in perms}
+    query = Q()
+    for perm in wanted:
+        app_label, codename = perm.split(".", 1)
+        query |= Q(content_type__app_label=app_label, codename=codename)
+    found = {
+        f"{app_label}.{codename}": pk
+        for pk, app_label, codename in Permission.objects.filter(query).values_list(
+            "pk", "content_type__app_label", "codename"
+        )
+    }
+    missing = wanted - found.keys()
+    if missing:
+        # Happens only while migrating to an older state, when some models don't exist yet.
+        logger.warning("Role permissions not found yet: %s", ", ".join(sorted(missing)))
+    for role, perms in ROLE_PERMISSIONS.items():
+        group, _created = Group.objects.get_or_create(name=role.value)
+        group.permissions.set([found[perm] for perm in perms if perm in found])
+
+
+def sync_roles_after_migrate(sender: Any, **kwargs: Any) -> None:
+    if getattr(sender, "name", None) == "materiality":
+        sync_roles()
+
+
+def has_role(user: AbstractBaseUser | AnonymousUser, role: Role) -> bool:
+    if not isinstance(user, PermissionsMixin) or not user.is_authenticated:
+        return False
+    return user.groups.filter(name=role.value).exists()

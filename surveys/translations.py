@@ -1,0 +1,164 @@
+"""Text kept once per language code, in one JSON column.
+
+Labels, topic names and descriptions are stored as ``{"zh-hans": "…", "en": "…"}`` so
+that adding a language (Spanish, Indonesian, …) is a settings change, never a schema
+change. Reading picks the requested language and falls back in a fixed, documented order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.text import capfirst
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+Translations = Mapping[str, str]
+
+
+def enabled_languages() -> list[str]:
+    return [code for code, _name in settings.LANGUAGES]
+
+
+def fallback_chain(language: str | None) -> list[str]:
+    """Languages to try, in order: the requested one, its generic form (``zh`` for
+    ``zh-hans``), the site default, then every other enabled language."""
+    chain: list[str] = []
+    if language:
+        language = language.lower()
+        chain.append(language)
+        base = language.split("-")[0]
+        if base != language:
+            chain.append(base)
+    chain.append(settings.LANGUAGE_CODE)
+    chain.extend(enabled_languages())
+    return list(dict.fromkeys(chain))
+
+
+def pick(translations: Translations | None, language: str | None = None) -> str:
+    """The text for `language` (default: the active one), falling back per `fallback_chain`
+    and finally to any non-empty text; "" when there is none at all."""
+    if not translations:
+        return ""
+    for code in fallback_chain(language or get_language()):
+        text = translations.get(code)
+        if text:
+            return text
+    return next((text for text in translations.values() if text), "")
+
+
+def validate_translations(value: Any) -> None:
+    if not isinstance(value, dict):
+        raise ValidationError(_("Enter the text as a mapping of language code to text."))
+    for code, text in value.items():
+        if not isinstance(code, str) or not isinstance(text, str):
+            raise ValidationError(_("Every language code and text must be a string."))
+
+
+class TranslatedTextWidget(forms.MultiWidget):
+    """One input per enabled language, side by side, each labelled with its language."""
+
+    template_name = "includes/translated_text_widget.html"
+
+    def __init__(self, *, multiline: bool = False, attrs: dict[str, Any] | None = None) -> None:
+        self.languages = list(settings.LANGUAGES)
+        widget: type[forms.Widget] = forms.Textarea if multiline else forms.TextInput
+        widgets: dict[str, forms.Widget | type[forms.Widget]] = {
+            code: widget(attrs={"lang": code, "rows": 3} if multiline else {"lang": code})
+            for code, _name in self.languages
+        }
+        super().__init__(widgets, attrs)
+
+    def decompress(self, value: Any) -> list[str]:
+        value = value or {}
+        return [value.get(code, "") for code, _name in self.languages]
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        context = super().get_context(name, value, attrs)
+        for subwidget, (_code, language_name) in zip(
+            context["widget"]["subwidgets"], self.languages, strict=True
+        ):
+            subwidget["language_name"] = language_name
+        return context
+
+
+class TranslatedTextFormField(forms.MultiValueField):
+    """Collects one text per enabled language; the site's default language is required
+    when the field is required, the others may fall back to it."""
+
+    def __init__(
+        self, *, max_length: int | None = None, multiline: bool = False, **kwargs: Any
+    ) -> None:
+        self.languages = enabled_languages()
+        fields = [
+            forms.CharField(required=False, max_length=max_length, strip=True)
+            for _code in self.languages
+        ]
+        kwargs.setdefault("widget", TranslatedTextWidget(multiline=multiline))
+        super().__init__(fields=fields, require_all_fields=False, **kwargs)
+
+    def compress(self, data_list: Sequence[str]) -> dict[str, str]:
+        if not data_list:
+            return {}
+        return {code: text for code, text in zip(self.languages, data_list, strict=True) if text}
+
+    def clean(self, value: Any) -> dict[str, str]:
+        result: dict[str, str] = super().clean(value)
+        if self.required and not result.get(settings.LANGUAGE_CODE):
+            language_name = dict(settings.LANGUAGES)[settings.LANGUAGE_CODE]
+            raise ValidationError(
+                _("Enter the text in %(language)s, the site's default language."),
+                code="required",
+                params={"language": language_name},
+            )
+        return result
+
+
+class TranslatedTextField(models.JSONField):
+    """A model field holding text per language code (see module docstring)."""
+
+    def __init__(
+        self, *args: Any, multiline: bool = False, text_max_length: int | None = None, **kwargs: Any
+    ) -> None:
+        self.multiline = multiline
+        self.text_max_length = text_max_length
+        kwargs.setdefault("default", dict)
+        kwargs.setdefault("validators", [validate_translations])
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self) -> Any:
+        name, path, args, kwargs = super().deconstruct()
+        if self.multiline:
+            kwargs["multiline"] = True
+        if self.text_max_length is not None:
+            kwargs["text_max_length"] = self.text_max_length
+        kwargs.pop("validators", None)
+        if kwargs.get("default") is dict:
+            kwargs.pop("default")
+        return name, path, args, kwargs
+
+    def formfield(
+        self,
+        form_class: type[forms.Field] | None = None,
+        choices_form_class: type[forms.ChoiceField] | None = None,
+        **kwargs: Any,
+    ) -> forms.Field:
+        # JSONField.formfield would force a JSON textarea; translations get one input per
+        # language instead. Only the generic options a ModelForm may pass are honoured.
+        options: dict[str, Any] = {
+            "required": not self.blank,
+            "label": capfirst(self.verbose_name),
+            "help_text": self.help_text,
+        }
+        options.update({k: v for k, v in kwargs.items() if k in _FORM_OPTIONS})
+        return TranslatedTextFormField(
+            max_length=self.text_max_length, multiline=self.multiline, **options
+        )
+
+
+_FORM_OPTIONS = frozenset({"required", "label", "help_text", "disabled", "initial"})

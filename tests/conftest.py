@@ -1,0 +1,151 @@
+"""Fixtures shared by the whole suite.
+
+Services: tests that need a real service (PostgreSQL, Redis, a Celery worker, Chromium)
+ask for it through a fixture. Locally a missing service skips the test; in CI
+(`CI=true`) it fails, and any skip at all is turned into a failure, so a green CI run
+means that every test really ran against the real parts.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings as django_settings
+from django.db import connection
+
+from config.celery import app as celery_app
+from materiality.roles import Role
+from tests.factories import UserFactory
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def require(condition: object, reason: str) -> None:
+    """Skip (locally) or fail (in CI) when a service a test needs is not there."""
+    if condition:
+        return
+    if IN_CI:
+        pytest.fail(f"required in CI: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> Iterator[None]:
+    outcome = yield
+    report = outcome.get_result()
+    if IN_CI and report.skipped and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        report.longrepr = f"skipped in CI, where nothing may be skipped: {report.longrepr}"
+
+
+# --- Settings for every test ----------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings: Any, tmp_path: Path) -> None:
+    settings.MEDIA_ROOT = tmp_path / "media"
+    # Hashing passwords properly is slow by design; tests don't need it.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _celery_in_process(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Tasks run in-process inside the test's transaction, unless the test is marked
+    `worker`: then they go through the real broker to the real worker."""
+    if request.node.get_closest_marker("worker") is not None:
+        yield
+        return
+    before = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = before
+
+
+@pytest.fixture(autouse=True)
+def _require_postgres_marker(request: pytest.FixtureRequest) -> None:
+    if request.node.get_closest_marker("postgres") is not None:
+        require(connection.vendor == "postgresql", "needs PostgreSQL (set DATABASE_URL)")
+
+
+# --- The four kinds of user -----------------------------------------------------------
+
+
+@pytest.fixture
+def esg_user(db: None) -> Any:
+    return UserFactory(username="esg-member", roles=[Role.ESG_TEAM])
+
+
+@pytest.fixture
+def decider_user(db: None) -> Any:
+    return UserFactory(username="decider", roles=[Role.DECISION_GROUP])
+
+
+@pytest.fixture
+def outsider_user(db: None) -> Any:
+    return UserFactory(username="outsider")
+
+
+# --- A real Celery worker -------------------------------------------------------------
+
+
+def _database_url() -> str:
+    db = connection.settings_dict
+    auth = db["USER"] or ""
+    if db["PASSWORD"]:
+        auth += f":{db['PASSWORD']}"
+    host = db["HOST"] or "localhost"
+    port = f":{db['PORT']}" if db["PORT"] else ""
+    return f"postgres://{auth}@{host}{port}/{db['NAME']}"
+
+
+@pytest.fixture(scope="session")
+def celery_worker(
+    django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[subprocess.Popen[bytes]]:
+    """A real `celery worker` process on the test database, consuming a queue of its own
+    (so that no other worker on the same broker steals the suite's tasks)."""
+    require(not django_settings.CELERY_TASK_ALWAYS_EAGER, "needs CELERY_BROKER_URL")
+    require(django_settings.CELERY_RESULT_BACKEND, "needs CELERY_RESULT_BACKEND")
+    require(connection.vendor == "postgresql", "a worker shares the test database: PostgreSQL")
+    queue = f"materia-test-{uuid.uuid4().hex[:12]}"
+    celery_app.conf.task_default_queue = queue
+    log = tmp_path_factory.mktemp("worker") / "worker.log"
+    env = {**os.environ, "DATABASE_URL": _database_url(), "DEBUG": "true"}
+    command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo"]
+    command += ["--queues", queue, "--hostname", f"{queue}@%h", "--loglevel=INFO"]
+    command += ["--without-gossip", "--without-mingle", "--without-heartbeat"]
+    with log.open("wb") as log_file:
+        process = subprocess.Popen(command, env=env, stdout=log_file, stderr=subprocess.STDOUT)
+    try:
+        _wait_for_worker(process, log)
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _wait_for_worker(process: subprocess.Popen[bytes], log: Path) -> None:
+    from materiality.tasks import vocabulary_size
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"the Celery worker exited:\n{log.read_text()[-3000:]}")
+        try:
+            vocabulary_size.apply_async().get(timeout=5)
+        except Exception:  # noqa: S112 - not up yet, try again until the deadline
+            continue
+        return
+    pytest.fail(f"the Celery worker did not answer within 60 s:\n{log.read_text()[-3000:]}")

@@ -1,0 +1,144 @@
+"""Every admin page of the vocabulary, for every kind of user."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from materiality.models import StakeholderGroup, Topic
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english(admin_client: Client) -> None:
+    # The site's default language is Chinese; these tests read English admin text.
+    admin_client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+
+
+def admin_pages() -> list[str]:
+    topic = Topic.objects.get(code="risk-management")
+    group = StakeholderGroup.objects.get(code="customers")
+    return [
+        reverse("admin:index"),
+        reverse("admin:materiality_topic_changelist"),
+        reverse("admin:materiality_topic_add"),
+        reverse("admin:materiality_topic_change", args=[topic.pk]),
+        reverse("admin:materiality_topic_history", args=[topic.pk]),
+        reverse("admin:materiality_stakeholdergroup_changelist"),
+        reverse("admin:materiality_stakeholdergroup_add"),
+        reverse("admin:materiality_stakeholdergroup_change", args=[group.pk]),
+        reverse("admin:auth_user_changelist"),
+        reverse("admin:auth_group_changelist"),
+    ]
+
+
+def test_an_administrator_can_open_every_page(admin_client: Client) -> None:
+    for url in admin_pages():
+        assert admin_client.get(url).status_code == 200, url
+
+
+@pytest.mark.parametrize("who", ["esg_user", "decider_user", "outsider_user", None])
+def test_nobody_else_can_open_any_page(request: pytest.FixtureRequest, who: str | None) -> None:
+    client = Client()
+    if who is not None:
+        client.force_login(request.getfixturevalue(who))
+    for url in admin_pages():
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert response["Location"].startswith(reverse("admin:login")), url
+
+
+def test_the_topic_list_shows_both_languages_side_by_side(admin_client: Client) -> None:
+    html = admin_client.get(reverse("admin:materiality_topic_changelist")).content.decode()
+    assert "风险管理" in html
+    assert "Risk management" in html
+    assert "17 topics" in html
+
+
+@pytest.mark.parametrize("query", ["风险", "Risk manage", "risk-management"])
+def test_topics_can_be_searched_in_either_language(admin_client: Client, query: str) -> None:
+    url = reverse("admin:materiality_topic_changelist")
+    response = admin_client.get(url, {"q": query})
+    assert response.context["cl"].result_count == 1
+    assert response.context["cl"].result_list[0].code == "risk-management"
+
+
+def test_topics_can_be_filtered_by_dimension(admin_client: Client) -> None:
+    url = reverse("admin:materiality_topic_changelist")
+    result = admin_client.get(url, {"dimension__exact": "E"}).context["cl"]
+    assert sorted(t.code for t in result.result_list) == ["climate-change", "green-operations"]
+
+
+def test_topics_are_listed_in_their_set_order(admin_client: Client) -> None:
+    url = reverse("admin:materiality_topic_changelist")
+    codes = [t.code for t in admin_client.get(url).context["cl"].result_list]
+    assert codes[0] == "corporate-governance"
+    assert codes[-1] == "climate-change"
+
+
+def test_both_languages_are_edited_on_one_form(admin_client: Client) -> None:
+    topic = Topic.objects.get(code="climate-change")
+    url = reverse("admin:materiality_topic_change", args=[topic.pk])
+    form_html = admin_client.get(url).content.decode()
+    assert 'name="name_zh-hans"' in form_html
+    assert 'name="name_en"' in form_html
+    data = change_form_data(topic)
+    data.update({"name_zh-hans": "气候行动", "name_en": "Climate action"})
+    response = admin_client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    topic.refresh_from_db()
+    assert topic.name == {"zh-hans": "气候行动", "en": "Climate action"}
+
+
+def test_the_default_language_name_is_required(admin_client: Client, settings: Any) -> None:
+    topic = Topic.objects.get(code="climate-change")
+    url = reverse("admin:materiality_topic_change", args=[topic.pk])
+    data = change_form_data(topic)
+    data.update({"name_zh-hans": "", "name_en": "Climate action"})
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    assert "default language" in response.content.decode()
+    topic.refresh_from_db()
+    assert topic.name["zh-hans"] == "应对气候变化"
+
+
+def test_topics_cannot_be_deleted_only_retired(admin_client: Client) -> None:
+    topic = Topic.objects.get(code="climate-change")
+    delete_url = reverse("admin:materiality_topic_delete", args=[topic.pk])
+    assert admin_client.post(delete_url, {"post": "yes"}).status_code == 403
+    changelist = reverse("admin:materiality_topic_changelist")
+    response = admin_client.post(
+        changelist, {"action": "retire", "_selected_action": [topic.pk]}, follow=True
+    )
+    assert response.status_code == 200
+    topic.refresh_from_db()
+    assert topic.active is False
+
+
+def change_form_data(topic: Topic) -> dict[str, Any]:
+    references = list(topic.references.all())
+    data: dict[str, Any] = {
+        "dimension": topic.dimension,
+        "name_zh-hans": topic.name.get("zh-hans", ""),
+        "name_en": topic.name.get("en", ""),
+        "description_zh-hans": topic.description.get("zh-hans", ""),
+        "description_en": topic.description.get("en", ""),
+        "active": "on" if topic.active else "",
+        "order": topic.order,
+        "references-TOTAL_FORMS": len(references),
+        "references-INITIAL_FORMS": len(references),
+        "references-MIN_NUM_FORMS": 0,
+        "references-MAX_NUM_FORMS": 1000,
+    }
+    for i, ref in enumerate(references):
+        data[f"references-{i}-id"] = ref.pk
+        data[f"references-{i}-topic"] = topic.pk
+        data[f"references-{i}-framework"] = ref.framework
+        data[f"references-{i}-reference"] = ref.reference
+        data[f"references-{i}-title_zh-hans"] = ""
+        data[f"references-{i}-title_en"] = ""
+    return data
