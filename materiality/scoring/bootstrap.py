@@ -1,0 +1,86 @@
+"""Percentile bootstrap from level counts, stratified by stakeholder group.
+
+Resampling the n_g ratings of group g for one topic and axis is a multinomial draw of
+n_g from the group's level distribution, so the bootstrap needs the counts only. Each
+(topic, axis, group) cell draws its B resamples once, from a random stream of its own
+(derived from the seed and the cell's codes), and resample b of every cell belongs to
+the same bootstrap replicate b: topic means, relative thresholds and p_material are all
+computed per replicate.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+import numpy as np
+
+from materiality.scoring.estimates import Bools, Estimates, Floats, Ints, Table, weighted_mean
+from materiality.scoring.params import Params
+from materiality.scoring.rules import crosses, thresholds
+
+
+@dataclass(frozen=True, slots=True)
+class Resamples:
+    topic_means: Floats  # (topic, axis, sample); NaN where the topic has no mean
+    topic_ci: Floats  # (topic, axis, 2)
+    group_ci: Floats  # (topic, axis, group, 2)
+
+
+def resample(table: Table, overall: Estimates, params: Params) -> Resamples:
+    samples = params.bootstrap_samples
+    topics, axes, groups, _ = table.counts.shape
+    topic_means = np.full((topics, axes, samples), np.nan)
+    group_ci = np.full((topics, axes, groups, 2), np.nan)
+    for t, a in np.ndindex(topics, axes):
+        counts = table.counts[t, a]
+        rated = np.flatnonzero(counts.sum(axis=-1))
+        if rated.size == 0:
+            continue
+        sums = np.zeros((samples, groups))
+        for g in rated:
+            stream = _stream(params.seed, table.topics[t], table.axes[a], table.groups[g])
+            sums[:, g] = _resampled_sums(counts[g], table.levels, samples, stream)
+        # The same arithmetic as the point estimates.
+        group_ci[t, a, rated] = _percentiles(sums[:, rated] / counts[rated].sum(axis=-1), params).T
+        if overall.weights[t, a].any():
+            topic_means[t, a] = weighted_mean(overall.weights[t, a], overall.group_n[t, a], sums)
+    topic_ci = np.full((topics, axes, 2), np.nan)
+    has_mean = ~np.isnan(overall.mean)
+    topic_ci[has_mean] = _percentiles(topic_means[has_mean].T, params).T
+    return Resamples(topic_means, topic_ci, group_ci)
+
+
+def p_material(topic_means: Floats, has_mean: Bools, params: Params) -> Floats:
+    """Per topic, the share of replicates in which it reaches the threshold on either axis,
+    thresholds recomputed per replicate when relative."""
+    applied = thresholds(topic_means, has_mean, params)  # (axis, sample)
+    material = crosses(topic_means, applied[None]).any(axis=1)  # (topic, sample)
+    share: Floats = material.mean(axis=1)
+    return share
+
+
+def _resampled_sums(
+    counts: Ints, levels: Floats, samples: int, stream: np.random.Generator
+) -> Floats:
+    """The sum of the ratings in each of `samples` resamples of one cell."""
+    n = int(counts.sum())
+    if np.count_nonzero(counts) == 1:  # every resample equals the data
+        return np.full(samples, float(counts @ levels))
+    drawn = stream.multinomial(n, counts / n, size=samples)
+    return drawn @ levels
+
+
+def _stream(seed: int, topic: str, axis: str, group: str) -> np.random.Generator:
+    """The random stream of one cell: the same seed and codes give the same draws, whatever
+    else the assessment holds."""
+    key = hashlib.sha256(json.dumps([topic, axis, group]).encode()).digest()
+    spawn_key = (int.from_bytes(key[:16], "big"),)
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=spawn_key))
+
+
+def _percentiles(samples: Floats, params: Params) -> Floats:
+    """The percentile interval of each column: rows (lower, upper), linear interpolation."""
+    tail = (1 - params.confidence) / 2
+    return np.quantile(samples, [tail, 1 - tail], axis=0)
