@@ -255,3 +255,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
+
+# --- Materia --------------------------------------------------------------------------
+# Called (dotted paths, with survey id and response id) after a response is submitted
+# and committed: how the ESG layer learns about new replies without the engine knowing it.
+SURVEYS_SUBMIT_HOOKS: list[str] = []

@@ -35,8 +35,15 @@ _VOCABULARY_READ = (
 )
 
 ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
-    Role.ESG_TEAM: _VOCABULARY_READ,
-    Role.DECISION_GROUP: _VOCABULARY_READ,
+    # Builds assessments, manages their links and invitations, watches progress.
+    Role.ESG_TEAM: (
+        *_VOCABULARY_READ,
+        "materiality.view_assessment",
+        "materiality.add_assessment",
+        "materiality.change_assessment",
+    ),
+    # Reviews results (and, with the results issue, confirms them).
+    Role.DECISION_GROUP: (*_VOCABULARY_READ, "materiality.view_assessment"),
 }
 
 

@@ -1,12 +1,237 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+"""The ESG team's pages: assessments, their links and invitations, live progress.
 
+Thin views: fetch what the user may see, validate a form, call a service, redirect.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from materiality.forms import AssessmentForm, GroupLinkForm, InviteeUploadForm
+from materiality.importers import SpreadsheetError, read_table
+from materiality.models import Assessment
 from materiality.roles import Role, has_role
+from materiality.selectors import assessment_overview, assessments_for_list
+from materiality.services import (
+    assessment_close,
+    assessment_create,
+    assessment_open,
+    assessment_update,
+    group_link_create,
+    invitations_import,
+    invitations_send,
+    open_link_create,
+)
+from surveys.errors import SurveyLocked
+from surveys.mailing import invitation_link
+from surveys.models import Invitation, InvitationKind, SurveyStatus
+from surveys.qrcodes import FORMATS, qr_code
+
+View = Callable[..., HttpResponse]
+
+
+def permission_required(perm: str) -> Callable[[View], View]:
+    """Logged in (else the login page) and holding `perm` (else 403)."""
+
+    def decorator(view: View) -> View:
+        @login_required
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not request.user.has_perm(perm):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
 
 
 def home(request: HttpRequest) -> HttpResponse:
     context = {
         "is_esg_team": has_role(request.user, Role.ESG_TEAM),
         "is_decision_group": has_role(request.user, Role.DECISION_GROUP),
+        "can_view_assessments": request.user.has_perm("materiality.view_assessment"),
     }
     return render(request, "materiality/home.html", context)
+
+
+@permission_required("materiality.view_assessment")
+def assessment_list(request: HttpRequest) -> HttpResponse:
+    return render(
+        request, "materiality/assessment_list.html", {"assessments": assessments_for_list()}
+    )
+
+
+@permission_required("materiality.add_assessment")
+def assessment_new(request: HttpRequest) -> HttpResponse:
+    form = AssessmentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        assessment = assessment_create(data=form.to_input(), created_by=request.user)
+        messages.success(request, _("Assessment created. Check it, then open it to respondents."))
+        return redirect("materiality:assessment", pk=assessment.pk)
+    status = 400 if form.is_bound else 200
+    return render(request, "materiality/assessment_form.html", {"form": form}, status=status)
+
+
+def _assessment(pk: int) -> Assessment:
+    return get_object_or_404(Assessment.objects.select_related("survey"), pk=pk)
+
+
+@permission_required("materiality.change_assessment")
+def assessment_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment = _assessment(pk)
+    if assessment.survey.status != SurveyStatus.DRAFT:
+        messages.error(request, str(SurveyLocked.message))
+        return redirect("materiality:assessment", pk=pk)
+    form = AssessmentForm(request.POST or None, instance=assessment)
+    if request.method == "POST" and form.is_valid():
+        try:
+            assessment_update(assessment=assessment, data=form.to_input())
+        except SurveyLocked:
+            messages.error(request, str(SurveyLocked.message))
+        else:
+            messages.success(request, _("Assessment saved."))
+        return redirect("materiality:assessment", pk=pk)
+    status = 400 if form.is_bound else 200
+    context = {"form": form, "assessment": assessment}
+    return render(request, "materiality/assessment_form.html", context, status=status)
+
+
+@permission_required("materiality.view_assessment")
+def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment = _assessment(pk)
+    context: dict[str, Any] = {
+        "assessment": assessment,
+        "overview": assessment_overview(assessment),
+        "can_change": request.user.has_perm("materiality.change_assessment"),
+        "group_link_form": GroupLinkForm(assessment=assessment),
+        "upload_form": InviteeUploadForm(),
+    }
+    return render(request, "materiality/assessment_detail.html", context)
+
+
+@permission_required("materiality.view_assessment")
+def assessment_progress(request: HttpRequest, pk: int) -> JsonResponse:
+    overview = assessment_overview(_assessment(pk))
+    return JsonResponse(
+        {
+            "groups": [
+                {
+                    "group": row.code,
+                    "invited": row.invited,
+                    "started": row.started,
+                    "completed": row.completed,
+                    "percent": row.percent,
+                }
+                for row in overview.groups
+            ],
+            "total": {"started": overview.started, "completed": overview.completed},
+        }
+    )
+
+
+@require_POST
+@permission_required("materiality.change_assessment")
+def assessment_status(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    assessment = _assessment(pk)
+    if action == "open":
+        assessment_open(assessment=assessment)
+        messages.success(request, _("The survey is open: its links now work."))
+    elif action == "close":
+        assessment_close(assessment=assessment)
+        messages.success(request, _("The survey is closed: no more answers are accepted."))
+    else:
+        raise Http404
+    return redirect("materiality:assessment", pk=pk)
+
+
+@require_POST
+@permission_required("materiality.change_assessment")
+def link_create(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    assessment = _assessment(pk)
+    if kind == "open":
+        open_link_create(assessment=assessment)
+        messages.success(request, _("Open link created."))
+    elif kind == "group":
+        form = GroupLinkForm(request.POST, assessment=assessment)
+        if not form.is_valid():
+            messages.error(request, _("Choose one of this assessment's stakeholder groups."))
+            return redirect("materiality:assessment", pk=pk)
+        group_link_create(assessment=assessment, group=form.cleaned_data["group"])
+        messages.success(request, _("Group link created."))
+    else:
+        raise Http404
+    return redirect("materiality:assessment", pk=pk)
+
+
+@permission_required("materiality.view_assessment")
+def link_qr(request: HttpRequest, pk: int, invitation_pk: int, fmt: str) -> HttpResponse:
+    assessment = _assessment(pk)
+    invitation = get_object_or_404(
+        Invitation,
+        pk=invitation_pk,
+        survey=assessment.survey,
+        kind__in=[InvitationKind.SHARED, InvitationKind.OPEN],
+    )
+    if fmt not in FORMATS:
+        raise Http404
+    response = HttpResponse(qr_code(invitation_link(invitation), fmt), content_type=FORMATS[fmt])
+    if request.GET.get("download"):
+        name = f"materia-{invitation.respondent_group or 'open'}-link.{fmt}"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@require_POST
+@permission_required("materiality.change_assessment")
+def invitations_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment = _assessment(pk)
+    form = InviteeUploadForm(request.POST, request.FILES)
+    context: dict[str, Any] = {"assessment": assessment, "form": form}
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            table = read_table(upload.name, upload.read())
+            result = invitations_import(
+                assessment=assessment, table=table, expires_at=form.cleaned_data["expires_at"]
+            )
+        except SpreadsheetError as error:
+            form.add_error("file", str(error))
+        else:
+            if result.created:
+                messages.success(
+                    request,
+                    _("%(count)d invitations created. Send them when you are ready.")
+                    % {"count": result.created},
+                )
+                return redirect("materiality:assessment", pk=pk)
+            context["report"] = result.report
+    return render(request, "materiality/invitations_upload.html", context, status=400)
+
+
+@require_POST
+@permission_required("materiality.change_assessment")
+def invitations_mail(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    assessment = _assessment(pk)
+    if action not in ("send", "remind"):
+        raise Http404
+    if assessment.survey.status != SurveyStatus.OPEN:
+        messages.error(request, _("Open the survey before sending its invitations."))
+        return redirect("materiality:assessment", pk=pk)
+    count = invitations_send(assessment=assessment, reminder=action == "remind")
+    if action == "send":
+        text = _("%(count)d invitations are being sent.")
+    else:
+        text = _("%(count)d reminders are being sent.")
+    messages.success(request, text % {"count": count})
+    return redirect("materiality:assessment", pk=pk)

@@ -50,6 +50,16 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> 
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache() -> Iterator[None]:
+    """Rate-limit counters live in the cache: each test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _test_settings(settings: Any, tmp_path: Path) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
     # Hashing passwords properly is slow by design; tests don't need it.
@@ -149,3 +159,37 @@ def _wait_for_worker(process: subprocess.Popen[bytes], log: Path) -> None:
             continue
         return
     pytest.fail(f"the Celery worker did not answer within 60 s:\n{log.read_text()[-3000:]}")
+
+
+# --- An open assessment with the seed vocabulary --------------------------------------
+
+
+@pytest.fixture
+def assessment(db: None) -> Any:
+    """A draft assessment over the 17 seed topics and 8 seed groups."""
+    from datetime import date
+
+    from materiality.models import StakeholderGroup, Topic
+    from materiality.services import AssessmentInput, assessment_create
+
+    return assessment_create(
+        data=AssessmentInput(
+            title={"zh-hans": "2026 年度实质性评估", "en": "2026 materiality assessment"},
+            period_start=date(2026, 1, 1),
+            period_end=date(2026, 12, 31),
+            topics=list(Topic.objects.all()),
+            groups=list(StakeholderGroup.objects.all()),
+        )
+    )
+
+
+@pytest.fixture
+def open_assessment(assessment: Any) -> Any:
+    from materiality.services import assessment_open
+
+    assessment_open(assessment=assessment)
+    return assessment
+
+
+def link_path(issued: Any) -> str:
+    return f"/s/i/{issued.token}/"

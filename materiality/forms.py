@@ -1,0 +1,146 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from materiality.models import Assessment, StakeholderGroup, Topic
+from materiality.services import AssessmentInput
+from surveys.translations import TranslatedTextFormField
+
+
+class TopicChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.get_name()} ({obj.get_dimension_display()})"
+
+
+class GroupChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return obj.get_name()
+
+
+class AssessmentForm(forms.Form):
+    title = TranslatedTextFormField(label=_("Title"), max_length=200)
+    period_start = forms.DateField(
+        label=_("Reporting period starts"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    period_end = forms.DateField(
+        label=_("Reporting period ends"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    languages = forms.MultipleChoiceField(
+        label=_("Languages offered to respondents"),
+        choices=settings.LANGUAGES,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    topics = TopicChoiceField(
+        label=_("Topics"),
+        queryset=Topic.objects.active(),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    groups = GroupChoiceField(
+        label=_("Stakeholder groups"),
+        queryset=StakeholderGroup.objects.active(),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    opens_at = forms.DateTimeField(
+        label=_("Opens at (optional)"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+    closes_at = forms.DateTimeField(
+        label=_("Closes at (optional)"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+    estimated_minutes = forms.IntegerField(
+        label=_("Estimated minutes to answer"), min_value=1, max_value=120, initial=10
+    )
+    previous = forms.ModelChoiceField(
+        label=_("Previous assessment (for year-over-year comparison)"),
+        queryset=Assessment.objects.select_related("survey"),
+        required=False,
+    )
+
+    def __init__(self, *args: Any, instance: Assessment | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.instance = instance
+        previous = self.fields["previous"]
+        if instance is not None and isinstance(previous, forms.ModelChoiceField):
+            previous.queryset = Assessment.objects.exclude(pk=instance.pk)
+        if not self.is_bound:
+            self._set_initial(instance)
+
+    def _set_initial(self, instance: Assessment | None) -> None:
+        if instance is None:
+            self.initial.update(
+                languages=[code for code, _name in settings.LANGUAGES],
+                topics=list(Topic.objects.active()),
+                groups=list(StakeholderGroup.objects.active()),
+            )
+            return
+        survey = instance.survey
+        self.initial.update(
+            title=survey.title,
+            period_start=instance.period_start,
+            period_end=instance.period_end,
+            languages=survey.languages,
+            topics=list(instance.topics.all()),
+            groups=list(instance.groups.all()),
+            opens_at=survey.opens_at,
+            closes_at=survey.closes_at,
+            estimated_minutes=survey.estimated_minutes,
+            previous=instance.previous,
+        )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        start, end = cleaned.get("period_start"), cleaned.get("period_end")
+        if start and end and start > end:
+            self.add_error("period_end", _("The period must end after it starts."))
+        opens, closes = cleaned.get("opens_at"), cleaned.get("closes_at")
+        if opens and closes and opens >= closes:
+            self.add_error("closes_at", _("The survey must close after it opens."))
+        return cleaned
+
+    def to_input(self) -> AssessmentInput:
+        data = self.cleaned_data
+        topic_order = {pk: i for i, pk in enumerate(Topic.objects.values_list("pk", flat=True))}
+        return AssessmentInput(
+            title=data["title"],
+            period_start=data["period_start"],
+            period_end=data["period_end"],
+            languages=[code for code, _name in settings.LANGUAGES if code in data["languages"]],
+            topics=sorted(data["topics"], key=lambda t: topic_order[t.pk]),
+            groups=list(data["groups"]),
+            opens_at=data.get("opens_at"),
+            closes_at=data.get("closes_at"),
+            estimated_minutes=data["estimated_minutes"],
+            previous=data.get("previous"),
+        )
+
+
+class InviteeUploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("Spreadsheet of invitees (.csv or .xlsx)"),
+        help_text=_("Columns: email, group (code or name), optionally language."),
+    )
+    expires_at = forms.DateTimeField(
+        label=_("Links expire at (optional)"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+
+
+class GroupLinkForm(forms.Form):
+    group = forms.ModelChoiceField(
+        label=_("Stakeholder group"), queryset=StakeholderGroup.objects.none()
+    )
+
+    def __init__(self, *args: Any, assessment: Assessment, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["group"]
+        if isinstance(field, forms.ModelChoiceField):
+            field.queryset = assessment.groups.all()
+            field.label_from_instance = lambda obj: obj.get_name()  # type: ignore[method-assign]

@@ -1,0 +1,110 @@
+"""Reads of the ESG domain, each a fixed number of queries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet
+
+from materiality.models import Assessment, StakeholderGroup
+from surveys.mailing import invitation_link
+from surveys.models import Invitation, InvitationKind, ResponseStatus
+from surveys.selectors import survey_progress
+
+
+def assessments_for_list() -> QuerySet[Assessment]:
+    return Assessment.objects.select_related("survey").annotate(
+        topic_count=Count("topics", distinct=True),
+        started=Count("survey__responses", distinct=True),
+        completed=Count(
+            "survey__responses",
+            filter=Q(survey__responses__status=ResponseStatus.SUBMITTED),
+            distinct=True,
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class GroupRow:
+    code: str
+    name: str
+    internal: bool | None
+    invited: int
+    started: int
+    completed: int
+
+    @property
+    def percent(self) -> int | None:
+        """Response rate in percent (completed of invited), where invitations are known."""
+        if not self.invited:
+            return None
+        return round(100 * self.completed / self.invited)
+
+    @property
+    def bar_max(self) -> int:
+        return max(self.invited, self.started, 1)
+
+
+@dataclass(frozen=True)
+class LinkRow:
+    invitation: Invitation
+    url: str
+    group_name: str
+
+
+@dataclass(frozen=True)
+class AssessmentOverview:
+    groups: list[GroupRow]
+    links: list[LinkRow]
+    started: int
+    completed: int
+    invited: int
+    invitations_sent: int
+    topic_count: int
+
+
+def assessment_overview(assessment: Assessment) -> AssessmentOverview:
+    groups = list(
+        StakeholderGroup.objects.filter(assessmentgroup__assessment=assessment).order_by(
+            "assessmentgroup__order"
+        )
+    )
+    by_code = {group.code: group for group in groups}
+    progress = survey_progress(assessment.survey, [group.code for group in groups])
+    rows = [
+        GroupRow(
+            code=row.group,
+            name=by_code[row.group].get_name() if row.group in by_code else (row.group or "—"),
+            internal=by_code[row.group].internal if row.group in by_code else None,
+            invited=row.invited,
+            started=row.started,
+            completed=row.completed,
+        )
+        for row in progress
+    ]
+    links = [
+        LinkRow(
+            invitation=invitation,
+            url=invitation_link(invitation),
+            group_name=(
+                by_code[invitation.respondent_group].get_name()
+                if invitation.respondent_group in by_code
+                else ""
+            ),
+        )
+        for invitation in Invitation.objects.filter(
+            survey=assessment.survey, kind__in=[InvitationKind.SHARED, InvitationKind.OPEN]
+        ).order_by("kind", "created_at")
+    ]
+    personal = Invitation.objects.filter(
+        survey=assessment.survey, kind=InvitationKind.PERSONAL
+    ).aggregate(total=Count("pk"), sent=Count("pk", filter=Q(sent_at__isnull=False)))
+    return AssessmentOverview(
+        groups=rows,
+        links=links,
+        started=sum(row.started for row in rows),
+        completed=sum(row.completed for row in rows),
+        invited=personal["total"],
+        invitations_sent=personal["sent"],
+        topic_count=assessment.topics.count(),
+    )

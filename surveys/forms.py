@@ -1,0 +1,253 @@
+"""The respondent's form: one Django form per questionnaire page, built from the page's
+questions, and turned back into `AnswerInput`s for `answers_save`.
+
+Field names use positions (q<question id>_r<row>_c<column>), not codes, so a tampered
+name simply matches no field; values are checked against the offered choices by the
+form fields themselves, so an out-of-range or unknown value is a form error, never a row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from surveys.models import Answer, QuestionKind
+from surveys.selectors import AnswerKey, Page, PageItem
+from surveys.services import AnswerInput, AnswerScope
+from surveys.translations import pick
+
+DONT_KNOW = "dk"
+COMMENT_ROWS = 3
+
+
+@dataclass
+class GridCell:
+    column_label: str
+    field: forms.BoundField
+
+
+@dataclass
+class GridRow:
+    code: str
+    label: str
+    description: str
+    cells: list[GridCell]
+    comment: forms.BoundField | None
+
+
+@dataclass
+class Block:
+    """What the template draws: a grid (rows of rating cells) or a single field."""
+
+    item: PageItem
+    title: str
+    help_text: str
+    grid_rows: list[GridRow] | None = None
+    field: forms.BoundField | None = None
+
+
+class PageForm(forms.Form):
+    def __init__(
+        self,
+        *args: Any,
+        page: Page,
+        language: str,
+        answers: dict[AnswerKey, Answer],
+        require_complete: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.page = page
+        self.language = language
+        self.require_complete = require_complete
+        for item in page.items:
+            self._add_fields(item, answers)
+
+    # --- building ---------------------------------------------------------------------
+
+    def _add_fields(self, item: PageItem, answers: dict[AnswerKey, Answer]) -> None:
+        question = item.question
+        qid = question.pk
+        language = self.language
+        if question.kind == QuestionKind.GRID:
+            levels = self._scale_choices(item)
+            for r, row in enumerate(item.rows):
+                for c, column in enumerate(item.columns):
+                    answer = answers.get((qid, row.code, column.code))
+                    self.fields[f"q{qid}_r{r}_c{c}"] = forms.ChoiceField(
+                        choices=levels,
+                        required=False,
+                        widget=forms.RadioSelect,
+                        label=f"{pick(row.label, language)} — {pick(column.label, language)}",
+                        initial=_initial_rating(answer),
+                    )
+                if question.row_comments:
+                    answer = answers.get((qid, row.code, ""))
+                    self.fields[f"q{qid}_r{r}_comment"] = forms.CharField(
+                        required=False,
+                        max_length=question.max_length,
+                        widget=forms.Textarea(attrs={"rows": COMMENT_ROWS}),
+                        label=_("Comment on “%(topic)s” (optional)")
+                        % {"topic": pick(row.label, language)},
+                        initial=answer.text if answer else "",
+                    )
+        elif question.kind in (QuestionKind.SINGLE, QuestionKind.RATING):
+            if question.kind == QuestionKind.SINGLE:
+                choices = [(o.code, pick(o.label, language)) for o in item.choices]
+            else:
+                choices = self._scale_choices(item)
+            chosen = [a for key, a in answers.items() if key[0] == qid]
+            initial = None
+            if chosen:
+                initial = chosen[0].column_code or _initial_rating(chosen[0])
+            self.fields[f"q{qid}"] = forms.ChoiceField(
+                choices=choices,
+                required=False,
+                widget=forms.RadioSelect,
+                label=pick(question.text, language),
+                initial=initial,
+            )
+        elif question.kind == QuestionKind.MULTIPLE:
+            self.fields[f"q{qid}"] = forms.MultipleChoiceField(
+                choices=[(o.code, pick(o.label, language)) for o in item.choices],
+                required=False,
+                widget=forms.CheckboxSelectMultiple,
+                label=pick(question.text, language),
+                initial=[key[2] for key in answers if key[0] == qid],
+            )
+        elif question.kind == QuestionKind.TEXT:
+            answer = answers.get((qid, "", ""))
+            self.fields[f"q{qid}"] = forms.CharField(
+                required=False,
+                max_length=question.max_length,
+                widget=forms.Textarea(attrs={"rows": 5}),
+                label=pick(question.text, language),
+                initial=answer.text if answer else "",
+            )
+
+    def _scale_choices(self, item: PageItem) -> list[tuple[str, str]]:
+        question = item.question
+        choices = []
+        for level in question.scale:
+            label = question.scale_label(level, self.language)
+            choices.append((str(level), f"{level} {label}".strip() if label else str(level)))
+        if question.allow_dont_know:
+            choices.append((DONT_KNOW, str(_("Don't know"))))
+        return choices
+
+    # --- validating -------------------------------------------------------------------
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if not self.require_complete:
+            return cleaned
+        for item in self.page.items:
+            question = item.question
+            if not question.required:
+                continue
+            qid = question.pk
+            if question.kind == QuestionKind.GRID:
+                for r, row in enumerate(item.rows):
+                    for c, column in enumerate(item.columns):
+                        name = f"q{qid}_r{r}_c{c}"
+                        if not cleaned.get(name) and name not in self.errors:
+                            self.add_error(
+                                name,
+                                _("Please rate “%(topic)s” for “%(axis)s”.")
+                                % {
+                                    "topic": pick(row.label, self.language),
+                                    "axis": pick(column.label, self.language),
+                                },
+                            )
+            elif not cleaned.get(f"q{qid}") and f"q{qid}" not in self.errors:
+                self.add_error(f"q{qid}", _("Please answer this question."))
+        return cleaned
+
+    # --- reading back -----------------------------------------------------------------
+
+    def scope(self) -> list[AnswerScope]:
+        scope = []
+        for item in self.page.items:
+            if item.question.kind == QuestionKind.GRID:
+                rows = tuple(row.code for row in item.rows)
+                scope.append(AnswerScope(item.question.pk, rows))
+            else:
+                scope.append(AnswerScope(item.question.pk))
+        return scope
+
+    def answer_inputs(self) -> Iterator[AnswerInput]:
+        """The page's answers from cleaned data (fields with errors are left out)."""
+        data = self.cleaned_data
+        for item in self.page.items:
+            question = item.question
+            qid = question.pk
+            if question.kind == QuestionKind.GRID:
+                for r, row in enumerate(item.rows):
+                    for c, column in enumerate(item.columns):
+                        value = data.get(f"q{qid}_r{r}_c{c}")
+                        if value == DONT_KNOW:
+                            yield AnswerInput(qid, row.code, column.code, dont_know=True)
+                        elif value:
+                            yield AnswerInput(qid, row.code, column.code, value=int(value))
+                    comment = (data.get(f"q{qid}_r{r}_comment") or "").strip()
+                    if comment:
+                        yield AnswerInput(qid, row.code, "", text=comment)
+            elif question.kind == QuestionKind.SINGLE:
+                if data.get(f"q{qid}"):
+                    yield AnswerInput(qid, column_code=data[f"q{qid}"])
+            elif question.kind == QuestionKind.RATING:
+                value = data.get(f"q{qid}")
+                if value == DONT_KNOW:
+                    yield AnswerInput(qid, dont_know=True)
+                elif value:
+                    yield AnswerInput(qid, value=int(value))
+            elif question.kind == QuestionKind.MULTIPLE:
+                for code in data.get(f"q{qid}") or []:
+                    yield AnswerInput(qid, column_code=code)
+            elif question.kind == QuestionKind.TEXT:
+                text = (data.get(f"q{qid}") or "").strip()
+                if text:
+                    yield AnswerInput(qid, text=text)
+
+    # --- drawing ----------------------------------------------------------------------
+
+    def blocks(self) -> list[Block]:
+        blocks = []
+        for item in self.page.items:
+            question = item.question
+            qid = question.pk
+            block = Block(
+                item=item,
+                title=pick(question.text, self.language),
+                help_text=pick(question.help_text, self.language),
+            )
+            if question.kind == QuestionKind.GRID:
+                block.grid_rows = [
+                    GridRow(
+                        code=row.code,
+                        label=pick(row.label, self.language),
+                        description=pick(row.description, self.language),
+                        cells=[
+                            GridCell(pick(column.label, self.language), self[f"q{qid}_r{r}_c{c}"])
+                            for c, column in enumerate(item.columns)
+                        ],
+                        comment=self[f"q{qid}_r{r}_comment"] if question.row_comments else None,
+                    )
+                    for r, row in enumerate(item.rows)
+                ]
+            else:
+                block.field = self[f"q{qid}"]
+            blocks.append(block)
+        return blocks
+
+
+def _initial_rating(answer: Answer | None) -> str | None:
+    if answer is None:
+        return None
+    if answer.dont_know:
+        return DONT_KNOW
+    return str(answer.value) if answer.value is not None else None

@@ -1,0 +1,373 @@
+"""The questionnaire engine: surveys, questions, invitations, responses and answers.
+
+Nothing here knows about ESG. A survey is a list of questions of a few kinds; grid
+questions have rows and columns, choice questions have choices, each with a stable code
+and a label per language. A response holds one typed row per answer. Database
+constraints guard what must never be wrong whatever the code above does: one answer per
+cell, ratings on the engine's scale, one response per personal invitation.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from surveys.translations import TranslatedTextField, pick
+
+# Every rating scale lives inside these bounds; a question narrows them.
+SCALE_FLOOR = 0
+SCALE_CEILING = 10
+CODE_MAX_LENGTH = 64
+
+
+class Availability(StrEnum):
+    OPEN = "open"
+    NOT_YET_OPEN = "not_yet_open"
+    CLOSED = "closed"
+
+
+class SurveyStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    OPEN = "open", _("Open")
+    CLOSED = "closed", _("Closed")
+
+
+class Survey(models.Model):
+    title = TranslatedTextField(_("title"), text_max_length=200)
+    intro = TranslatedTextField(
+        _("introduction"),
+        blank=True,
+        multiline=True,
+        help_text=_("What the survey is for, shown before the first question."),
+    )
+    privacy_notice = TranslatedTextField(_("privacy notice"), blank=True, multiline=True)
+    thanks = TranslatedTextField(_("thank-you text"), blank=True, multiline=True)
+    languages = models.JSONField(
+        _("languages"), default=list, help_text=_("Language codes respondents may choose.")
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=SurveyStatus.choices, default=SurveyStatus.DRAFT
+    )
+    opens_at = models.DateTimeField(_("opens at"), null=True, blank=True)
+    closes_at = models.DateTimeField(_("closes at"), null=True, blank=True)
+    anonymous = models.BooleanField(
+        _("anonymous"),
+        default=True,
+        help_text=_("Anonymous surveys keep no link from a response to a person."),
+    )
+    estimated_minutes = models.PositiveSmallIntegerField(_("estimated minutes"), default=10)
+    allow_open_link = models.BooleanField(
+        _("allow an open link"),
+        default=False,
+        help_text=_("A public link where respondents choose their group themselves."),
+    )
+    open_link_limit_per_ip = models.PositiveIntegerField(
+        _("responses per network address and day on shared links"),
+        default=30,
+        help_text=_("Offices share one address: keep this generous. 0 means no limit."),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("survey")
+        verbose_name_plural = _("surveys")
+
+    def __str__(self) -> str:
+        return pick(self.title)
+
+    def availability(self, now: datetime | None = None) -> Availability:
+        """Whether respondents can answer now, and if not, why."""
+        moment = now or timezone.now()
+        if self.status == SurveyStatus.DRAFT or (self.opens_at and moment < self.opens_at):
+            return Availability.NOT_YET_OPEN
+        if self.status == SurveyStatus.CLOSED or (self.closes_at and moment >= self.closes_at):
+            return Availability.CLOSED
+        return Availability.OPEN
+
+
+class QuestionKind(models.TextChoices):
+    GRID = "grid", _("Rating grid (rows × columns on a scale)")
+    SINGLE = "single", _("Single choice")
+    MULTIPLE = "multiple", _("Multiple choice")
+    RATING = "rating", _("Rating")
+    TEXT = "text", _("Free text")
+
+
+class QuestionPurpose(models.TextChoices):
+    RESPONDENT_GROUP = "respondent_group", _("The respondent's group")
+    RESPONDENT_SIDE = "respondent_side", _("Internal or external respondent")
+
+
+class Question(models.Model):
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="questions")
+    code = models.SlugField(_("code"), max_length=CODE_MAX_LENGTH)
+    kind = models.CharField(_("kind"), max_length=16, choices=QuestionKind.choices)
+    text = TranslatedTextField(_("question"), multiline=True)
+    help_text = TranslatedTextField(_("help text"), blank=True, multiline=True)
+    required = models.BooleanField(_("required"), default=False)
+    order = models.PositiveIntegerField(_("order"), default=0)
+    page = models.PositiveSmallIntegerField(
+        _("page"), default=1, help_text=_("Questions on the same page are shown together.")
+    )
+    scale_min = models.SmallIntegerField(
+        _("scale minimum"),
+        default=1,
+        validators=[MinValueValidator(SCALE_FLOOR), MaxValueValidator(SCALE_CEILING)],
+    )
+    scale_max = models.SmallIntegerField(
+        _("scale maximum"),
+        default=5,
+        validators=[MinValueValidator(SCALE_FLOOR), MaxValueValidator(SCALE_CEILING)],
+    )
+    scale_labels = models.JSONField(
+        _("scale labels"),
+        default=dict,
+        blank=True,
+        help_text=_('Labels per level and language, e.g. {"1": {"en": "Not important"}}.'),
+    )
+    allow_dont_know = models.BooleanField(_("offer “don't know”"), default=False)
+    row_comments = models.BooleanField(
+        _("comment per row"),
+        default=False,
+        help_text=_("Grid questions: an optional comment box under each row."),
+    )
+    purpose = models.CharField(
+        _("purpose"),
+        max_length=24,
+        choices=QuestionPurpose.choices,
+        blank=True,
+        help_text=_("Answers to this question also describe the respondent."),
+    )
+    max_length = models.PositiveIntegerField(_("maximum text length"), default=2000)
+    retired = models.BooleanField(
+        _("retired"), default=False, help_text=_("Retired questions are no longer asked.")
+    )
+
+    class Meta:
+        ordering = ["order", "pk"]
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
+        constraints = [
+            models.UniqueConstraint(fields=["survey", "code"], name="unique_question_code"),
+            models.CheckConstraint(
+                condition=Q(scale_min__gte=SCALE_FLOOR)
+                & Q(scale_max__lte=SCALE_CEILING)
+                & Q(scale_min__lt=F("scale_max")),
+                name="question_scale_within_bounds",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code}: {pick(self.text)}"
+
+    @property
+    def scale(self) -> range:
+        return range(self.scale_min, self.scale_max + 1)
+
+    def scale_label(self, level: int, language: str | None = None) -> str:
+        return pick(self.scale_labels.get(str(level)), language)
+
+
+class OptionRole(models.TextChoices):
+    ROW = "row", _("Row")
+    COLUMN = "column", _("Column")
+    CHOICE = "choice", _("Choice")
+
+
+class QuestionOption(models.Model):
+    """A grid row, a grid column or a choice: each with a stable code (what answers and
+    exports use) and a label per language."""
+
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="options")
+    role = models.CharField(_("role"), max_length=8, choices=OptionRole.choices)
+    code = models.SlugField(_("code"), max_length=CODE_MAX_LENGTH)
+    label = TranslatedTextField(_("label"))
+    description = TranslatedTextField(_("description"), blank=True, multiline=True)
+    score = models.SmallIntegerField(
+        _("score"),
+        null=True,
+        blank=True,
+        help_text=_("For ordinal choices: the number used for means (e.g. good = 5)."),
+    )
+    order = models.PositiveIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["order", "pk"]
+        verbose_name = _("option")
+        verbose_name_plural = _("options")
+        constraints = [
+            models.UniqueConstraint(fields=["question", "role", "code"], name="unique_option_code"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.role} {self.code}"
+
+
+class InvitationKind(models.TextChoices):
+    PERSONAL = "personal", _("Personal (one response)")
+    SHARED = "shared", _("Shared link for a group")
+    OPEN = "open", _("Open link (respondent picks the group)")
+
+
+class Invitation(models.Model):
+    """A link to a survey. The token itself is shown once and only its hash is kept."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="invitations")
+    kind = models.CharField(_("kind"), max_length=16, choices=InvitationKind.choices)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    token_salt = models.CharField(max_length=32, editable=False)
+    token_hint = models.CharField(
+        max_length=8,
+        editable=False,
+        help_text=_("The token's first characters, to tell links apart."),
+    )
+    email = models.EmailField(_("e-mail"), blank=True)
+    respondent_group = models.CharField(_("group"), max_length=CODE_MAX_LENGTH, blank=True)
+    respondent_internal = models.BooleanField(_("internal"), null=True, blank=True)
+    language = models.CharField(_("language"), max_length=16, blank=True)
+    label = models.CharField(_("label"), max_length=200, blank=True)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    send_error = models.TextField(blank=True)
+    # Set once, by the submit that wins: a personal link yields one response, ever, even
+    # where the response itself keeps no link back to the invitation (anonymous surveys).
+    responded_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        indexes = [models.Index(fields=["survey", "kind", "respondent_group"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(kind=InvitationKind.SHARED) | ~Q(respondent_group=""),
+                name="shared_invitation_has_group",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.token_hint}…"
+
+    def is_expired(self) -> bool:
+        return bool(self.expires_at and timezone.now() >= self.expires_at)
+
+
+class ResponseStatus(models.TextChoices):
+    IN_PROGRESS = "in_progress", _("In progress")
+    SUBMITTED = "submitted", _("Submitted")
+
+
+class ResponseSource(models.TextChoices):
+    WEB = "web", _("Web form")
+    IMPORT = "import", _("Imported")
+
+
+class Response(models.Model):
+    """One respondent's answers. The respondent's group and side (internal/external) are
+    kept here, indexed, so statistics are one grouped query over answers joined to
+    responses rather than a look-up per reply."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="responses")
+    invitation = models.ForeignKey(
+        Invitation,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="responses",
+    )
+    # The response in progress behind a personal invitation (one, by the database). In an
+    # anonymous survey the link is cut when the response is submitted.
+    personal_invitation = models.OneToOneField(
+        Invitation,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="personal_response",
+        editable=False,
+    )
+    resume_hash = models.CharField(max_length=64, unique=True, editable=False)
+    status = models.CharField(
+        max_length=16, choices=ResponseStatus.choices, default=ResponseStatus.IN_PROGRESS
+    )
+    source = models.CharField(max_length=16, choices=ResponseSource.choices, default="web")
+    source_reference = models.CharField(max_length=200, blank=True)
+    language = models.CharField(max_length=16, blank=True)
+    respondent_group = models.CharField(max_length=CODE_MAX_LENGTH, blank=True)
+    respondent_internal = models.BooleanField(null=True)
+    # True when the link said who the respondent is (a group link, a personal invitation):
+    # then the questions about the respondent are not asked.
+    respondent_fixed = models.BooleanField(default=False)
+    started_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    duration_seconds = models.PositiveIntegerField(null=True, blank=True)
+    straight_lined = models.BooleanField(default=False)
+    too_fast = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["started_at", "pk"]
+        verbose_name = _("response")
+        verbose_name_plural = _("responses")
+        indexes = [
+            models.Index(
+                fields=["survey", "status", "respondent_group", "respondent_internal"],
+                name="response_survey_group_idx",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status=ResponseStatus.IN_PROGRESS) | Q(submitted_at__isnull=False),
+                name="submitted_response_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Response {self.pk} ({self.status})"
+
+
+class Answer(models.Model):
+    """One answer: a rating cell (row × column), a choice, a rating or a text.
+
+    ``row_code``/``column_code`` are "" where the question has no rows/columns; a choice
+    answer stores the chosen code in ``column_code`` (one row per chosen code for
+    multiple choice). "Don't know" is its own flag, never a rating.
+    """
+
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="answers")
+    row_code = models.CharField(max_length=CODE_MAX_LENGTH, blank=True, default="")
+    column_code = models.CharField(max_length=CODE_MAX_LENGTH, blank=True, default="")
+    value = models.SmallIntegerField(null=True, blank=True)
+    dont_know = models.BooleanField(default=False)
+    text = models.TextField(blank=True, default="")
+
+    class Meta:
+        verbose_name = _("answer")
+        verbose_name_plural = _("answers")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["response", "question", "row_code", "column_code"],
+                name="one_answer_per_cell",
+            ),
+            models.CheckConstraint(
+                condition=Q(value__isnull=True)
+                | Q(value__gte=SCALE_FLOOR, value__lte=SCALE_CEILING),
+                name="answer_value_on_scale",
+            ),
+            models.CheckConstraint(
+                condition=~Q(dont_know=True) | Q(value__isnull=True),
+                name="dont_know_is_not_a_rating",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.question_id}/{self.row_code}/{self.column_code}"

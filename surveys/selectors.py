@@ -1,0 +1,215 @@
+"""Reads: a survey's structure split into pages, a response's answers, progress counts.
+
+Each function costs a fixed number of queries, whatever the number of questions,
+options or answers.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q, QuerySet
+
+from surveys.models import (
+    Answer,
+    Invitation,
+    InvitationKind,
+    OptionRole,
+    Question,
+    QuestionKind,
+    QuestionOption,
+    Response,
+    ResponseStatus,
+    Survey,
+)
+
+# A phone screen holds about five topics with two ratings each without feeling endless.
+ROWS_PER_PAGE = 5
+
+
+@dataclass(frozen=True)
+class PageItem:
+    question: Question
+    rows: tuple[QuestionOption, ...] = ()
+    columns: tuple[QuestionOption, ...] = ()
+    choices: tuple[QuestionOption, ...] = ()
+    first_row: int = 0  # position of rows[0] among all the question's rows
+    total_rows: int = 0
+
+    @property
+    def row_range(self) -> tuple[int, int]:
+        """1-based numbers of the first and last row shown (for "Topics 6–9 of 17")."""
+        return self.first_row + 1, self.first_row + len(self.rows)
+
+
+@dataclass(frozen=True)
+class Page:
+    number: int
+    items: tuple[PageItem, ...]
+
+
+@dataclass(frozen=True)
+class Questionnaire:
+    """A survey's active questions with their options, loaded in two queries."""
+
+    survey: Survey
+    questions: tuple[Question, ...]
+    options: dict[int, dict[str, list[QuestionOption]]] = field(default_factory=dict)
+
+    def rows(self, question: Question) -> list[QuestionOption]:
+        return self.options.get(question.pk, {}).get(OptionRole.ROW, [])
+
+    def columns(self, question: Question) -> list[QuestionOption]:
+        return self.options.get(question.pk, {}).get(OptionRole.COLUMN, [])
+
+    def choices(self, question: Question) -> list[QuestionOption]:
+        return self.options.get(question.pk, {}).get(OptionRole.CHOICE, [])
+
+    def question_by_id(self, question_id: int) -> Question | None:
+        return next((q for q in self.questions if q.pk == question_id), None)
+
+    def asked_questions(self, response: Response | None) -> list[Question]:
+        """The questions this respondent sees: those describing the respondent are
+        skipped when the link already said who they are."""
+        fixed = response is not None and response.respondent_fixed
+        return [q for q in self.questions if not (fixed and q.purpose)]
+
+    def pages(self, response: Response | None = None) -> list[Page]:
+        """Questions grouped by their page number; a long grid is split over several
+        pages of at most ROWS_PER_PAGE rows, evenly."""
+        by_page: dict[int, list[Question]] = defaultdict(list)
+        for question in self.asked_questions(response):
+            by_page[question.page].append(question)
+        pages: list[Page] = []
+        for page_number in sorted(by_page):
+            plain: list[PageItem] = []
+            for question in by_page[page_number]:
+                if question.kind == QuestionKind.GRID:
+                    if plain:
+                        pages.append(Page(len(pages) + 1, tuple(plain)))
+                        plain = []
+                    for item in self._grid_items(question):
+                        pages.append(Page(len(pages) + 1, (item,)))
+                else:
+                    plain.append(PageItem(question, choices=tuple(self.choices(question))))
+            if plain:
+                pages.append(Page(len(pages) + 1, tuple(plain)))
+        return pages
+
+    def _grid_items(self, question: Question) -> Iterable[PageItem]:
+        rows = self.rows(question)
+        columns = tuple(self.columns(question))
+        if not rows:
+            return
+        chunks = math.ceil(len(rows) / ROWS_PER_PAGE)
+        size, extra = divmod(len(rows), chunks)
+        start = 0
+        for index in range(chunks):
+            end = start + size + (1 if index < extra else 0)
+            yield PageItem(
+                question,
+                rows=tuple(rows[start:end]),
+                columns=columns,
+                first_row=start,
+                total_rows=len(rows),
+            )
+            start = end
+
+
+def questionnaire_load(survey: Survey) -> Questionnaire:
+    questions = tuple(Question.objects.filter(survey=survey, retired=False).order_by("order", "pk"))
+    options: dict[int, dict[str, list[QuestionOption]]] = defaultdict(lambda: defaultdict(list))
+    for option in QuestionOption.objects.filter(question__in=[q.pk for q in questions]).order_by(
+        "order", "pk"
+    ):
+        options[option.question_id][option.role].append(option)
+    return Questionnaire(survey=survey, questions=questions, options=dict(options))
+
+
+AnswerKey = tuple[int, str, str]  # (question id, row code, column code)
+
+
+def response_answers(response: Response) -> dict[AnswerKey, Answer]:
+    return {
+        (answer.question_id, answer.row_code, answer.column_code): answer
+        for answer in Answer.objects.filter(response=response)
+    }
+
+
+def missing_pages(
+    questionnaire: Questionnaire, response: Response, answers: dict[AnswerKey, Answer]
+) -> list[int]:
+    """Page numbers that still lack a required answer."""
+    missing = []
+    for page in questionnaire.pages(response):
+        if any(not _item_complete(item, answers) for item in page.items):
+            missing.append(page.number)
+    return missing
+
+
+def _item_complete(item: PageItem, answers: dict[AnswerKey, Answer]) -> bool:
+    question = item.question
+    if not question.required:
+        return True
+    qid = question.pk
+    if question.kind == QuestionKind.GRID:
+        return all(
+            (qid, row.code, column.code) in answers for row in item.rows for column in item.columns
+        )
+    if question.kind == QuestionKind.TEXT:
+        answer = answers.get((qid, "", ""))
+        return bool(answer and answer.text.strip())
+    return any(key[0] == qid for key in answers)
+
+
+@dataclass(frozen=True)
+class GroupProgress:
+    group: str
+    invited: int
+    started: int
+    completed: int
+
+    @property
+    def response_rate(self) -> float | None:
+        return self.completed / self.invited if self.invited else None
+
+
+def survey_progress(survey: Survey, groups: Sequence[str]) -> list[GroupProgress]:
+    """Invited / started / completed per respondent group: two grouped queries.
+
+    "Invited" counts personal invitations; shared and open links invite an unknown
+    number of people, so their groups show started and completed only."""
+    invited = dict(
+        Invitation.objects.filter(survey=survey, kind=InvitationKind.PERSONAL)
+        .values_list("respondent_group")
+        .annotate(n=Count("pk"))
+        .values_list("respondent_group", "n")
+    )
+    counts = {
+        row["respondent_group"]: row
+        for row in Response.objects.filter(survey=survey)
+        .values("respondent_group")
+        .annotate(
+            started=Count("pk"),
+            completed=Count("pk", filter=Q(status=ResponseStatus.SUBMITTED)),
+        )
+    }
+    names = list(groups) + sorted(set(counts) - set(groups) - {""})
+    if "" in counts:
+        names.append("")
+    return [
+        GroupProgress(
+            group=name,
+            invited=invited.get(name, 0),
+            started=counts.get(name, {}).get("started", 0),
+            completed=counts.get(name, {}).get("completed", 0),
+        )
+        for name in names
+    ]
+
+
+def submitted_responses(survey: Survey) -> QuerySet[Response]:
+    return Response.objects.filter(survey=survey, status=ResponseStatus.SUBMITTED)

@@ -1,0 +1,472 @@
+"""Writes of the questionnaire engine. Views, the API and importers call these.
+
+Every function that changes several rows runs in one transaction. Submitting is a
+conditional UPDATE (in progress → submitted) so that of two concurrent submits exactly
+one wins, whatever the timing; the other gets `AlreadySubmitted`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from surveys.errors import (
+    AlreadySubmitted,
+    IncompleteResponse,
+    LinkExpired,
+    LinkUnknown,
+    SurveyClosed,
+    SurveyLocked,
+    SurveyNotOpen,
+    TooManyResponses,
+)
+from surveys.models import (
+    Answer,
+    Availability,
+    Invitation,
+    InvitationKind,
+    OptionRole,
+    Question,
+    QuestionKind,
+    QuestionOption,
+    QuestionPurpose,
+    Response,
+    ResponseStatus,
+    Survey,
+    SurveyStatus,
+)
+from surveys.ratelimits import allow
+from surveys.selectors import Questionnaire, missing_pages, questionnaire_load, response_answers
+from surveys.tokens import (
+    derived_token,
+    find_derived_token,
+    looks_like_token,
+    new_salt,
+    new_token,
+    token_digest,
+    token_hint,
+)
+
+logger = logging.getLogger(__name__)
+
+# A response whose ratings are all the same, over at least this many cells, is flagged.
+STRAIGHT_LINE_MIN_CELLS = 6
+# A completion faster than this share of the survey's estimated time is flagged.
+TOO_FAST_SHARE = 0.25
+
+
+# --- Building a questionnaire ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OptionSpec:
+    code: str
+    label: Mapping[str, str]
+    description: Mapping[str, str] = field(default_factory=dict)
+    score: int | None = None
+
+
+@dataclass(frozen=True)
+class QuestionSpec:
+    code: str
+    kind: str
+    text: Mapping[str, str]
+    help_text: Mapping[str, str] = field(default_factory=dict)
+    required: bool = False
+    page: int = 1
+    rows: Sequence[OptionSpec] = ()
+    columns: Sequence[OptionSpec] = ()
+    choices: Sequence[OptionSpec] = ()
+    scale_min: int = 1
+    scale_max: int = 5
+    scale_labels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    allow_dont_know: bool = False
+    row_comments: bool = False
+    max_length: int = 2000
+    purpose: str = ""
+
+
+def survey_set_questions(*, survey: Survey, questions: Sequence[QuestionSpec]) -> None:
+    """Replace a draft survey's questions. Refused once the survey has opened: answers
+    must keep meaning what respondents were shown."""
+    with transaction.atomic():
+        locked = Survey.objects.select_for_update().get(pk=survey.pk)
+        if locked.status != SurveyStatus.DRAFT:
+            raise SurveyLocked
+        Question.objects.filter(survey=locked).delete()
+        options: list[QuestionOption] = []
+        for order, spec in enumerate(questions, start=1):
+            question = Question.objects.create(
+                survey=locked,
+                code=spec.code,
+                kind=spec.kind,
+                text=dict(spec.text),
+                help_text=dict(spec.help_text),
+                required=spec.required,
+                order=order * 10,
+                page=spec.page,
+                scale_min=spec.scale_min,
+                scale_max=spec.scale_max,
+                scale_labels={k: dict(v) for k, v in spec.scale_labels.items()},
+                allow_dont_know=spec.allow_dont_know,
+                row_comments=spec.row_comments,
+                max_length=spec.max_length,
+                purpose=spec.purpose,
+            )
+            for role, specs in (
+                (OptionRole.ROW, spec.rows),
+                (OptionRole.COLUMN, spec.columns),
+                (OptionRole.CHOICE, spec.choices),
+            ):
+                options.extend(
+                    QuestionOption(
+                        question=question,
+                        role=role,
+                        code=option.code,
+                        label=dict(option.label),
+                        description=dict(option.description),
+                        score=option.score,
+                        order=position,
+                    )
+                    for position, option in enumerate(specs, start=1)
+                )
+        QuestionOption.objects.bulk_create(options)
+
+
+def survey_open(*, survey: Survey) -> None:
+    Survey.objects.filter(pk=survey.pk).exclude(status=SurveyStatus.OPEN).update(
+        status=SurveyStatus.OPEN, updated_at=timezone.now()
+    )
+    survey.refresh_from_db()
+
+
+def survey_close(*, survey: Survey) -> None:
+    Survey.objects.filter(pk=survey.pk).update(
+        status=SurveyStatus.CLOSED, updated_at=timezone.now()
+    )
+    survey.refresh_from_db()
+
+
+# --- Invitations ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IssuedInvitation:
+    invitation: Invitation
+    token: str  # only its digest is stored; `invitation_token` derives it again
+
+
+def _token_fields() -> tuple[dict[str, str], str]:
+    salt = new_salt()
+    token = derived_token(salt, settings.SECRET_KEY)
+    fields = {
+        "token_salt": salt,
+        "token_hash": token_digest(token),
+        "token_hint": token_hint(token),
+    }
+    return fields, token
+
+
+def invitation_create(
+    *,
+    survey: Survey,
+    kind: str,
+    email: str = "",
+    respondent_group: str = "",
+    respondent_internal: bool | None = None,
+    language: str = "",
+    label: str = "",
+    expires_at: datetime | None = None,
+) -> IssuedInvitation:
+    fields, token = _token_fields()
+    invitation = Invitation.objects.create(
+        survey=survey,
+        kind=kind,
+        **fields,
+        email=email,
+        respondent_group=respondent_group,
+        respondent_internal=respondent_internal,
+        language=language,
+        label=label,
+        expires_at=expires_at,
+    )
+    return IssuedInvitation(invitation, token)
+
+
+def invitation_token(invitation: Invitation) -> str:
+    """The invitation's token, derived again for a reminder or a QR code. If SECRET_KEY
+    was rotated with no fallback left that derives it, the link is re-issued (the old one
+    stops working) rather than showing a link that would not work."""
+    keys = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    token = find_derived_token(invitation.token_salt, invitation.token_hash, keys)
+    if token is not None:
+        return token
+    return invitation_reissue(invitation=invitation)
+
+
+def invitation_reissue(*, invitation: Invitation) -> str:
+    """A new token for an invitation; the old link stops working."""
+    fields, token = _token_fields()
+    Invitation.objects.filter(pk=invitation.pk).update(**fields)
+    for name, value in fields.items():
+        setattr(invitation, name, value)
+    return token
+
+
+def invitation_resolve(token: str) -> Invitation:
+    if not looks_like_token(token):
+        raise LinkUnknown
+    try:
+        invitation = Invitation.objects.select_related("survey").get(token_hash=token_digest(token))
+    except Invitation.DoesNotExist:
+        raise LinkUnknown from None
+    if invitation.is_expired():
+        raise LinkExpired
+    return invitation
+
+
+def survey_check_open(survey: Survey) -> None:
+    availability = survey.availability()
+    if availability == Availability.NOT_YET_OPEN:
+        raise SurveyNotOpen
+    if availability == Availability.CLOSED:
+        raise SurveyClosed
+
+
+# --- Responses ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StartedResponse:
+    response: Response
+    resume_token: str  # shown once, in the respondent's resume link
+
+
+def response_start(
+    *, invitation: Invitation, language: str = "", client_hash: str = ""
+) -> StartedResponse:
+    """Begin (or, for a personal link, continue) the response behind an invitation.
+
+    A personal invitation has one response: opening it again, on any device, continues
+    that response under a fresh resume token (the old resume link stops working)."""
+    survey = invitation.survey
+    survey_check_open(survey)
+    token = new_token()
+    if invitation.kind == InvitationKind.PERSONAL:
+        if invitation.responded_at is not None:
+            raise AlreadySubmitted
+        existing = Response.objects.filter(personal_invitation=invitation).first()
+        if existing is None:
+            try:
+                with transaction.atomic():
+                    response = Response.objects.create(
+                        survey=survey,
+                        invitation=invitation,
+                        personal_invitation=invitation,
+                        resume_hash=token_digest(token),
+                        language=language,
+                        respondent_group=invitation.respondent_group,
+                        respondent_internal=invitation.respondent_internal,
+                        respondent_fixed=_fixed_by_link(invitation),
+                    )
+                return StartedResponse(response, token)
+            except IntegrityError:
+                # Two tabs started at once: the other one created it; continue that.
+                existing = Response.objects.get(personal_invitation=invitation)
+        if existing.status == ResponseStatus.SUBMITTED:
+            raise AlreadySubmitted
+        Response.objects.filter(pk=existing.pk).update(resume_hash=token_digest(token))
+        existing.resume_hash = token_digest(token)
+        return StartedResponse(existing, token)
+
+    if client_hash and not allow(
+        f"survey-start:{survey.pk}:{client_hash}",
+        limit=survey.open_link_limit_per_ip,
+        window_seconds=24 * 3600,
+    ):
+        raise TooManyResponses
+    response = Response.objects.create(
+        survey=survey,
+        # Anonymous surveys keep no link from a response to a link shared by many
+        # people either; the group is copied instead.
+        invitation=None if survey.anonymous else invitation,
+        resume_hash=token_digest(token),
+        language=language,
+        respondent_group=invitation.respondent_group,
+        respondent_internal=invitation.respondent_internal,
+        respondent_fixed=_fixed_by_link(invitation),
+    )
+    return StartedResponse(response, token)
+
+
+def _fixed_by_link(invitation: Invitation) -> bool:
+    return bool(invitation.respondent_group) and invitation.respondent_internal is not None
+
+
+def response_resume(resume_token: str) -> Response:
+    if not looks_like_token(resume_token):
+        raise LinkUnknown
+    try:
+        response = Response.objects.select_related("survey", "invitation").get(
+            resume_hash=token_digest(resume_token)
+        )
+    except Response.DoesNotExist:
+        raise LinkUnknown from None
+    return response
+
+
+@dataclass(frozen=True)
+class AnswerInput:
+    question_id: int
+    row_code: str = ""
+    column_code: str = ""
+    value: int | None = None
+    dont_know: bool = False
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class AnswerScope:
+    """What a page covers: answers inside the scope are replaced by the page's input."""
+
+    question_id: int
+    row_codes: tuple[str, ...] | None = None  # None: the whole question
+
+
+def answers_save(
+    *,
+    response: Response,
+    questionnaire: Questionnaire,
+    scope: Sequence[AnswerScope],
+    answers: Iterable[AnswerInput],
+) -> None:
+    """Store one page of answers: those in `scope` are replaced, all others are kept.
+
+    The response row is locked first, so a save racing a submit either lands before the
+    submit or is refused with `AlreadySubmitted`; never half of each."""
+    answers = list(answers)
+    with transaction.atomic():
+        locked = Response.objects.select_for_update().get(pk=response.pk)
+        if locked.status == ResponseStatus.SUBMITTED:
+            raise AlreadySubmitted
+        survey_check_open(response.survey)
+        where = Q()
+        for part in scope:
+            if part.row_codes is None:
+                where |= Q(question_id=part.question_id)
+            else:
+                where |= Q(question_id=part.question_id, row_code__in=part.row_codes)
+        if where:
+            Answer.objects.filter(where, response=locked).delete()
+        Answer.objects.bulk_create(
+            Answer(
+                response=locked,
+                question_id=answer.question_id,
+                row_code=answer.row_code,
+                column_code=answer.column_code,
+                value=answer.value,
+                dont_know=answer.dont_know,
+                text=answer.text,
+            )
+            for answer in answers
+        )
+        updates = _respondent_fields(questionnaire, answers)
+        if updates:
+            Response.objects.filter(pk=locked.pk).update(**updates)
+            for name, value in updates.items():
+                setattr(response, name, value)
+
+
+def _respondent_fields(
+    questionnaire: Questionnaire, answers: Sequence[AnswerInput]
+) -> dict[str, Any]:
+    """Answers that describe the respondent are copied onto the response."""
+    updates: dict[str, Any] = {}
+    for answer in answers:
+        question = questionnaire.question_by_id(answer.question_id)
+        if question is None:
+            continue
+        if question.purpose == QuestionPurpose.RESPONDENT_GROUP:
+            updates["respondent_group"] = answer.column_code
+        elif question.purpose == QuestionPurpose.RESPONDENT_SIDE:
+            updates["respondent_internal"] = answer.column_code == "internal"
+    return updates
+
+
+def response_submit(*, response: Response, questionnaire: Questionnaire | None = None) -> Response:
+    """Submit a complete response, once. Raises `IncompleteResponse` (with the pages to
+    finish) or `AlreadySubmitted` (also when a concurrent submit won the race)."""
+    questionnaire = questionnaire or questionnaire_load(response.survey)
+    if response.status == ResponseStatus.SUBMITTED:
+        raise AlreadySubmitted
+    survey_check_open(response.survey)
+    answers = response_answers(response)
+    pages = missing_pages(questionnaire, response, answers)
+    if pages:
+        raise IncompleteResponse(pages)
+    now = timezone.now()
+    duration = max(0, int((now - response.started_at).total_seconds()))
+    ratings = [
+        a.value
+        for a in answers.values()
+        if a.value is not None and _is_grid(questionnaire, a.question_id)
+    ]
+    straight_lined = len(ratings) >= STRAIGHT_LINE_MIN_CELLS and len(set(ratings)) == 1
+    too_fast = duration < response.survey.estimated_minutes * 60 * TOO_FAST_SHARE
+    anonymous = response.survey.anonymous
+    with transaction.atomic():
+        changes: dict[str, Any] = {
+            "status": ResponseStatus.SUBMITTED,
+            "submitted_at": now,
+            "duration_seconds": duration,
+            "straight_lined": straight_lined,
+            "too_fast": too_fast,
+            "updated_at": now,
+        }
+        if anonymous:
+            changes.update(personal_invitation=None, invitation=None)
+        won = Response.objects.filter(pk=response.pk, status=ResponseStatus.IN_PROGRESS).update(
+            **changes
+        )
+        if response.personal_invitation_id:
+            won = won and Invitation.objects.filter(
+                pk=response.personal_invitation_id, responded_at__isnull=True
+            ).update(responded_at=now)
+        if not won:
+            raise AlreadySubmitted
+        survey_id = response.survey_id
+        transaction.on_commit(lambda: _run_submit_hooks(survey_id, response.pk))
+    for name, value in changes.items():
+        setattr(response, name, value)
+    return response
+
+
+def _is_grid(questionnaire: Questionnaire, question_id: int) -> bool:
+    question = questionnaire.question_by_id(question_id)
+    return question is not None and question.kind == QuestionKind.GRID
+
+
+def _run_submit_hooks(survey_id: int, response_id: int) -> None:
+    """Call the functions listed in settings.SURVEYS_SUBMIT_HOOKS. An app that builds on
+    surveys (materiality) registers there what should follow a submission, so the
+    engine never imports it. A failing hook is logged: the response is already saved."""
+    for path in getattr(settings, "SURVEYS_SUBMIT_HOOKS", ()):
+        hook: Callable[[int, int], None] = import_string(path)
+        try:
+            hook(survey_id, response_id)
+        except Exception:
+            logger.exception("Submit hook %s failed for response %s", path, response_id)
+
+
+def response_delete(*, response: Response) -> None:
+    """Erase a respondent's data (answers cascade)."""
+    Response.objects.filter(pk=response.pk).delete()

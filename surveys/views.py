@@ -1,0 +1,281 @@
+"""The respondent's side: landing page, questionnaire pages, review, thanks.
+
+Plain server-rendered forms: everything works without JavaScript, and every POST is
+answered with a redirect (no "resubmit form?" on reload). Errors a respondent can meet
+are `SurveyError`s, each rendered as its own page with its own status.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+from typing import Any, Protocol
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import translation
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from surveys.errors import AlreadySubmitted, IncompleteResponse, SurveyError
+from surveys.forms import PageForm
+from surveys.models import InvitationKind, Response, ResponseStatus, Survey
+from surveys.selectors import missing_pages, questionnaire_load, response_answers
+from surveys.services import (
+    answers_save,
+    invitation_resolve,
+    response_resume,
+    response_start,
+    response_submit,
+    survey_check_open,
+)
+from surveys.tokens import client_digest
+from surveys.translations import pick
+
+RESUME_COOKIE = "materia-resume-{survey}"
+DONE_COOKIE = "materia-done-{survey}"
+COOKIE_AGE = 60 * 60 * 24 * 90
+
+
+class View(Protocol):
+    def __call__(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse: ...
+
+
+def survey_errors(view: View) -> View:
+    """Render a `SurveyError` as its own page, with its own HTTP status."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except SurveyError as error:
+            return render(request, "surveys/error.html", {"error": error}, status=error.status)
+
+    return wrapper
+
+
+def _language(request: HttpRequest, survey: Survey) -> str:
+    """The active language if the survey offers it, else the survey's first language."""
+    current = translation.get_language() or settings.LANGUAGE_CODE
+    offered = survey.languages or [code for code, _name in settings.LANGUAGES]
+    if current in offered:
+        return current
+    language = offered[0]
+    translation.activate(language)
+    request.LANGUAGE_CODE = language
+    return language
+
+
+def _client_hash(request: HttpRequest, survey: Survey) -> str:
+    address = request.META.get("REMOTE_ADDR", "")
+    return client_digest(address, f"{settings.SECRET_KEY}:{survey.pk}") if address else ""
+
+
+def _survey_context(survey: Survey, language: str) -> dict[str, Any]:
+    return {
+        "survey": survey,
+        "survey_title": pick(survey.title, language),
+        "survey_intro": pick(survey.intro, language),
+        "privacy_notice": pick(survey.privacy_notice, language),
+        "survey_languages": survey.languages,
+    }
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@survey_errors
+def invitation_landing(request: HttpRequest, token: str) -> HttpResponse:
+    invitation = invitation_resolve(token)
+    survey = invitation.survey
+    language = _language(request, survey)
+    shared = invitation.kind != InvitationKind.PERSONAL
+    if shared and request.COOKIES.get(DONE_COOKIE.format(survey=survey.pk)):
+        raise AlreadySubmitted
+    resume = request.COOKIES.get(RESUME_COOKIE.format(survey=survey.pk)) if shared else None
+    if request.method == "POST":
+        if resume:
+            try:
+                response = response_resume(resume)
+                if response.status == ResponseStatus.IN_PROGRESS:
+                    return redirect("surveys:continue", resume=resume)
+            except SurveyError:
+                pass
+        started = response_start(
+            invitation=invitation, language=language, client_hash=_client_hash(request, survey)
+        )
+        http = redirect("surveys:page", resume=started.resume_token, number=1)
+        if shared:
+            http.set_cookie(
+                RESUME_COOKIE.format(survey=survey.pk),
+                started.resume_token,
+                max_age=COOKIE_AGE,
+                httponly=True,
+                samesite="Lax",
+                secure=request.is_secure(),
+            )
+        return http
+    survey_check_open(survey)
+    context = _survey_context(survey, language)
+    context.update({"token": token, "can_resume": bool(resume)})
+    return render(request, "surveys/landing.html", context)
+
+
+def _load(resume: str) -> Response:
+    response = response_resume(resume)
+    if response.status == ResponseStatus.SUBMITTED:
+        raise AlreadySubmitted
+    return response
+
+
+@never_cache
+@survey_errors
+def response_continue(request: HttpRequest, resume: str) -> HttpResponse:
+    response = response_resume(resume)
+    if response.status == ResponseStatus.SUBMITTED:
+        return redirect("surveys:thanks", resume=resume)
+    questionnaire = questionnaire_load(response.survey)
+    missing = missing_pages(questionnaire, response, response_answers(response))
+    return redirect("surveys:page", resume=resume, number=missing[0] if missing else 1)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@survey_errors
+def response_page(request: HttpRequest, resume: str, number: int) -> HttpResponse:
+    response = _load(resume)
+    survey = response.survey
+    language = _language(request, survey)
+    questionnaire = questionnaire_load(survey)
+    pages = questionnaire.pages(response)
+    if not 1 <= number <= len(pages):
+        return redirect("surveys:page", resume=resume, number=1)
+    page = pages[number - 1]
+    answers = response_answers(response)
+    if request.method == "POST":
+        action = request.POST.get("action", "next")
+        form = PageForm(
+            request.POST,
+            page=page,
+            language=language,
+            answers=answers,
+            require_complete=action == "next",
+        )
+        valid = form.is_valid()
+        if valid or action != "next":
+            # Keep whatever is valid even when leaving the page by "back" or "later".
+            answers_save(
+                response=response,
+                questionnaire=questionnaire,
+                scope=form.scope(),
+                answers=form.answer_inputs(),
+            )
+        if valid or action != "next":
+            if action == "back":
+                return redirect("surveys:page", resume=resume, number=max(1, number - 1))
+            if action == "later":
+                return redirect("surveys:later", resume=resume)
+            if number < len(pages):
+                return redirect("surveys:page", resume=resume, number=number + 1)
+            return redirect("surveys:review", resume=resume)
+        status = 400
+    else:
+        form = PageForm(page=page, language=language, answers=answers)
+        status = 200
+    context = _survey_context(survey, language)
+    context.update(
+        {
+            "form": form,
+            "blocks": form.blocks(),
+            "page": page,
+            "page_count": len(pages),
+            "step": number,
+            "resume": resume,
+            "is_last": number == len(pages),
+        }
+    )
+    return render(request, "surveys/page.html", context, status=status)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@survey_errors
+def response_review(request: HttpRequest, resume: str) -> HttpResponse:
+    response = response_resume(resume)
+    if response.status == ResponseStatus.SUBMITTED:
+        if request.method == "POST":
+            raise AlreadySubmitted
+        return redirect("surveys:thanks", resume=resume)
+    survey = response.survey
+    language = _language(request, survey)
+    questionnaire = questionnaire_load(survey)
+    missing: list[int] = []
+    status = 200
+    if request.method == "POST":
+        try:
+            response_submit(response=response, questionnaire=questionnaire)
+        except IncompleteResponse as incomplete:
+            missing = incomplete.pages
+            status = 400
+        else:
+            http: HttpResponse = redirect("surveys:thanks", resume=resume)
+            if response.invitation_id is None or (
+                response.invitation and response.invitation.kind != InvitationKind.PERSONAL
+            ):
+                http.set_cookie(
+                    DONE_COOKIE.format(survey=survey.pk),
+                    "1",
+                    max_age=COOKIE_AGE,
+                    httponly=True,
+                    samesite="Lax",
+                    secure=request.is_secure(),
+                )
+                http.delete_cookie(RESUME_COOKIE.format(survey=survey.pk))
+            return http
+    answers = response_answers(response)
+    pages = questionnaire.pages(response)
+    if not missing:
+        missing = missing_pages(questionnaire, response, answers)
+    summary = [
+        {
+            "number": page.number,
+            "blocks": PageForm(page=page, language=language, answers=answers).blocks(),
+            "complete": page.number not in missing,
+        }
+        for page in pages
+    ]
+    context = _survey_context(survey, language)
+    context.update(
+        {
+            "summary": summary,
+            "missing": missing,
+            "resume": resume,
+            "page_count": len(pages),
+            "step": len(pages) + 1,
+        }
+    )
+    return render(request, "surveys/review.html", context, status=status)
+
+
+@never_cache
+@survey_errors
+def response_thanks(request: HttpRequest, resume: str) -> HttpResponse:
+    response = response_resume(resume)
+    if response.status != ResponseStatus.SUBMITTED:
+        return redirect("surveys:continue", resume=resume)
+    language = _language(request, response.survey)
+    context = _survey_context(response.survey, language)
+    context["thanks"] = pick(response.survey.thanks, language)
+    return render(request, "surveys/thanks.html", context)
+
+
+@never_cache
+@survey_errors
+def response_later(request: HttpRequest, resume: str) -> HttpResponse:
+    response = _load(resume)
+    language = _language(request, response.survey)
+    context = _survey_context(response.survey, language)
+    context["resume_url"] = request.build_absolute_uri(
+        reverse("surveys:continue", kwargs={"resume": resume})
+    )
+    return render(request, "surveys/later.html", context)

@@ -1,0 +1,57 @@
+"""A scripted respondent for tests: walks the questionnaire through real HTTP requests,
+the way a browser without JavaScript would."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from django.test import Client
+
+GRID_FIELD = re.compile(r'name="(q\d+_r\d+_c\d+)"')
+RADIO = re.compile(r'type="radio" name="(q\d+)" value="([^"]+)"')
+
+
+@dataclass
+class Walk:
+    resume: str
+    pages: list[int] = field(default_factory=list)
+
+    @property
+    def review_url(self) -> str:
+        return f"/s/r/{self.resume}/review/"
+
+    def page_url(self, number: int) -> str:
+        return f"/s/r/{self.resume}/p/{number}/"
+
+
+def start(client: Client, link_path: str) -> Walk:
+    response = client.post(link_path)
+    assert response.status_code == 302, response.content.decode()[:500]
+    return Walk(resume=response["Location"].split("/")[3])
+
+
+def answer_all(
+    client: Client, walk: Walk, rating: str = "4", choices: dict[str, str] | None = None
+) -> None:
+    """Answer every page ("next" each time) until the review page."""
+    number = 1
+    while True:
+        html = client.get(walk.page_url(number)).content.decode()
+        data: dict[str, str] = dict.fromkeys(set(GRID_FIELD.findall(html)), rating)
+        for name, value in RADIO.findall(html):
+            data.setdefault(name, (choices or {}).get(name, value))
+        response = client.post(walk.page_url(number), {**data, "action": "next"})
+        assert response.status_code == 302, response.content.decode()[:2000]
+        walk.pages.append(number)
+        if response["Location"].endswith("/review/"):
+            return
+        number += 1
+
+
+def respond(client: Client, link_path: str, rating: str = "4") -> Walk:
+    walk = start(client, link_path)
+    answer_all(client, walk, rating)
+    response = client.post(walk.review_url)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    return walk
