@@ -144,6 +144,11 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
+# Celery beat (`celery -A config beat`, or a worker started with -B) resends aggregation
+# runs that could not reach the broker when they were requested.
+CELERY_BEAT_SCHEDULE = {
+    "sweep-aggregation-runs": {"task": "materiality.tasks.sweep_runs", "schedule": 60.0},
+}
 
 # --- E-mail ---------------------------------------------------------------------------
 EMAIL_HOST = env_str("EMAIL_HOST")
@@ -259,4 +264,6 @@ LOGGING = {
 # --- Materia --------------------------------------------------------------------------
 # Called (dotted paths, with survey id and response id) after a response is submitted
 # and committed: how the ESG layer learns about new replies without the engine knowing it.
-SURVEYS_SUBMIT_HOOKS: list[str] = []
+SURVEYS_SUBMIT_HOOKS: list[str] = ["materiality.aggregation.on_response_submitted"]
+# A RUNNING aggregation run with no heartbeat for this long is taken as dead (worker lost).
+MATERIA_RUN_STALE_SECONDS = env_int("MATERIA_RUN_STALE_SECONDS", 600, minimum=1)

@@ -13,11 +13,13 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from materiality.aggregation import aggregation_request
 from materiality.importers import InviteeImport, parse_invitees
 from materiality.models import (
     Assessment,
     AssessmentGroup,
     AssessmentTopic,
+    RunTrigger,
     StakeholderGroup,
     Topic,
 )
@@ -177,7 +179,9 @@ def assessment_open(*, assessment: Assessment) -> None:
 
 
 def assessment_close(*, assessment: Assessment) -> None:
+    """Close the survey and compute the final scores."""
     survey_close(survey=assessment.survey)
+    aggregation_request(assessment=assessment, trigger=RunTrigger.CLOSE)
 
 
 # --- Links ----------------------------------------------------------------------------

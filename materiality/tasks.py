@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from materiality.aggregation import aggregation_execute, sweep
 from materiality.models import StakeholderGroup, Topic
 
 
@@ -12,3 +13,17 @@ def vocabulary_size() -> dict[str, int]:
     """Answer with what the worker's database holds: proves that a worker is up, reads the
     same database as the site, and can send a result back (`manage.py check_worker`)."""
     return {"topics": Topic.objects.count(), "groups": StakeholderGroup.objects.count()}
+
+
+@shared_task
+def aggregate(run_id: int) -> str | None:
+    """Compute an aggregation run. Only the first delivery does the work: the run is
+    claimed by a conditional update, so a duplicate or redelivered message is a no-op."""
+    run = aggregation_execute(run_id)
+    return run.status if run else None
+
+
+@shared_task
+def sweep_runs() -> int:
+    """Every minute (Celery beat): resend runs whose message never reached a worker."""
+    return sweep()

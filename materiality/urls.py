@@ -10,6 +10,8 @@ urlpatterns = [
     path("<int:pk>/", views.assessment_detail, name="assessment"),
     path("<int:pk>/edit/", views.assessment_edit, name="assessment-edit"),
     path("<int:pk>/progress.json", views.assessment_progress, name="assessment-progress"),
+    path("<int:pk>/runs/", views.run_request, name="run-request"),
+    path("<int:pk>/runs/status.json", views.run_status, name="run-status"),
     path("<int:pk>/<str:action>/", views.assessment_status, name="assessment-status"),
     path("<int:pk>/links/<str:kind>/", views.link_create, name="link-create"),
     path(

@@ -14,14 +14,16 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from materiality.aggregation import aggregation_request, latest_runs
 from materiality.forms import AssessmentForm, GroupLinkForm, InviteeUploadForm
 from materiality.importers import SpreadsheetError, read_table
-from materiality.models import Assessment
+from materiality.models import Assessment, RunTrigger
 from materiality.roles import Role, has_role
-from materiality.selectors import assessment_overview, assessments_for_list
+from materiality.selectors import assessment_overview, assessments_for_list, run_scores
 from materiality.services import (
     assessment_close,
     assessment_create,
@@ -110,9 +112,12 @@ def assessment_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @permission_required("materiality.view_assessment")
 def assessment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     assessment = _assessment(pk)
+    runs = latest_runs(assessment)
     context: dict[str, Any] = {
         "assessment": assessment,
         "overview": assessment_overview(assessment),
+        "runs": runs,
+        "scores": run_scores(runs.scored) if runs.scored else [],
         "can_change": request.user.has_perm("materiality.change_assessment"),
         "group_link_form": GroupLinkForm(assessment=assessment),
         "upload_form": InviteeUploadForm(),
@@ -235,3 +240,32 @@ def invitations_mail(request: HttpRequest, pk: int, action: str) -> HttpResponse
         text = _("%(count)d reminders are being sent.")
     messages.success(request, text % {"count": count})
     return redirect("materiality:assessment", pk=pk)
+
+
+@require_POST
+@permission_required("materiality.change_assessment")
+def run_request(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment = _assessment(pk)
+    aggregation_request(assessment=assessment, trigger=RunTrigger.MANUAL, requested_by=request.user)
+    messages.success(request, _("The scores are being computed."))
+    return redirect(f"{reverse('materiality:assessment', args=[pk])}#scores")
+
+
+@permission_required("materiality.view_assessment")
+def run_status(request: HttpRequest, pk: int) -> JsonResponse:
+    runs = latest_runs(_assessment(pk))
+    latest = runs.latest
+    return JsonResponse(
+        {
+            "run": None
+            if latest is None
+            else {
+                "id": latest.pk,
+                "status": latest.status,
+                "status_display": latest.get_status_display(),
+                "progress": latest.progress,
+                "error": latest.error,
+            },
+            "scored_run": runs.scored.pk if runs.scored else None,
+        }
+    )

@@ -310,8 +310,8 @@ class Response(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     duration_seconds = models.PositiveIntegerField(null=True, blank=True)
+    # Same rating on every rated grid cell (see surveys.services.straight_lined).
     straight_lined = models.BooleanField(default=False)
-    too_fast = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["started_at", "pk"]

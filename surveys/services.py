@@ -8,6 +8,7 @@ one wins, whatever the timing; the other gets `AlreadySubmitted`.
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -58,10 +59,16 @@ from surveys.tokens import (
 
 logger = logging.getLogger(__name__)
 
-# A response whose ratings are all the same, over at least this many cells, is flagged.
-STRAIGHT_LINE_MIN_CELLS = 6
-# A completion faster than this share of the survey's estimated time is flagged.
-TOO_FAST_SHARE = 0.25
+# Identical ratings on a handful of cells are no evidence of inattention: the flag needs
+# at least this many rated cells, and at least half of the grid.
+STRAIGHT_LINE_MIN_CELLS = 4
+
+
+def is_straight_lined(ratings: Sequence[int], grid_cells: int) -> bool:
+    """Every rating in the grid is the same, over enough of the grid to mean something
+    (docs/methodology.md, "Quality filters"). "Don't know" is not a rating."""
+    enough = max(STRAIGHT_LINE_MIN_CELLS, math.ceil(grid_cells / 2))
+    return len(ratings) >= enough and len(set(ratings)) == 1
 
 
 # --- Building a questionnaire ---------------------------------------------------------
@@ -415,13 +422,13 @@ def response_submit(*, response: Response, questionnaire: Questionnaire | None =
         raise IncompleteResponse(pages)
     now = timezone.now()
     duration = max(0, int((now - response.started_at).total_seconds()))
+    grids = [q for q in questionnaire.questions if q.kind == QuestionKind.GRID]
+    grid_ids = {q.pk for q in grids}
     ratings = [
-        a.value
-        for a in answers.values()
-        if a.value is not None and _is_grid(questionnaire, a.question_id)
+        a.value for a in answers.values() if a.value is not None and a.question_id in grid_ids
     ]
-    straight_lined = len(ratings) >= STRAIGHT_LINE_MIN_CELLS and len(set(ratings)) == 1
-    too_fast = duration < response.survey.estimated_minutes * 60 * TOO_FAST_SHARE
+    grid_cells = sum(len(questionnaire.rows(q)) * len(questionnaire.columns(q)) for q in grids)
+    straight_lined = is_straight_lined(ratings, grid_cells)
     anonymous = response.survey.anonymous
     with transaction.atomic():
         changes: dict[str, Any] = {
@@ -429,7 +436,6 @@ def response_submit(*, response: Response, questionnaire: Questionnaire | None =
             "submitted_at": now,
             "duration_seconds": duration,
             "straight_lined": straight_lined,
-            "too_fast": too_fast,
             "updated_at": now,
         }
         if anonymous:
@@ -448,11 +454,6 @@ def response_submit(*, response: Response, questionnaire: Questionnaire | None =
     for name, value in changes.items():
         setattr(response, name, value)
     return response
-
-
-def _is_grid(questionnaire: Questionnaire, question_id: int) -> bool:
-    question = questionnaire.question_by_id(question_id)
-    return question is not None and question.kind == QuestionKind.GRID
 
 
 def _run_submit_hooks(survey_id: int, response_id: int) -> None:

@@ -14,9 +14,11 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import kombu.pools
 import pytest
 from django.conf import settings as django_settings
 from django.db import connection
@@ -116,37 +118,49 @@ def _database_url() -> str:
     return f"postgres://{auth}@{host}{port}/{db['NAME']}"
 
 
+WORKER_QUEUE = f"materia-test-{uuid.uuid4().hex[:12]}"
+
+
+def start_worker(log: Path, queue: str = WORKER_QUEUE, **env: str) -> subprocess.Popen[bytes]:
+    """A real `celery worker` process on the test database, consuming the suite's own
+    queue (so that no other worker on the same broker steals the suite's tasks)."""
+    require(not django_settings.CELERY_TASK_ALWAYS_EAGER, "needs CELERY_BROKER_URL")
+    require(django_settings.CELERY_RESULT_BACKEND, "needs CELERY_RESULT_BACKEND")
+    require(connection.vendor == "postgresql", "a worker shares the test database: PostgreSQL")
+    celery_app.conf.task_default_queue = WORKER_QUEUE
+    environment = {**os.environ, "DATABASE_URL": _database_url(), "DEBUG": "true", **env}
+    command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo"]
+    command += ["--queues", queue, "--hostname", f"{uuid.uuid4().hex[:8]}@%h"]
+    command += ["--loglevel=INFO", "--without-gossip", "--without-mingle", "--without-heartbeat"]
+    with log.open("ab") as log_file:
+        process = subprocess.Popen(
+            command, env=environment, stdout=log_file, stderr=subprocess.STDOUT
+        )
+    _wait_for_worker(process, log, queue)
+    return process
+
+
+def stop_worker(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 @pytest.fixture(scope="session")
 def celery_worker(
     django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[subprocess.Popen[bytes]]:
-    """A real `celery worker` process on the test database, consuming a queue of its own
-    (so that no other worker on the same broker steals the suite's tasks)."""
-    require(not django_settings.CELERY_TASK_ALWAYS_EAGER, "needs CELERY_BROKER_URL")
-    require(django_settings.CELERY_RESULT_BACKEND, "needs CELERY_RESULT_BACKEND")
-    require(connection.vendor == "postgresql", "a worker shares the test database: PostgreSQL")
-    queue = f"materia-test-{uuid.uuid4().hex[:12]}"
-    celery_app.conf.task_default_queue = queue
-    log = tmp_path_factory.mktemp("worker") / "worker.log"
-    env = {**os.environ, "DATABASE_URL": _database_url(), "DEBUG": "true"}
-    command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo"]
-    command += ["--queues", queue, "--hostname", f"{queue}@%h", "--loglevel=INFO"]
-    command += ["--without-gossip", "--without-mingle", "--without-heartbeat"]
-    with log.open("wb") as log_file:
-        process = subprocess.Popen(command, env=env, stdout=log_file, stderr=subprocess.STDOUT)
+    process = start_worker(tmp_path_factory.mktemp("worker") / "worker.log")
     try:
-        _wait_for_worker(process, log)
         yield process
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_worker(process)
 
 
-def _wait_for_worker(process: subprocess.Popen[bytes], log: Path) -> None:
+def _wait_for_worker(process: subprocess.Popen[bytes], log: Path, queue: str) -> None:
     from materiality.tasks import vocabulary_size
 
     deadline = time.monotonic() + 60
@@ -154,7 +168,7 @@ def _wait_for_worker(process: subprocess.Popen[bytes], log: Path) -> None:
         if process.poll() is not None:
             pytest.fail(f"the Celery worker exited:\n{log.read_text()[-3000:]}")
         try:
-            vocabulary_size.apply_async().get(timeout=5)
+            vocabulary_size.apply_async(queue=queue).get(timeout=5)
         except Exception:  # noqa: S112 - not up yet, try again until the deadline
             continue
         return
@@ -193,3 +207,48 @@ def open_assessment(assessment: Any) -> Any:
 
 def link_path(issued: Any) -> str:
     return f"/s/i/{issued.token}/"
+
+
+@contextmanager
+def broker_down() -> Iterator[None]:
+    """Point Celery at a port where nothing listens, as if the broker had died, then back.
+    Connection pools are dropped both ways so no connection to the live broker is reused."""
+    conf = celery_app.conf
+    saved = {
+        key: conf[key]
+        for key in (
+            "broker_url",
+            "task_always_eager",
+            "broker_connection_retry",
+            "broker_connection_max_retries",
+            "task_publish_retry",
+        )
+    }
+
+    def drop_pools() -> None:
+        # Celery keeps producer pools per app and kombu per connection URL, process-wide.
+        kombu.pools.reset()
+        celery_app._pool = None
+        celery_app.amqp._producer_pool = None
+
+    dead = "redis://127.0.0.1:9/0"
+    environment = os.environ.get("CELERY_BROKER_URL")
+    conf.update(
+        broker_url=dead,
+        task_always_eager=False,
+        broker_connection_retry=False,
+        broker_connection_max_retries=0,
+        task_publish_retry=False,
+    )
+    # Celery reads the broker from this environment variable before its own settings.
+    os.environ["CELERY_BROKER_URL"] = dead
+    drop_pools()
+    try:
+        yield
+    finally:
+        if environment is None:
+            del os.environ["CELERY_BROKER_URL"]
+        else:
+            os.environ["CELERY_BROKER_URL"] = environment
+        conf.update(saved)
+        drop_pools()

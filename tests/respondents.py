@@ -4,6 +4,7 @@ the way a browser without JavaScript would."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.test import Client
@@ -31,14 +32,21 @@ def start(client: Client, link_path: str) -> Walk:
     return Walk(resume=response["Location"].split("/")[3])
 
 
+Rating = str | Callable[[str], str]
+
+
 def answer_all(
-    client: Client, walk: Walk, rating: str = "4", choices: dict[str, str] | None = None
+    client: Client, walk: Walk, rating: Rating = "4", choices: dict[str, str] | None = None
 ) -> None:
-    """Answer every page ("next" each time) until the review page."""
+    """Answer every page ("next" each time) until the review page. `rating` is a value
+    for every grid cell, or a function of the cell's field name."""
     number = 1
     while True:
         html = client.get(walk.page_url(number)).content.decode()
-        data: dict[str, str] = dict.fromkeys(set(GRID_FIELD.findall(html)), rating)
+        cells = sorted(set(GRID_FIELD.findall(html)))
+        data: dict[str, str] = {
+            name: rating(name) if callable(rating) else rating for name in cells
+        }
         for name, value in RADIO.findall(html):
             data.setdefault(name, (choices or {}).get(name, value))
         response = client.post(walk.page_url(number), {**data, "action": "next"})
@@ -49,7 +57,7 @@ def answer_all(
         number += 1
 
 
-def respond(client: Client, link_path: str, rating: str = "4") -> Walk:
+def respond(client: Client, link_path: str, rating: Rating = "4") -> Walk:
     walk = start(client, link_path)
     answer_all(client, walk, rating)
     response = client.post(walk.review_url)

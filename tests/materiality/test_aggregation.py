@@ -1,0 +1,220 @@
+"""Aggregation runs: from submitted replies to stored scores, reproducibly, once."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import pandas as pd
+import pytest
+from django.test import Client
+
+from materiality.aggregation import aggregation_execute, aggregation_request, sweep
+from materiality.models import (
+    AggregationRun,
+    Assessment,
+    GroupScore,
+    RunStatus,
+    RunTrigger,
+    StakeholderGroup,
+    TopicScore,
+)
+from materiality.services import assessment_close, group_link_create
+from surveys.models import Answer, Response
+from tests.conftest import broker_down, link_path
+from tests.respondents import respond
+
+pytestmark = pytest.mark.django_db
+
+
+def reply(assessment: Assessment, group_code: str, seed: int, choices: str = "2345") -> None:
+    group = StakeholderGroup.objects.get(code=group_code)
+    path = link_path(group_link_create(assessment=assessment, group=group))
+    rng = random.Random(seed)
+    respond(Client(), path, rating=lambda _name: rng.choice(choices))
+
+
+def independent_means(survey_id: int) -> pd.DataFrame:
+    rows = Answer.objects.filter(
+        response__survey_id=survey_id,
+        response__status="submitted",
+        response__straight_lined=False,
+        question__code="importance",
+        value__isnull=False,
+    ).values("response_id", "row_code", "column_code", "value", "response__respondent_group")
+    frame = pd.DataFrame.from_records(list(rows))
+    return frame.groupby(["row_code", "column_code"])["value"].agg(["mean", "count"])
+
+
+def test_a_run_stores_scores_that_match_an_independent_computation(
+    open_assessment: Assessment, django_capture_on_commit_callbacks: Any
+) -> None:
+    for seed, group in enumerate(["customers", "employees", "media", "customers", "employees"]):
+        with django_capture_on_commit_callbacks(execute=True):
+            reply(open_assessment, group, seed)
+    run = AggregationRun.objects.filter(status=RunStatus.SUCCEEDED).latest("pk")
+    assert run.responses_total == 5
+    assert run.responses_counted == 5
+    expected = independent_means(open_assessment.survey_id)
+    for score in TopicScore.objects.filter(run=run).select_related("topic"):
+        for axis in ("company", "stakeholder"):
+            mean, count = expected.loc[(score.topic.code, axis)]
+            stats = getattr(score, axis)
+            assert stats["n"] == count
+            assert stats["mean"] == pytest.approx(mean)
+            assert stats["ci_low"] <= stats["mean"] <= stats["ci_high"]
+    assert TopicScore.objects.filter(run=run).count() == 17
+    assert GroupScore.objects.filter(run=run).count() == 17 * 2 * 8
+    ranks = sorted(TopicScore.objects.filter(run=run).values_list("rank", flat=True))
+    assert ranks == list(range(1, 18))
+
+
+def test_a_run_records_how_it_was_computed(open_assessment: Assessment) -> None:
+    reply(open_assessment, "customers", 1)
+    run = aggregation_execute(
+        aggregation_request(assessment=open_assessment, trigger=RunTrigger.MANUAL).pk
+    )
+    assert run is not None
+    assert run.status == RunStatus.SUCCEEDED
+    params = run.options["params"]
+    assert params["weighting"] == "respondent"
+    assert params["axis_source"] == "all_rate_both"
+    assert params["bootstrap_samples"] == 2000
+    assert params["seed"] == 20211231
+    assert run.options["exclude_straight_lined"] is True
+    assert len(run.fingerprint) == 64
+    assert run.software["numpy"]
+    assert run.duration_ms is not None
+    assert run.progress == 100
+
+
+def test_the_same_input_and_options_give_the_same_run(open_assessment: Assessment) -> None:
+    reply(open_assessment, "customers", 1)
+    first = aggregation_execute(
+        aggregation_request(assessment=open_assessment, trigger=RunTrigger.MANUAL).pk
+    )
+    second = aggregation_execute(
+        aggregation_request(assessment=open_assessment, trigger=RunTrigger.MANUAL).pk
+    )
+    assert first is not None
+    assert second is not None
+    assert second.status == RunStatus.UNCHANGED
+    assert second.same_as_id == first.pk
+    assert second.fingerprint == first.fingerprint
+    assert TopicScore.objects.filter(run=second).count() == 0
+    # Other options: a new, different run.
+    Assessment.objects.filter(pk=open_assessment.pk).update(scoring={"weighting": "equal_group"})
+    third = aggregation_execute(
+        aggregation_request(assessment=open_assessment, trigger=RunTrigger.MANUAL).pk
+    )
+    assert third is not None
+    assert third.status == RunStatus.SUCCEEDED
+    assert third.fingerprint != first.fingerprint
+
+
+def test_executing_a_run_twice_does_the_work_once(open_assessment: Assessment) -> None:
+    reply(open_assessment, "customers", 1)
+    run = aggregation_request(assessment=open_assessment, trigger=RunTrigger.MANUAL)
+    aggregation_execute(run.pk)
+    aggregation_execute(run.pk)
+    assert TopicScore.objects.filter(run=run).count() == 17
+
+
+def test_straight_lined_and_too_fast_responses_are_excluded_and_counted(
+    open_assessment: Assessment,
+) -> None:
+    for seed in range(11):
+        reply(open_assessment, "customers", seed)
+    reply(open_assessment, "employees", 99, choices="5")  # the same rating everywhere
+    durations = list(Response.objects.order_by("pk").values_list("pk", flat=True))
+    for pk in durations:
+        Response.objects.filter(pk=pk).update(duration_seconds=600)
+    Response.objects.filter(pk=durations[0]).update(duration_seconds=30)  # under 1/3 of 600
+    run = aggregation_execute(
+        aggregation_request(assessment=open_assessment, trigger=RunTrigger.MANUAL).pk
+    )
+    assert run is not None
+    assert (run.responses_total, run.excluded_straight_lined, run.excluded_too_fast) == (12, 1, 1)
+    assert run.responses_counted == 10
+    score = TopicScore.objects.get(run=run, topic__code="risk-management")
+    assert score.company["n"] == 10
+
+
+def test_replies_coalesce_into_one_waiting_run_while_the_broker_is_down(
+    open_assessment: Assessment, django_capture_on_commit_callbacks: Any
+) -> None:
+    with broker_down():
+        for seed in range(3):
+            with django_capture_on_commit_callbacks(execute=True):
+                reply(open_assessment, "customers", seed)
+    assert Response.objects.filter(status="submitted").count() == 3
+    waiting = AggregationRun.objects.get()
+    assert waiting.status == RunStatus.PENDING
+    # The broker is back: the sweep sends the waiting run, and it computes all replies.
+    AggregationRun.objects.update(created_at=waiting.created_at.replace(year=2020))
+    assert sweep() == 1
+    waiting.refresh_from_db()
+    assert waiting.status == RunStatus.SUCCEEDED
+    assert waiting.responses_total == 3
+
+
+def test_closing_the_survey_computes_the_final_scores(
+    open_assessment: Assessment, django_capture_on_commit_callbacks: Any
+) -> None:
+    reply(open_assessment, "media", 3)
+    with django_capture_on_commit_callbacks(execute=True):
+        assessment_close(assessment=open_assessment)
+    run = AggregationRun.objects.get(trigger=RunTrigger.CLOSE)
+    assert run.status == RunStatus.SUCCEEDED
+
+
+def test_a_dead_running_run_is_marked_failed_and_a_new_run_works(
+    open_assessment: Assessment, settings: Any
+) -> None:
+    reply(open_assessment, "customers", 1)
+    dead = AggregationRun.objects.create(
+        assessment=open_assessment, trigger=RunTrigger.MANUAL, status=RunStatus.RUNNING
+    )
+    AggregationRun.objects.filter(pk=dead.pk).update(
+        heartbeat_at=dead.created_at.replace(year=2020)
+    )
+    run = aggregation_execute(
+        aggregation_request(assessment=open_assessment, trigger=RunTrigger.MANUAL).pk
+    )
+    dead.refresh_from_db()
+    assert dead.status == RunStatus.FAILED
+    assert "stopped" in dead.error
+    assert not TopicScore.objects.filter(run=dead).exists()
+    assert run is not None
+    assert run.status == RunStatus.SUCCEEDED
+
+
+def test_a_failing_run_records_its_error_and_stores_no_scores(open_assessment: Assessment) -> None:
+    reply(open_assessment, "customers", 1)
+    Assessment.objects.filter(pk=open_assessment.pk).update(scoring={"weighting": "bogus"})
+    run = aggregation_execute(
+        aggregation_request(assessment=open_assessment, trigger=RunTrigger.MANUAL).pk
+    )
+    assert run is not None
+    assert run.status == RunStatus.FAILED
+    assert "weighting must be one of" in run.error
+    assert not TopicScore.objects.filter(run=run).exists()
+
+
+def test_reading_the_input_takes_the_same_few_queries_for_any_number_of_replies(
+    open_assessment: Assessment,
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from materiality.aggregation import read_input, run_options
+
+    options = run_options(open_assessment)
+    counts = []
+    for replies in (10, 20):  # from 10 replies on, the median duration is read too
+        while Response.objects.count() < replies:
+            reply(open_assessment, "employees", Response.objects.count())
+        with CaptureQueriesContext(connection) as queries:
+            read_input(open_assessment, options)
+        counts.append(len(queries.captured_queries))
+    assert counts[0] == counts[1] <= 7
