@@ -259,6 +259,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # fontTools reports every font subset it writes into a PDF at INFO.
+    "loggers": {"fontTools": {"level": "WARNING"}},
 }
 
 # --- Materia --------------------------------------------------------------------------

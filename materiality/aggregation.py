@@ -370,7 +370,7 @@ def _execute(run: AggregationRun, started: float) -> AggregationRun:
         if not AggregationRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).exists():
             raise RuntimeError("The run was taken over or cancelled while computing.")
         _write_scores(run, result)
-        _finish(run, started, RunStatus.SUCCEEDED, **counts)
+        _finish(run, started, RunStatus.SUCCEEDED, thresholds=dict(result.thresholds), **counts)
     return run
 
 

@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from surveys.translations import TranslatedTextField, pick
@@ -202,6 +203,14 @@ class Assessment(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    published_run = models.OneToOneField(
+        "AggregationRun",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("The confirmed run whose results go into the report."),
+    )
 
     class Meta:
         ordering = ["-period_end", "-pk"]
@@ -283,10 +292,18 @@ class RunTrigger(models.TextChoices):
     COMMAND = "command", _("Command line")
 
 
+class ReviewStatus(models.TextChoices):
+    NONE = "", _("Not submitted")
+    SUBMITTED = "submitted", _("Awaiting confirmation")
+    CONFIRMED = "confirmed", _("Confirmed")
+    SENT_BACK = "sent_back", _("Sent back")
+
+
 class AggregationRun(models.Model):
     """One computation of an assessment's scores: what went in (parameters, the input's
     fingerprint, the counts), how it went (status, progress, timings, error) and, in
-    TopicScore/GroupScore rows, what came out."""
+    TopicScore/GroupScore rows, what came out. Its scores are written once and never
+    changed; a confirmed run also keeps its rendered files unchanged."""
 
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="runs")
     status = models.CharField(max_length=16, choices=RunStatus.choices, default=RunStatus.PENDING)
@@ -305,6 +322,9 @@ class AggregationRun(models.Model):
     excluded_straight_lined = models.PositiveIntegerField(default=0)
     excluded_too_fast = models.PositiveIntegerField(default=0)
     ratings_counted = models.PositiveIntegerField(default=0)
+    thresholds = models.JSONField(
+        default=dict, help_text=_("The thresholds applied, per axis, on the rating scale.")
+    )
     software = models.JSONField(default=dict, help_text=_("Versions that computed the run."))
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -312,11 +332,18 @@ class AggregationRun(models.Model):
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    review = models.CharField(
+        max_length=16, choices=ReviewStatus.choices, default=ReviewStatus.NONE, blank=True
+    )
 
     class Meta:
         ordering = ["-created_at", "-pk"]
         verbose_name = _("aggregation run")
         verbose_name_plural = _("aggregation runs")
+        permissions = [
+            ("submit_run", _("Can submit a run for confirmation")),
+            ("confirm_run", _("Can confirm a run or send it back")),
+        ]
         constraints = [
             # Coalescing: however many replies arrive, at most one run waits per assessment.
             models.UniqueConstraint(
@@ -382,3 +409,39 @@ class GroupScore(models.Model):
 
     def __str__(self) -> str:
         return f"{self.topic_id}/{self.group_id}/{self.axis}"
+
+
+class AuditAction(models.TextChoices):
+    CREATED = "created", _("Assessment created")
+    OPENED = "opened", _("Survey opened")
+    CLOSED = "closed", _("Survey closed")
+    RUN_REQUESTED = "run_requested", _("Scores computed on request")
+    SUBMITTED = "submitted", _("Submitted for confirmation")
+    CONFIRMED = "confirmed", _("Confirmed")
+    SENT_BACK = "sent_back", _("Sent back")
+    EXPORTED = "exported", _("Exported")
+
+
+class AuditEntry(models.Model):
+    """Who did what, when, to an assessment: the trail shown on its pages and in the
+    evidence pack. Entries are only ever added."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="audit")
+    run = models.ForeignKey(
+        AggregationRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="audit"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    actor_name = models.CharField(max_length=150, blank=True)
+    action = models.CharField(max_length=24, choices=AuditAction.choices)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit entries")
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_name} {self.action}"

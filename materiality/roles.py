@@ -41,9 +41,14 @@ ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
         "materiality.view_assessment",
         "materiality.add_assessment",
         "materiality.change_assessment",
+        "materiality.submit_run",
     ),
-    # Reviews results (and, with the results issue, confirms them).
-    Role.DECISION_GROUP: (*_VOCABULARY_READ, "materiality.view_assessment"),
+    # Reviews results and confirms them (or sends them back); changes nothing else.
+    Role.DECISION_GROUP: (
+        *_VOCABULARY_READ,
+        "materiality.view_assessment",
+        "materiality.confirm_run",
+    ),
 }
 
 

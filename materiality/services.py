@@ -14,11 +14,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from materiality.aggregation import aggregation_request
+from materiality.audit import audit_record
 from materiality.importers import InviteeImport, parse_invitees
 from materiality.models import (
     Assessment,
     AssessmentGroup,
     AssessmentTopic,
+    AuditAction,
     RunTrigger,
     StakeholderGroup,
     Topic,
@@ -100,6 +102,7 @@ def assessment_create(*, data: AssessmentInput, created_by: Any = None) -> Asses
     )
     _set_vocabulary(assessment, data.topics, data.groups)
     _build_questionnaire(assessment)
+    audit_record(assessment=assessment, action=AuditAction.CREATED, actor=created_by)
     return assessment
 
 
@@ -174,14 +177,16 @@ def _build_questionnaire(assessment: Assessment) -> None:
     )
 
 
-def assessment_open(*, assessment: Assessment) -> None:
+def assessment_open(*, assessment: Assessment, actor: Any = None) -> None:
     survey_open(survey=assessment.survey)
+    audit_record(assessment=assessment, action=AuditAction.OPENED, actor=actor)
 
 
-def assessment_close(*, assessment: Assessment) -> None:
+def assessment_close(*, assessment: Assessment, actor: Any = None) -> None:
     """Close the survey and compute the final scores."""
     survey_close(survey=assessment.survey)
-    aggregation_request(assessment=assessment, trigger=RunTrigger.CLOSE)
+    run = aggregation_request(assessment=assessment, trigger=RunTrigger.CLOSE)
+    audit_record(assessment=assessment, action=AuditAction.CLOSED, actor=actor, run=run)
 
 
 # --- Links ----------------------------------------------------------------------------

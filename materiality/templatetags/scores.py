@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.utils.translation import gettext
 
 register = template.Library()
 
@@ -22,3 +23,23 @@ def percent(value: Any) -> str:
     if value is None:
         return "–"
     return f"{round(float(value) * 100)}%"
+
+
+@register.filter
+def split_pairs(value: str) -> list[tuple[str, str]]:
+    """ "a:A,b:B" -> [("a", "A"), ("b", "B")], for short fixed lists in templates."""
+    return [tuple(item.split(":", 1)) for item in value.split(",")]  # type: ignore[misc]
+
+
+@register.filter
+def variant_label(key: str) -> str:
+    """A readable name for a sensitivity variant key."""
+    kind, _sep, value = key.partition(":")
+    if kind == "weighting":
+        names = {
+            "respondent": gettext("every respondent equal"),
+            "equal_group": gettext("every group equal"),
+            "custom": gettext("custom group weights"),
+        }
+        return names.get(value, value)
+    return gettext("thresholds %(shift)s") % {"shift": value}

@@ -4,7 +4,9 @@ import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import call_command
 
+from materiality.models import AggregationRun, Assessment, ReviewStatus, RunStatus
 from materiality.roles import Role, has_role
+from surveys.models import Response, SurveyStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -12,7 +14,7 @@ pytestmark = pytest.mark.django_db
 def test_demo_creates_one_account_per_role_and_prints_each_password_once(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    call_command("demo")
+    call_command("demo", accounts_only=True)
     first = capsys.readouterr().out
     password = first.split("admin", 1)[1].split()[0]
     assert authenticate(username="admin", password=password) is not None
@@ -21,7 +23,7 @@ def test_demo_creates_one_account_per_role_and_prints_each_password_once(
     assert has_role(user_model.objects.get(username="esg"), Role.ESG_TEAM)
     assert has_role(user_model.objects.get(username="decider"), Role.DECISION_GROUP)
 
-    call_command("demo")
+    call_command("demo", accounts_only=True)
     second = capsys.readouterr().out
     assert password not in second
     assert "(exists)" in second
@@ -29,9 +31,30 @@ def test_demo_creates_one_account_per_role_and_prints_each_password_once(
 
 
 def test_demo_can_reset_the_passwords(capsys: pytest.CaptureFixture[str]) -> None:
-    call_command("demo")
+    call_command("demo", accounts_only=True)
     old = capsys.readouterr().out.split("esg", 1)[1].split()[0]
-    call_command("demo", reset_passwords=True)
+    call_command("demo", accounts_only=True, reset_passwords=True)
     new = capsys.readouterr().out.split("esg", 1)[1].split()[0]
     assert new != old
     assert authenticate(username="esg", password=new) is not None
+
+
+def test_the_demo_has_an_open_scored_assessment_with_1151_replies_and_last_years_result(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    call_command("demo")
+    current = Assessment.objects.get(survey__title__en="2021 materiality assessment (demo)")
+    previous = Assessment.objects.get(survey__title__en="2020 materiality assessment (demo)")
+    assert current.survey.status == SurveyStatus.OPEN
+    assert Response.objects.filter(survey=current.survey, status="submitted").count() == 1151
+    run = AggregationRun.objects.get(assessment=current, status=RunStatus.SUCCEEDED)
+    assert run.responses_total == 1151
+    assert current.previous_id == previous.pk
+    assert previous.survey.status == SurveyStatus.CLOSED
+    assert previous.published_run is not None
+    assert previous.published_run.review == ReviewStatus.CONFIRMED
+    # Running it again creates nothing more.
+    call_command("demo")
+    assert Assessment.objects.count() == 2
+    assert Response.objects.count() == 1151 + 575
+    assert f"/assessments/{current.pk}/" in capsys.readouterr().out

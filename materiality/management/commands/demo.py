@@ -2,8 +2,9 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
+from django.urls import reverse
 
-from materiality.demo import demo_accounts_ensure
+from materiality.demo import demo_accounts_ensure, demo_assessments_ensure
 
 
 class Command(BaseCommand):
@@ -15,9 +16,22 @@ class Command(BaseCommand):
             action="store_true",
             help="Give every demo account a new password and print it.",
         )
+        parser.add_argument(
+            "--accounts-only", action="store_true", help="Create the accounts but no data."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         accounts = demo_accounts_ensure(reset_passwords=options["reset_passwords"])
+        if not options["accounts_only"]:
+            self.stdout.write("Demo assessments (1,151 synthetic replies)…")
+            previous, current = demo_assessments_ensure()
+            site = settings.SITE_URL
+            self.stdout.write(
+                f"  {current}: {site}{reverse('materiality:assessment', args=[current.pk])}"
+            )
+            self.stdout.write(
+                f"  {previous}: {site}{reverse('materiality:assessment', args=[previous.pk])}"
+            )
         self.stdout.write(self.style.MIGRATE_HEADING("Demo accounts"))
         for created in accounts:
             account = created.account

@@ -1,0 +1,192 @@
+"""The matrix of a run, as the ESG team and the report see it: built from stored scores,
+rendered once per run, language, view and format, and kept in storage.
+
+A run's scores never change, so a rendered file never goes stale; files are written
+only if missing, which is what keeps a confirmed run's files byte-identical forever.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.utils import translation
+from django.utils.formats import date_format, number_format
+from django.utils.translation import gettext as _
+
+from materiality.models import (
+    COMPANY_AXIS,
+    STAKEHOLDER_AXIS,
+    AggregationRun,
+    Dimension,
+    GroupScore,
+    StakeholderGroup,
+    TopicScore,
+)
+from materiality.plots import MatrixPoint, MatrixSpec, matrix_figure, matrix_svg, render_figure
+from surveys.translations import pick
+
+CONTENT_TYPES = {
+    "png": "image/png",
+    "png-print": "image/png",
+    "svg": "image/svg+xml",
+    "pdf": "application/pdf",
+}
+EXTENSIONS = {"png": "png", "png-print": "300dpi.png", "svg": "svg", "pdf": "pdf"}
+
+
+@dataclass(frozen=True)
+class MatrixView:
+    language: str
+    group: StakeholderGroup | None = None
+    show_ci: bool = False
+
+    def file_name(self, run: AggregationRun, fmt: str) -> str:
+        parts = [f"matrix-run{run.pk}", self.language]
+        if self.group is not None:
+            parts.append(self.group.code)
+        if self.show_ci:
+            parts.append("ci")
+        return f"{'-'.join(parts)}.{EXTENSIONS[fmt]}"
+
+
+def matrix_spec(run: AggregationRun, view: MatrixView) -> MatrixSpec:
+    assessment = run.assessment
+    language = view.language
+    with translation.override(language):
+        if view.group is None:
+            points = _overall_points(run, language)
+            title = _("Materiality matrix")
+        else:
+            points = _group_points(run, view.group, language)
+            title = _("Materiality matrix: %(group)s") % {"group": view.group.get_name(language)}
+        footnote = " · ".join(
+            [
+                f"{pick(assessment.survey.title, language)}",
+                _("n = %(count)s responses")
+                % {"count": number_format(run.responses_counted, force_grouping=True)},
+                _("run %(id)s") % {"id": run.pk},
+                date_format(run.finished_at or run.created_at, "DATE_FORMAT"),
+            ]
+        )
+        return MatrixSpec(
+            points=points,
+            title=title,
+            x_label=pick(assessment.company_axis_label, language),
+            y_label=pick(assessment.stakeholder_axis_label, language),
+            footnote=footnote,
+            dimension_labels={code: str(label) for code, label in Dimension.choices},
+            x_threshold=(run.thresholds or {}).get(COMPANY_AXIS),
+            y_threshold=(run.thresholds or {}).get(STAKEHOLDER_AXIS),
+            zone_label=_("Material topics"),
+            show_ci=view.show_ci,
+            language="zh-hans" if language.startswith("zh") else "en",
+            scale=(float(assessment.scale_min), float(assessment.scale_max)),
+        )
+
+
+def _ci(stats: dict[str, float | None]) -> tuple[float, float] | None:
+    low, high = stats.get("ci_low"), stats.get("ci_high")
+    return (low, high) if low is not None and high is not None else None
+
+
+def _tooltip(
+    name: str, company: dict[str, float | None], stakeholder: dict[str, float | None]
+) -> str:
+    def part(label: str, stats: dict[str, float | None]) -> str:
+        mean, low, high, n = (
+            stats.get("mean"),
+            stats.get("ci_low"),
+            stats.get("ci_high"),
+            stats.get("n"),
+        )
+        text = f"{label} {mean:.2f}" if mean is not None else f"{label} –"
+        if low is not None and high is not None:
+            text += f" ({low:.2f}–{high:.2f})"
+        return f"{text}, n = {n}"
+
+    return f"{name}: {part(_('company'), company)}; {part(_('stakeholders'), stakeholder)}"
+
+
+def _overall_points(run: AggregationRun, language: str) -> list[MatrixPoint]:
+    points = []
+    for score in TopicScore.objects.filter(run=run).select_related("topic").order_by("rank"):
+        x, y = score.company.get("mean"), score.stakeholder.get("mean")
+        if x is None or y is None:
+            continue  # no ratings on an axis: nothing to place
+        name = score.topic.get_name(language)
+        points.append(
+            MatrixPoint(
+                code=score.topic.code,
+                label=name,
+                dimension=score.topic.dimension,
+                x=x,
+                y=y,
+                x_ci=_ci(score.company),
+                y_ci=_ci(score.stakeholder),
+                tooltip=_tooltip(name, score.company, score.stakeholder),
+            )
+        )
+    return points
+
+
+def _group_points(run: AggregationRun, group: StakeholderGroup, language: str) -> list[MatrixPoint]:
+    by_topic: dict[int, dict[str, GroupScore]] = {}
+    rows = GroupScore.objects.filter(run=run, group=group).select_related("topic")
+    for row in rows:
+        by_topic.setdefault(row.topic_id, {})[row.axis] = row
+    points = []
+    for axes in by_topic.values():
+        company, stakeholder = axes.get(COMPANY_AXIS), axes.get(STAKEHOLDER_AXIS)
+        if (
+            company is None
+            or stakeholder is None
+            or company.mean is None
+            or stakeholder.mean is None
+        ):
+            continue
+        topic = company.topic
+        name = topic.get_name(language)
+        points.append(
+            MatrixPoint(
+                code=topic.code,
+                label=name,
+                dimension=topic.dimension,
+                x=company.mean,
+                y=stakeholder.mean,
+                x_ci=_ci(company.stats),
+                y_ci=_ci(stakeholder.stats),
+                tooltip=_tooltip(name, company.stats, stakeholder.stats),
+            )
+        )
+    return sorted(points, key=lambda point: point.code)
+
+
+def render_matrix(run: AggregationRun, view: MatrixView, fmt: str) -> bytes:
+    spec = matrix_spec(run, view)
+    if fmt == "svg":
+        return matrix_svg(spec)
+    return render_figure(matrix_figure(spec), fmt)
+
+
+def matrix_file(run: AggregationRun, view: MatrixView, fmt: str) -> bytes:
+    """The stored file, rendered on first use. Never overwritten."""
+    if fmt not in CONTENT_TYPES:
+        raise ValueError(f"Unknown matrix format {fmt!r}")
+    path = f"runs/{run.pk}/{view.file_name(run, fmt)}"
+    if default_storage.exists(path):
+        with default_storage.open(path, "rb") as stored:
+            return stored.read()
+    content = render_matrix(run, view, fmt)
+    default_storage.save(path, ContentFile(content))
+    return content
+
+
+def freeze_matrix_files(run: AggregationRun) -> None:
+    """Write every standard matrix file of a run (each language, each format, with and
+    without confidence whiskers), so a confirmed run's files exist before anyone asks."""
+    for language in run.assessment.survey.languages:
+        for show_ci in (False, True):
+            for fmt in CONTENT_TYPES:
+                matrix_file(run, MatrixView(language=language, show_ci=show_ci), fmt)

@@ -1,0 +1,744 @@
+"""Synthetic but plausible stakeholder replies, for the demo and for benchmarks.
+
+Two parts:
+
+* `replies_generate` is pure (no ORM, no settings; it borrows only the engine's
+  straight-line rule, so that the flag it computes is the engine's): topic codes,
+  stakeholder groups with a reply count each and a seed in, a stream of `ReplyBlock`s
+  out. Each block holds up to `BLOCK_SIZE` respondents as numpy arrays (group, language,
+  duration, ratings per topic × axis, straight-line flag) plus their few comments;
+  `ReplyBlock.respondents()` gives the same data one respondent at a time. Nothing is
+  kept between blocks but the group counts still to hand out, so a million replies
+  stream in a few megabytes. The benchmark loader that writes with COPY reads the
+  arrays; `replies_load` reads the respondents.
+* `replies_load` answers an open (or closed) assessment's own questionnaire with those
+  replies, in bulk.
+
+How replies are shaped (all numbers on a 1–5 scale, rescaled linearly for other scales):
+every topic has a target mean taken from the model company's published ranking
+(`REPORT_RANKING`, 4.66 down to 3.63) and a small tilt between the two axes; every group
+leans towards the topics its row of the report's stakeholder table names
+(`GROUP_EMPHASIS`), fully on "importance to stakeholders" (which asks about the
+respondent's own view) and half on "importance to the company". The emphases are centred
+on the groups' shares of the replies, so the overall ranking follows the report whatever
+the mix. A respondent's rating is a latent normal value — topic-group target, plus the
+respondent's general leniency, plus their view of the topic (shared by both axes), plus
+noise — rounded and clipped to the scale. Rounding and the ceiling pull means towards the
+middle, so targets are first mapped through the inverse of that effect: group means land
+on their targets rather than 0.2 points below them. On top: a few percent "don't know"
+(more on topics far from a group's concerns, and from outsiders on the company axis),
+about 2.5 % straight-liners and 3 % speeders who click half at random and finish in a
+fraction of the usual time (under a third of the median, where scoring looks), a few
+comments.
+
+Determinism: the output depends only on the arguments. Block b draws from its own stream,
+`SeedSequence(seed, spawn_key=(1, b))`, and groups are dealt to blocks from a separate
+stream, so blocks do not depend on how the consumer batches its writes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import secrets
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import numpy as np
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+from numpy.typing import NDArray
+
+from materiality.models import AXES, COMPANY_AXIS, Assessment
+from materiality.questionnaire import (
+    GROUP_QUESTION,
+    IMPORTANCE_QUESTION,
+    OVERALL_COMMENT_QUESTION,
+    SIDE_QUESTION,
+)
+from surveys.models import (
+    Answer,
+    OptionRole,
+    Question,
+    QuestionOption,
+    Response,
+    ResponseSource,
+    ResponseStatus,
+    Survey,
+    SurveyStatus,
+)
+from surveys.services import is_straight_lined
+
+Floats = NDArray[np.float64]
+Ints = NDArray[np.int64]
+Bools = NDArray[np.bool_]
+
+BLOCK_SIZE = 1000
+DONT_KNOW = -1  # in `ReplyBlock.ratings`; every real scale starts at 0 or above
+SOURCE_REFERENCE = "synthetic"  # Response.source_reference of every loaded reply
+
+# The model company's 1,151 replies spread over its eight groups (employees are the one
+# internal group; the seed vocabulary's `internal` flags say so).
+DEMO_REPLIES_PER_GROUP: Mapping[str, int] = {
+    "employees": 420,
+    "customers": 310,
+    "shareholders-investors": 90,
+    "suppliers-partners": 85,
+    "government-regulators": 40,
+    "community-public": 90,
+    "media": 36,
+    "peers-associations": 80,
+}
+
+# The published matrix, most material first, with the mean rating each topic should
+# reach overall (both axes averaged) and how much higher the company axis is than the
+# stakeholder axis: governance and technology matter more to the business, service and
+# people topics more to stakeholders themselves.
+REPORT_TARGETS: Mapping[str, tuple[float, float]] = {
+    "product-responsibility": (4.66, 0.04),
+    "risk-management": (4.60, 0.14),
+    "compliance-management": (4.55, 0.12),
+    "data-security-privacy": (4.49, -0.04),
+    "customer-service": (4.42, -0.10),
+    "fintech-innovation": (4.36, 0.16),
+    "business-ethics": (4.30, 0.06),
+    "talent-attraction-retention": (4.23, 0.04),
+    "training-development": (4.17, -0.06),
+    "employee-health-safety": (4.10, -0.10),
+    "corporate-governance": (4.04, 0.12),
+    "diversity-equal-opportunity": (3.97, -0.08),
+    "sustainable-supply-chain": (3.90, 0.04),
+    "inclusive-finance": (3.84, -0.08),
+    "community-welfare": (3.77, -0.12),
+    "green-operations": (3.70, 0.02),
+    "climate-change": (3.63, 0.00),
+}
+REPORT_RANKING: tuple[str, ...] = tuple(REPORT_TARGETS)
+
+# Per group: a general leniency, and how much more material the topics it cares about are
+# to it than to respondents overall (rating points). From the report's stakeholder table.
+GROUP_LEVEL: Mapping[str, float] = {
+    "employees": 0.12,
+    "customers": 0.0,
+    "shareholders-investors": -0.05,
+    "suppliers-partners": 0.05,
+    "government-regulators": -0.10,
+    "community-public": 0.0,
+    "media": -0.12,
+    "peers-associations": -0.02,
+}
+GROUP_EMPHASIS: Mapping[str, Mapping[str, float]] = {
+    "employees": {
+        "employee-health-safety": 0.40,
+        "training-development": 0.40,
+        "talent-attraction-retention": 0.35,
+        "diversity-equal-opportunity": 0.30,
+        "fintech-innovation": 0.10,
+        "customer-service": -0.10,
+        "inclusive-finance": -0.10,
+    },
+    "customers": {
+        "customer-service": 0.35,
+        "data-security-privacy": 0.35,
+        "product-responsibility": 0.25,
+        "inclusive-finance": 0.20,
+        "employee-health-safety": -0.25,
+        "training-development": -0.25,
+        "talent-attraction-retention": -0.25,
+        "corporate-governance": -0.15,
+        "sustainable-supply-chain": -0.20,
+    },
+    "shareholders-investors": {
+        "corporate-governance": 0.40,
+        "risk-management": 0.30,
+        "compliance-management": 0.25,
+        "business-ethics": 0.15,
+        "community-welfare": -0.20,
+        "inclusive-finance": -0.10,
+    },
+    "suppliers-partners": {
+        "sustainable-supply-chain": 0.50,
+        "fintech-innovation": 0.30,
+        "business-ethics": 0.20,
+        "customer-service": -0.10,
+    },
+    "government-regulators": {
+        "compliance-management": 0.35,
+        "risk-management": 0.30,
+        "data-security-privacy": 0.30,
+        "inclusive-finance": 0.35,
+        "fintech-innovation": -0.10,
+    },
+    "community-public": {
+        "inclusive-finance": 0.40,
+        "community-welfare": 0.45,
+        "diversity-equal-opportunity": 0.25,
+        "green-operations": 0.10,
+        "risk-management": -0.15,
+        "fintech-innovation": -0.15,
+    },
+    "media": {
+        "inclusive-finance": 0.35,
+        "community-welfare": 0.30,
+        "climate-change": 0.15,
+        "business-ethics": 0.15,
+    },
+    "peers-associations": {
+        "fintech-innovation": 0.40,
+        "data-security-privacy": 0.30,
+        "risk-management": 0.10,
+        "customer-service": -0.10,
+    },
+}
+# Topics outside this list get a target between these bounds, fixed by their code.
+UNKNOWN_TOPIC_TARGETS = (3.7, 4.3)
+
+# The latent rating's parts, in rating points on a 1–5 scale (standard deviations).
+LENIENCY_SD = 0.35  # some people rate everything higher
+TOPIC_VIEW_SD = 0.35  # a respondent's view of a topic, shared by both axes
+CELL_SD = 0.45
+LATENT_SD = math.sqrt(LENIENCY_SD**2 + TOPIC_VIEW_SD**2 + CELL_SD**2)
+
+STRAIGHT_LINER_SHARE = 0.025
+SPEEDER_SHARE = 0.03
+SPEEDER_RANDOM_SHARE = 0.5  # of a speeder's cells, clicked at random
+DONT_KNOW_BASE = 0.02
+DONT_KNOW_UNFAMILIAR = 0.05  # added in full where a group cares 0.3 points less
+DONT_KNOW_OUTSIDER = 0.015  # external groups, about the company's business
+ROW_COMMENT_SHARE = 0.06
+OVERALL_COMMENT_SHARE = 0.05
+SECOND_LANGUAGE_SHARE = 0.12  # overseas stakeholders answer in another enabled language
+FIELDWORK = timedelta(days=21)  # when the survey's own dates do not say
+
+ROW_COMMENTS: Mapping[str, tuple[str, ...]] = {
+    "zh-hans": (
+        "希望看到更具体的数据和目标。",
+        "这个议题和我的日常工作关系很大。",
+        "建议与同行做个对比。",
+        "对这方面了解不多，打分仅供参考。",
+        "去年在这方面有明显进步。",
+        "希望明年的报告多写一些案例。",
+        "这一点对客户的信任很关键。",
+        "请说明具体由哪个部门负责。",
+    ),
+    "en": (
+        "I would like to see concrete figures and targets.",
+        "This is close to my daily work.",
+        "A comparison with peers would help.",
+        "I know little about this, so take my rating lightly.",
+        "Clear progress here since last year.",
+        "Please add examples in next year's report.",
+        "This is key to customers' trust.",
+        "Who is responsible for this inside the company?",
+    ),
+}
+OVERALL_COMMENTS: Mapping[str, tuple[str, ...]] = {
+    "zh-hans": (
+        "感谢邀请我们参与。",
+        "问卷有点长，但问题很清楚。",
+        "希望每年都做这样的调查。",
+        "期待看到汇总结果。",
+        "建议增加海外业务相关的议题。",
+    ),
+    "en": (
+        "Thank you for asking us.",
+        "A little long, but the questions were clear.",
+        "Please run this survey every year.",
+        "Looking forward to the results.",
+        "Please add topics about the overseas business.",
+    ),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class GroupPlan:
+    code: str
+    internal: bool
+    replies: int
+
+
+@dataclass(frozen=True, slots=True)
+class Respondent:
+    group: str
+    internal: bool
+    language: str
+    duration_seconds: int
+    arrival: float  # when the reply came in, as a share of the fieldwork period [0, 1)
+    ratings: tuple[tuple[int | None, ...], ...]  # per topic, per axis in AXES order
+    straight_lined: bool
+    comments: tuple[tuple[str, str], ...] = ()  # (topic code, text)
+    overall_comment: str = ""
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class ReplyBlock:
+    """Up to BLOCK_SIZE respondents, column-wise. Indexes refer to the tuples at the top."""
+
+    topics: tuple[str, ...]
+    groups: tuple[GroupPlan, ...]
+    languages: tuple[str, ...]
+    first: int  # position of the block's first respondent in the whole stream
+    group: Ints  # (n,) index into groups
+    language: Ints  # (n,) index into languages
+    duration_seconds: Ints  # (n,)
+    arrival: Floats  # (n,) in [0, 1)
+    ratings: NDArray[np.int8]  # (n, topic, axis in AXES order); DONT_KNOW where so
+    straight_lined: Bools  # (n,) by the engine's rule, from the ratings
+    comments: tuple[tuple[int, int, str], ...]  # (respondent in block, topic index, text)
+    overall_comments: tuple[tuple[int, str], ...]  # (respondent in block, text)
+
+    def __len__(self) -> int:
+        return len(self.group)
+
+    @property
+    def internal(self) -> Bools:
+        flags: Bools = np.array([g.internal for g in self.groups], dtype=bool)[self.group]
+        return flags
+
+    def respondents(self) -> Iterator[Respondent]:
+        comments: dict[int, list[tuple[str, str]]] = {}
+        for i, t, text in self.comments:
+            comments.setdefault(i, []).append((self.topics[t], text))
+        overall = dict(self.overall_comments)
+        ratings = self.ratings.tolist()
+        for i, (g, lang, duration, arrival, straight) in enumerate(
+            zip(
+                self.group.tolist(),
+                self.language.tolist(),
+                self.duration_seconds.tolist(),
+                self.arrival.tolist(),
+                self.straight_lined.tolist(),
+                strict=True,
+            )
+        ):
+            plan = self.groups[g]
+            yield Respondent(
+                group=plan.code,
+                internal=plan.internal,
+                language=self.languages[lang],
+                duration_seconds=duration,
+                arrival=arrival,
+                ratings=tuple(
+                    tuple(None if v == DONT_KNOW else v for v in cells) for cells in ratings[i]
+                ),
+                straight_lined=straight,
+                comments=tuple(comments.get(i, ())),
+                overall_comment=overall.get(i, ""),
+            )
+
+
+def group_plans(
+    replies_per_group: Mapping[str, int], internal: Mapping[str, bool]
+) -> list[GroupPlan]:
+    """Plans in the order of `replies_per_group`; ValueError for a group with no flag."""
+    unknown = sorted(set(replies_per_group) - set(internal))
+    if unknown:
+        raise ValueError(f"Unknown stakeholder groups: {', '.join(unknown)}")
+    return [GroupPlan(code, internal[code], n) for code, n in replies_per_group.items()]
+
+
+def replies_generate(
+    *,
+    topics: Sequence[str],
+    groups: Sequence[GroupPlan],
+    seed: int,
+    scale: tuple[int, int] = (1, 5),
+    dont_know: bool = True,
+    estimated_minutes: int = 10,
+    languages: Sequence[str] = ("zh-hans", "en"),
+) -> Iterator[ReplyBlock]:
+    """Stream sum(group.replies) respondents in blocks of BLOCK_SIZE (the last one
+    shorter), groups interleaved as real replies arrive. ValueError on bad arguments."""
+    low, high = scale
+    if not topics or len(set(topics)) != len(topics):
+        raise ValueError("Topics must be given, each once.")
+    if len({g.code for g in groups}) != len(groups) or any(g.replies < 0 for g in groups):
+        raise ValueError("Groups must be distinct, with a reply count of 0 or more each.")
+    if not 0 <= low < high or seed < 0 or estimated_minutes < 0 or not languages:
+        raise ValueError("Need 0 <= scale low < high, seed >= 0, minutes >= 0, a language.")
+    shape = _Shape.build(topics, groups, low, high, dont_know)
+    remaining = np.array([g.replies for g in groups], dtype=np.int64)
+    dealer = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0,)))
+    first = 0
+    block = 0
+    while remaining.sum() > 0:
+        size = int(min(BLOCK_SIZE, remaining.sum()))
+        counts = dealer.multivariate_hypergeometric(remaining, size)
+        remaining -= counts
+        rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(1, block)))
+        yield _block(
+            rng,
+            shape,
+            counts,
+            first=first,
+            topics=tuple(topics),
+            groups=tuple(groups),
+            languages=tuple(languages),
+            estimated_minutes=estimated_minutes,
+        )
+        first += size
+        block += 1
+
+
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    """What every block draws from: latent means and don't-know rates per (group, topic,
+    axis), on the target scale."""
+
+    low: int
+    high: int
+    unit: float  # one rating point of the 1–5 scale, on the target scale
+    latent_mean: Floats  # (group, topic, axis)
+    dont_know: Floats  # (group, topic, axis)
+
+    @classmethod
+    def build(
+        cls, topics: Sequence[str], groups: Sequence[GroupPlan], low: int, high: int, dk: bool
+    ) -> _Shape:
+        targets = np.array([REPORT_TARGETS.get(t, (_unknown_target(t), 0.0)) for t in topics])
+        emphasis = np.zeros((len(groups), len(topics), len(AXES)))
+        for g, plan in enumerate(groups):
+            cares = GROUP_EMPHASIS.get(plan.code, {})
+            for t, topic in enumerate(topics):
+                emphasis[g, t] = GROUP_LEVEL.get(plan.code, 0.0) + cares.get(topic, 0.0)
+        # A group's own concerns show fully in "importance to you", half in "to the company".
+        emphasis[:, :, AXES.index(COMPANY_AXIS)] *= 0.5
+        shares = np.array([g.replies for g in groups], dtype=np.float64)
+        if shares.sum() > 0:
+            emphasis -= np.tensordot(shares / shares.sum(), emphasis, axes=1)
+        tilt = np.where(np.array(AXES) == COMPANY_AXIS, 0.5, -0.5)
+        mean_1_to_5 = targets[:, 0, None] + targets[:, 1, None] * tilt + emphasis
+        unit = (high - low) / 4
+        wanted = low + (mean_1_to_5 - 1) * unit
+        wanted = np.clip(wanted, low + 0.05 * unit, high - 0.05 * unit)
+        unfamiliar = np.clip(-emphasis / 0.3, 0, 1)
+        outsider = np.array([not g.internal for g in groups])[:, None, None] & (
+            np.array(AXES) == COMPANY_AXIS
+        )
+        rates = DONT_KNOW_BASE + DONT_KNOW_UNFAMILIAR * unfamiliar + DONT_KNOW_OUTSIDER * outsider
+        return cls(
+            low=low,
+            high=high,
+            unit=unit,
+            latent_mean=_latent_for(wanted, LATENT_SD * unit, low, high),
+            dont_know=rates if dk else np.zeros_like(rates),
+        )
+
+
+def _unknown_target(code: str) -> float:
+    fraction = int.from_bytes(hashlib.sha256(code.encode()).digest()[:8], "big") / 2**64
+    low, high = UNKNOWN_TOPIC_TARGETS
+    return low + fraction * (high - low)
+
+
+def _latent_for(wanted: Floats, sd: float, low: int, high: int) -> Floats:
+    """The latent means whose rounded, clipped ratings average `wanted`.
+
+    For X ~ N(mu, sd), E[clip(round(X), low, high)] = low + sum over k = low+1 … high of
+    P(X >= k - 1/2): increasing in mu, so it is tabulated once and inverted by
+    interpolation."""
+    grid = np.linspace(low - 4 * sd, high + 4 * sd, 4001)
+    expected = np.full_like(grid, float(low))
+    for k in range(low + 1, high + 1):
+        z = (grid - (k - 0.5)) / (sd * math.sqrt(2))
+        expected += 0.5 * (1 + np.array([math.erf(v) for v in z]))
+    latent: Floats = np.interp(wanted, expected, grid)
+    return latent
+
+
+def _block(
+    rng: np.random.Generator,
+    shape: _Shape,
+    counts: Ints,
+    *,
+    first: int,
+    topics: tuple[str, ...],
+    groups: tuple[GroupPlan, ...],
+    languages: tuple[str, ...],
+    estimated_minutes: int,
+) -> ReplyBlock:
+    # Every draw is made for the whole block whatever it is used for, so that one
+    # respondent's kind never shifts the random numbers of another.
+    n = int(counts.sum())
+    n_topics = len(topics)
+    low, high, unit = shape.low, shape.high, shape.unit
+    group = rng.permutation(np.repeat(np.arange(len(groups)), counts))
+    latent = (
+        shape.latent_mean[group]
+        + rng.normal(0, LENIENCY_SD * unit, (n, 1, 1))
+        + rng.normal(0, TOPIC_VIEW_SD * unit, (n, n_topics, 1))
+        + rng.normal(0, CELL_SD * unit, (n, n_topics, len(AXES)))
+    )
+    ratings = np.clip(np.rint(latent), low, high).astype(np.int8)
+
+    kind = rng.random(n)
+    straight = kind < STRAIGHT_LINER_SHARE
+    speeder = (kind >= STRAIGHT_LINER_SHARE) & (kind < STRAIGHT_LINER_SHARE + SPEEDER_SHARE)
+    careful = ~straight & ~speeder
+
+    clicked = rng.integers(low, high + 1, ratings.shape, dtype=np.int8)
+    at_random = speeder[:, None, None] & (rng.random(ratings.shape) < SPEEDER_RANDOM_SHARE)
+    ratings = np.where(at_random, clicked, ratings)
+    unsure = rng.random(ratings.shape) < shape.dont_know[group]
+    ratings[unsure & ~straight[:, None, None]] = DONT_KNOW
+    # Straight-liners click one column all the way down, mostly the top one.
+    middle = round((low + high) / 2)
+    line = rng.choice(np.array([high, high - 1, middle], dtype=np.int8), n, p=[0.55, 0.35, 0.1])
+    ratings[straight] = line[straight, None, None]
+
+    seconds = max(estimated_minutes, 1) * 60
+    typical = rng.lognormal(math.log(0.9 * seconds), 0.45, n)
+    hasty = rng.lognormal(math.log(0.45 * seconds), 0.5, n)
+    rushed = rng.uniform(0.05, 0.24, n) * seconds
+    duration = np.where(speeder, rushed, np.where(straight, hasty, typical)).astype(np.int64)
+
+    others = len(languages) - 1
+    language = np.where(
+        rng.random(n) < (SECOND_LANGUAGE_SHARE if others else 0),
+        1 + rng.integers(0, max(others, 1), n),
+        0,
+    )
+    arrival = rng.beta(0.9, 1.8, n)
+
+    rated = ratings != DONT_KNOW
+    top = np.where(rated, ratings, low - 1).max(axis=(1, 2))
+    bottom = np.where(rated, ratings, high + 1).min(axis=(1, 2))
+    straight_lined = (rated.sum(axis=(1, 2)) >= _straight_line_cells(n_topics * len(AXES))) & (
+        top == bottom
+    )
+
+    commented = careful & (rng.random(n) < ROW_COMMENT_SHARE)
+    comment_topic = rng.integers(0, n_topics, n)
+    comment_pick = rng.integers(0, 1 << 30, n)
+    closing = careful & (rng.random(n) < OVERALL_COMMENT_SHARE)
+    closing_pick = rng.integers(0, 1 << 30, n)
+    row_comments = tuple(
+        (i, int(comment_topic[i]), _pick(ROW_COMMENTS, languages[language[i]], comment_pick[i]))
+        for i in np.flatnonzero(commented).tolist()
+    )
+    overall_comments = tuple(
+        (i, _pick(OVERALL_COMMENTS, languages[language[i]], closing_pick[i]))
+        for i in np.flatnonzero(closing).tolist()
+    )
+    return ReplyBlock(
+        topics=topics,
+        groups=groups,
+        languages=languages,
+        first=first,
+        group=group.astype(np.int64),
+        language=language.astype(np.int64),
+        duration_seconds=duration,
+        arrival=arrival,
+        ratings=ratings,
+        straight_lined=straight_lined,
+        comments=row_comments,
+        overall_comments=overall_comments,
+    )
+
+
+def _straight_line_cells(grid_cells: int) -> int:
+    """How many identical ratings the engine needs to flag a response as straight-lined,
+    asked of the engine's own rule so that the two can never disagree."""
+    return next(
+        (k for k in range(1, grid_cells + 1) if is_straight_lined([1] * k, grid_cells)),
+        grid_cells + 1,
+    )
+
+
+def _pick(pool: Mapping[str, tuple[str, ...]], language: str, index: np.int64) -> str:
+    texts = pool.get(language) or pool["en"]
+    return texts[int(index) % len(texts)]
+
+
+# --- Loading into an assessment -------------------------------------------------------
+
+# Answer rows per INSERT: 7 parameters each stays well under PostgreSQL's 65,535.
+ANSWER_ROWS_PER_INSERT = 4000
+
+
+@dataclass(frozen=True, slots=True)
+class _Form:
+    """The ids and codes of the questionnaire a reply answers."""
+
+    group_question: int
+    side_question: int
+    importance: int
+    overall_comment: int | None  # None when retired
+    row_comments: bool
+    topics: tuple[str, ...]
+    scale: tuple[int, int]
+    dont_know: bool
+
+
+def replies_load(
+    *,
+    assessment: Assessment,
+    replies_per_group: Mapping[str, int],
+    seed: int,
+    batch_size: int = 100,
+) -> int:
+    """Answer the assessment's questionnaire with synthetic replies; returns how many.
+
+    Each reply is what the engine stores for a web response submitted through the open
+    link: status submitted; source WEB with source_reference "synthetic", so the demo looks
+    like real data yet can be told apart (and deleted); group and side answered on the
+    first page and copied onto the response, hence respondent_fixed False (a group link
+    would have skipped those questions); every topic rated on both axes or "don't know";
+    straight_lined by the engine's rule. Too fast is judged when scoring, from durations:
+    speeders take 5–24 % of the survey's estimated time, most others about 90 %. Resume
+    hashes are 64 random hex characters, like a token's SHA-256 with the token thrown
+    away: unique, and no link resumes them. Ratings and comments depend only on the seed;
+    times are laid over the survey's dates, or the three weeks up to now.
+
+    Writes are bulk: a fixed handful of reads, then per `batch_size` replies one INSERT of
+    responses and one of their answers (about 36 rows a reply) on PostgreSQL; on SQLite,
+    Django splits each into statements of at most 999 parameters (about 140 answers).
+    Everything runs in one transaction, with the survey row locked: a failed load leaves
+    nothing behind, and the questionnaire cannot change under it. No submit hooks run:
+    the caller asks for an aggregation run once loading is done. For 100,000 replies and
+    more, write the generator's blocks with COPY instead.
+
+    ValueError when the survey is a draft (its questions are not final), for a group the
+    assessment does not have, or for a questionnaire that is not a materiality one.
+    """
+    if batch_size < 1:
+        raise ValueError("batch_size must be at least 1.")
+    now = timezone.now()
+    with transaction.atomic():
+        survey = Survey.objects.select_for_update().get(pk=assessment.survey_id)
+        if survey.status == SurveyStatus.DRAFT:
+            raise ValueError("Open the assessment before loading replies into it.")
+        form = _form(survey)
+        internal = dict(
+            assessment.groups.filter(code__in=list(replies_per_group)).values_list(
+                "code", "internal"
+            )
+        )
+        blocks = replies_generate(
+            topics=form.topics,
+            groups=group_plans(replies_per_group, internal),
+            seed=seed,
+            scale=form.scale,
+            dont_know=form.dont_know,
+            estimated_minutes=survey.estimated_minutes,
+            languages=survey.languages or [settings.LANGUAGE_CODE],
+        )
+        start, end = _fieldwork(survey, now)
+        loaded = 0
+        batch: list[Respondent] = []
+        for block in blocks:
+            for respondent in block.respondents():
+                batch.append(respondent)
+                if len(batch) == batch_size:
+                    _insert(batch, survey=survey, form=form, start=start, end=end)
+                    loaded += len(batch)
+                    batch = []
+        if batch:
+            _insert(batch, survey=survey, form=form, start=start, end=end)
+            loaded += len(batch)
+    return loaded
+
+
+def _form(survey: Survey) -> _Form:
+    codes = (GROUP_QUESTION, SIDE_QUESTION, IMPORTANCE_QUESTION, OVERALL_COMMENT_QUESTION)
+    questions = {
+        q.code: q for q in Question.objects.filter(survey=survey, retired=False, code__in=codes)
+    }
+    if not {GROUP_QUESTION, SIDE_QUESTION, IMPORTANCE_QUESTION} <= questions.keys():
+        raise ValueError("The survey is not an assessment's materiality questionnaire.")
+    grid = questions[IMPORTANCE_QUESTION]
+    options = QuestionOption.objects.filter(question=grid).order_by("order", "pk")
+    rows = [o.code for o in options if o.role == OptionRole.ROW]
+    columns = {o.code for o in options if o.role == OptionRole.COLUMN}
+    if not rows or columns != set(AXES):
+        raise ValueError("The importance grid must rate topics on the two axes.")
+    closing = questions.get(OVERALL_COMMENT_QUESTION)
+    return _Form(
+        group_question=questions[GROUP_QUESTION].pk,
+        side_question=questions[SIDE_QUESTION].pk,
+        importance=grid.pk,
+        overall_comment=closing.pk if closing else None,
+        row_comments=grid.row_comments,
+        topics=tuple(rows),
+        scale=(grid.scale_min, grid.scale_max),
+        dont_know=grid.allow_dont_know,
+    )
+
+
+def _fieldwork(survey: Survey, now: datetime) -> tuple[datetime, datetime]:
+    """When replies were submitted: within the survey's own dates where they are in the
+    past, else the three weeks up to now."""
+    end = min(survey.closes_at, now) if survey.closes_at else now
+    start = survey.opens_at if survey.opens_at and survey.opens_at < end else end - FIELDWORK
+    return start, end
+
+
+def _insert(
+    batch: Sequence[Respondent], *, survey: Survey, form: _Form, start: datetime, end: datetime
+) -> None:
+    span = (end - start).total_seconds()
+    responses = []
+    for r in batch:
+        # Submitted within the fieldwork period, started `duration` before.
+        submitted = start + timedelta(
+            seconds=r.duration_seconds + r.arrival * max(span - r.duration_seconds, 0)
+        )
+        responses.append(
+            Response(
+                survey=survey,
+                resume_hash=secrets.token_hex(32),
+                status=ResponseStatus.SUBMITTED,
+                source=ResponseSource.WEB,
+                source_reference=SOURCE_REFERENCE,
+                language=r.language,
+                respondent_group=r.group,
+                respondent_internal=r.internal,
+                respondent_fixed=False,
+                started_at=submitted - timedelta(seconds=r.duration_seconds),
+                submitted_at=submitted,
+                duration_seconds=r.duration_seconds,
+                straight_lined=r.straight_lined,
+            )
+        )
+    Response.objects.bulk_create(responses)
+    if not connection.features.can_return_rows_from_bulk_insert:
+        # Old SQLite: fetch the new ids by their (unique) resume hashes, one query.
+        ids = dict(
+            Response.objects.filter(resume_hash__in=[x.resume_hash for x in responses]).values_list(
+                "resume_hash", "pk"
+            )
+        )
+        for response in responses:
+            response.pk = ids[response.resume_hash]
+    answers: list[Answer] = []
+    for response, r in zip(responses, batch, strict=True):
+        rid = response.pk
+        answers.append(
+            Answer(response_id=rid, question_id=form.group_question, column_code=r.group)
+        )
+        side = "internal" if r.internal else "external"
+        answers.append(Answer(response_id=rid, question_id=form.side_question, column_code=side))
+        for topic, cells in zip(form.topics, r.ratings, strict=True):
+            for axis, value in zip(AXES, cells, strict=True):
+                answers.append(
+                    Answer(
+                        response_id=rid,
+                        question_id=form.importance,
+                        row_code=topic,
+                        column_code=axis,
+                        value=value,
+                        dont_know=value is None,
+                    )
+                )
+        if form.row_comments:
+            answers.extend(
+                Answer(response_id=rid, question_id=form.importance, row_code=topic, text=text)
+                for topic, text in r.comments
+            )
+        if form.overall_comment and r.overall_comment:
+            answers.append(
+                Answer(response_id=rid, question_id=form.overall_comment, text=r.overall_comment)
+            )
+    Answer.objects.bulk_create(answers, batch_size=ANSWER_ROWS_PER_INSERT)
