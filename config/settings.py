@@ -129,8 +129,10 @@ else:
 CELERY_BROKER_URL = env_url(
     "CELERY_BROKER_URL", schemes=("redis", "rediss", "amqp", "amqps", "pyamqp", "memory")
 )
-# No broker configured: run tasks in-process so the embedded default needs no services.
+# No broker configured: run tasks in-process so the embedded default needs no services
+# (the in-memory transport only keeps Celery from looking for a broker on localhost).
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_BROKER_URL = CELERY_BROKER_URL or "memory://localhost/"
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = (
     env_url("CELERY_RESULT_BACKEND", schemes=("redis", "rediss", "rpc", "db+postgresql", "cache"))

@@ -4,19 +4,22 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
-from materiality import views as materiality_views
+from materiality.views import feedback
+from materiality.views.assessments import home
 
 admin.site.site_header = "Materia"
 admin.site.site_title = "Materia"
 
 urlpatterns = [
-    path("", materiality_views.home, name="home"),
+    path("", home, name="home"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("s/", include("surveys.urls")),
-    path("assessments/", include("materiality.urls")),
+    path("", include("materiality.urls")),
+    path("f/<slug:code>/", feedback.feedback_form, name="feedback-form"),
+    path("f/<slug:code>/thanks/", feedback.feedback_thanks, name="feedback-thanks"),
     path("api/", include("materiality.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
 ]

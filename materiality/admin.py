@@ -10,10 +10,12 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from materiality.models import StakeholderGroup, Topic, TopicReference
+from materiality.models import CommentTag, StakeholderGroup, Topic, TopicReference
 
 
 def translated_column(field: str, language: str, title: str) -> Callable[[Any], str]:
@@ -86,11 +88,34 @@ class TopicAdmin(RetireMixin, admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["code", "dimension", "name", "description"]}),
         (_("Status"), {"fields": ["active", "order"]}),
+        (_("What report readers said"), {"fields": ["reader_comments"]}),
     ]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Topic | None = None) -> list[str]:
         # The code is what exports, imports and the API rely on: fixed once created.
-        return ["code"] if obj is not None else []
+        return ["code", "reader_comments"] if obj is not None else ["reader_comments"]
+
+    @admin.display(description=_("Reader comments tagged with this topic"))
+    def reader_comments(self, obj: Topic) -> str:
+        if obj.pk is None:
+            return "—"
+        tags = (
+            CommentTag.objects.filter(topic=obj)
+            .select_related("answer__response__survey__report")
+            .order_by("-created_at")[:20]
+        )
+        items = [
+            format_html(
+                "<li>{} ({}): {}</li>",
+                tag.answer.response.survey.report,
+                tag.answer.response.submitted_at.date() if tag.answer.response.submitted_at else "",
+                tag.answer.text,
+            )
+            for tag in tags
+        ]
+        if not items:
+            return "—"
+        return format_html("<ul>{}</ul>", mark_safe("".join(items)))  # noqa: S308 - each item escaped by format_html
 
 
 @admin.register(StakeholderGroup)

@@ -5,6 +5,7 @@ Idempotent: running it again changes nothing that exists."""
 
 from __future__ import annotations
 
+import random
 import secrets
 from dataclasses import dataclass
 from datetime import date
@@ -15,10 +16,12 @@ from django.db import transaction
 
 from materiality.aggregation import aggregation_execute, aggregation_request
 from materiality.confirmation import run_confirm, run_submit_for_confirmation
+from materiality.feedback import comment_tag, feedback_submit, feedback_summarise, report_create
 from materiality.models import (
     AggregationRun,
     Assessment,
     Dimension,
+    Report,
     RunStatus,
     RunTrigger,
     StakeholderGroup,
@@ -34,6 +37,9 @@ from materiality.services import (
     open_link_create,
 )
 from materiality.synthetic import DEMO_REPLIES_PER_GROUP, replies_load
+from surveys.models import Answer, QuestionKind
+from surveys.selectors import questionnaire_load
+from surveys.services import AnswerInput, survey_open
 
 
 @dataclass(frozen=True)
@@ -167,3 +173,52 @@ def demo_assessments_ensure() -> tuple[Assessment, Assessment]:
         replies_load(assessment=current, replies_per_group=DEMO_REPLIES_PER_GROUP, seed=2021)
         _score(current)
     return previous, current
+
+
+REPORT_TITLE = {"zh-hans": "2021 年环境、社会及管治报告（演示）", "en": "2021 ESG report (demo)"}
+DEMO_COMMENTS = [
+    ("zh-hans", "希望下一份报告披露更多关于数据安全的具体措施。", "data-security-privacy"),
+    ("en", "Please add targets and progress on climate change.", "climate-change"),
+    ("zh-hans", "普惠金融的案例很有说服力。", "inclusive-finance"),
+    ("en", "The layout is clear; the data tables could be larger.", None),
+]
+
+
+def demo_report_ensure() -> Report:
+    """A published report with its feedback form open and a few dozen reader answers."""
+    report = Report.objects.filter(title__en=REPORT_TITLE["en"]).first()
+    if report is not None:
+        return report
+    user_model = get_user_model()
+    esg = user_model.objects.filter(username="esg").first()
+    report = report_create(
+        title=REPORT_TITLE, year=2021, languages=["zh-hans", "en"], created_by=esg
+    )
+    survey_open(survey=report.survey)
+    questionnaire = questionnaire_load(report.survey)
+    rng = random.Random(2021)  # noqa: S311 - demo data, not security
+    for index in range(36):
+        answers = []
+        for question in questionnaire.questions:
+            choices = questionnaire.choices(question)
+            if question.kind == QuestionKind.SINGLE:
+                weights = [5, 4, 2, 1, 1][: len(choices)]
+                pick = rng.choices(choices, weights=weights)[0]
+                answers.append(AnswerInput(question.pk, column_code=pick.code))
+            elif question.kind == QuestionKind.GRID:
+                for row in questionnaire.rows(question):
+                    for column in questionnaire.columns(question):
+                        value = rng.choices([5, 4, 3, 2, 1], weights=[5, 4, 2, 1, 1])[0]
+                        answers.append(AnswerInput(question.pk, row.code, column.code, value=value))
+            elif question.kind == QuestionKind.TEXT and index < len(DEMO_COMMENTS):
+                answers.append(AnswerInput(question.pk, text=DEMO_COMMENTS[index][1]))
+        language = DEMO_COMMENTS[index][0] if index < len(DEMO_COMMENTS) else "zh-hans"
+        feedback_submit(report=report, answers=answers, language=language, client_hash="")
+    comments = Answer.objects.filter(response__survey=report.survey).exclude(text="")
+    topics = {topic.code: topic.pk for topic in Topic.objects.all()}
+    for answer in comments:
+        code = next((c for _l, text, c in DEMO_COMMENTS if text == answer.text), None)
+        if code in topics:
+            comment_tag(answer=answer, topic_ids=[topics[code]], user=esg)
+    feedback_summarise(report.pk)
+    return report

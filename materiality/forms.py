@@ -4,7 +4,9 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from materiality.models import Assessment, StakeholderGroup, Topic
 from materiality.services import AssessmentInput
@@ -12,8 +14,17 @@ from surveys.translations import TranslatedTextFormField
 
 
 class TopicChoiceField(forms.ModelMultipleChoiceField):
+    """Topics with their dimension and, for next year's screening, how many report
+    readers' comments were tagged with them."""
+
     def label_from_instance(self, obj: Any) -> str:
-        return f"{obj.get_name()} ({obj.get_dimension_display()})"
+        label = f"{obj.get_name()} ({obj.get_dimension_display()})"
+        comments = getattr(obj, "reader_comment_count", 0)
+        if comments:
+            label += " · " + ngettext("%(n)d reader comment", "%(n)d reader comments", comments) % {
+                "n": comments
+            }
+        return label
 
 
 class GroupChoiceField(forms.ModelMultipleChoiceField):
@@ -36,7 +47,7 @@ class AssessmentForm(forms.Form):
     )
     topics = TopicChoiceField(
         label=_("Topics"),
-        queryset=Topic.objects.active(),
+        queryset=Topic.objects.active().annotate(reader_comment_count=Count("reader_comments")),
         widget=forms.CheckboxSelectMultiple,
     )
     groups = GroupChoiceField(
@@ -144,3 +155,95 @@ class GroupLinkForm(forms.Form):
         if isinstance(field, forms.ModelChoiceField):
             field.queryset = assessment.groups.all()
             field.label_from_instance = lambda obj: obj.get_name()  # type: ignore[method-assign]
+
+
+# --- Reports and reader feedback ----------------------------------------------------------
+
+
+class ReportForm(forms.Form):
+    title = TranslatedTextFormField(label=_("Title"), max_length=200)
+    year = forms.IntegerField(label=_("Year"), min_value=1990, max_value=2100)
+    document_url = forms.URLField(
+        label=_("Link to the report (optional)"), required=False, assume_scheme="https"
+    )
+    languages = forms.MultipleChoiceField(
+        label=_("Languages of the feedback form"),
+        choices=settings.LANGUAGES,
+        widget=forms.CheckboxSelectMultiple,
+        initial=[code for code, _name in settings.LANGUAGES],
+    )
+
+
+class FeedbackContactForm(forms.Form):
+    """What the public feedback form asks besides its questions: an optional address,
+    kept only with explicit consent, and a field that only robots fill in."""
+
+    contact_email = forms.EmailField(
+        label=_("Your e-mail address (optional)"),
+        required=False,
+        max_length=254,
+        help_text=_("Only if you would like a reply."),
+    )
+    contact_consent = forms.BooleanField(
+        label=_("I agree that my e-mail address is kept to reply to my feedback."),
+        required=False,
+    )
+    # A honeypot: hidden from people (and from screen readers), tempting for robots.
+    website = forms.CharField(required=False, max_length=200, label=_("Leave this field empty"))
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("contact_email") and not cleaned.get("contact_consent"):
+            self.add_error(
+                "contact_consent",
+                _("Tick this box to let us keep your address, or leave the address empty."),
+            )
+        return cleaned
+
+    @property
+    def is_robot(self) -> bool:
+        return bool(self.data.get("website"))
+
+
+class QuestionEditForm(forms.Form):
+    text = TranslatedTextFormField(label=_("Question"), max_length=500, multiline=True)
+    required = forms.BooleanField(label=_("An answer is required"), required=False)
+
+
+class QuestionAddForm(forms.Form):
+    KINDS = [
+        ("single", _("Single choice")),
+        ("multiple", _("Multiple choice")),
+        ("rating", _("Rating (1 to 5)")),
+        ("text", _("Free text")),
+    ]
+    kind = forms.ChoiceField(label=_("Kind"), choices=KINDS)
+    text = TranslatedTextFormField(label=_("Question"), max_length=500, multiline=True)
+    choices = forms.CharField(
+        label=_("Choices, one per line (for choice questions): English | 中文"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    required = forms.BooleanField(label=_("An answer is required"), required=False)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        kind = cleaned.get("kind")
+        lines = [
+            line.strip() for line in (cleaned.get("choices") or "").splitlines() if line.strip()
+        ]
+        if kind in ("single", "multiple") and len(lines) < 2:
+            self.add_error("choices", _("A choice question needs at least two choices."))
+        if len(lines) > 20:
+            self.add_error("choices", _("At most 20 choices."))
+        cleaned["choice_lines"] = lines
+        return cleaned
+
+
+class CommentTagForm(forms.Form):
+    topics = forms.ModelMultipleChoiceField(
+        label=_("Topics"),
+        queryset=Topic.objects.all(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+    )

@@ -42,12 +42,16 @@ ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
         "materiality.add_assessment",
         "materiality.change_assessment",
         "materiality.submit_run",
+        "materiality.view_report",
+        "materiality.add_report",
+        "materiality.change_report",
     ),
     # Reviews results and confirms them (or sends them back); changes nothing else.
     Role.DECISION_GROUP: (
         *_VOCABULARY_READ,
         "materiality.view_assessment",
         "materiality.confirm_run",
+        "materiality.view_report",
     ),
 }
 

@@ -24,6 +24,14 @@ def aggregate(run_id: int) -> str | None:
 
 
 @shared_task
+def feedback_summarise(report_id: int) -> None:
+    """Recompute a report's feedback summary (coalesced: see materiality.feedback)."""
+    from materiality.feedback import feedback_summarise as summarise
+
+    summarise(report_id)
+
+
+@shared_task
 def sweep_runs() -> int:
     """Every minute (Celery beat): resend runs whose message never reached a worker."""
     return sweep()

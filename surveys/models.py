@@ -312,6 +312,8 @@ class Response(models.Model):
     duration_seconds = models.PositiveIntegerField(null=True, blank=True)
     # Same rating on every rated grid cell (see surveys.services.straight_lined).
     straight_lined = models.BooleanField(default=False)
+    # Only ever stored with the respondent's explicit consent to be contacted.
+    contact_email = models.EmailField(blank=True)
 
     class Meta:
         ordering = ["started_at", "pk"]

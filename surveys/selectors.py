@@ -99,6 +99,22 @@ class Questionnaire:
                 pages.append(Page(len(pages) + 1, tuple(plain)))
         return pages
 
+    def single_page(self) -> Page:
+        """Every question on one page (short forms such as reader feedback)."""
+        return Page(
+            1,
+            tuple(
+                PageItem(
+                    question,
+                    rows=tuple(self.rows(question)),
+                    columns=tuple(self.columns(question)),
+                    choices=tuple(self.choices(question)),
+                    total_rows=len(self.rows(question)),
+                )
+                for question in self.questions
+            ),
+        )
+
     def _grid_items(self, question: Question) -> Iterable[PageItem]:
         rows = self.rows(question)
         columns = tuple(self.columns(question))

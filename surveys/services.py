@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy as _
 
 from surveys.errors import (
     AlreadySubmitted,
@@ -471,3 +472,80 @@ def _run_submit_hooks(survey_id: int, response_id: int) -> None:
 def response_delete(*, response: Response) -> None:
     """Erase a respondent's data (answers cascade)."""
     Response.objects.filter(pk=response.pk).delete()
+
+
+# --- Editing a draft survey's questions -------------------------------------------------
+
+
+def _editable(survey_id: int) -> Survey:
+    survey = Survey.objects.select_for_update().get(pk=survey_id)
+    if survey.status != SurveyStatus.DRAFT:
+        raise SurveyLocked
+    return survey
+
+
+@transaction.atomic
+def question_edit(*, question: Question, text: Mapping[str, str], required: bool) -> None:
+    _editable(question.survey_id)
+    Question.objects.filter(pk=question.pk).update(text=dict(text), required=required)
+
+
+@transaction.atomic
+def question_move(*, question: Question, step: int) -> None:
+    """Swap the question with its neighbour (step -1: up, +1: down)."""
+    survey = _editable(question.survey_id)
+    ordered = list(Question.objects.filter(survey=survey).order_by("order", "pk"))
+    index = next(i for i, q in enumerate(ordered) if q.pk == question.pk)
+    other = index + step
+    if not 0 <= other < len(ordered):
+        return
+    ordered[index], ordered[other] = ordered[other], ordered[index]
+    for position, item in enumerate(ordered, start=1):
+        if item.order != position * 10:
+            Question.objects.filter(pk=item.pk).update(order=position * 10)
+
+
+@transaction.atomic
+def question_set_retired(*, question: Question, retired: bool) -> None:
+    _editable(question.survey_id)
+    Question.objects.filter(pk=question.pk).update(retired=retired)
+
+
+@transaction.atomic
+def question_add(*, survey: Survey, spec: QuestionSpec) -> Question:
+    """Add a question at the end of a draft survey (any of the engine's kinds)."""
+    locked = _editable(survey.pk)
+    if Question.objects.filter(survey=locked, code=spec.code).exists():
+        raise SurveyLocked(_("A question with this code exists already."))
+    last = Question.objects.filter(survey=locked).order_by("-order").values_list("order", flat=True)
+    question = Question.objects.create(
+        survey=locked,
+        code=spec.code,
+        kind=spec.kind,
+        text=dict(spec.text),
+        required=spec.required,
+        order=(last.first() or 0) + 10,
+        page=spec.page,
+        scale_min=spec.scale_min,
+        scale_max=spec.scale_max,
+        scale_labels={k: dict(v) for k, v in spec.scale_labels.items()},
+        allow_dont_know=spec.allow_dont_know,
+        max_length=spec.max_length,
+    )
+    QuestionOption.objects.bulk_create(
+        QuestionOption(
+            question=question,
+            role=role,
+            code=option.code,
+            label=dict(option.label),
+            score=option.score,
+            order=position,
+        )
+        for role, specs in (
+            (OptionRole.ROW, spec.rows),
+            (OptionRole.COLUMN, spec.columns),
+            (OptionRole.CHOICE, spec.choices),
+        )
+        for position, option in enumerate(specs, start=1)
+    )
+    return question

@@ -4,6 +4,7 @@ Plain data in (MatrixSpec of MatrixPoints, already translated), Figure or bytes 
 Django. ``matrix`` draws, ``labels`` places the topic labels, ``render`` writes files.
 """
 
+from materiality.plots.bars import BarSpec, bar_figure
 from materiality.plots.matrix import (
     DIMENSION_STYLES,
     DimensionStyle,
@@ -18,9 +19,11 @@ from materiality.plots.render import FORMATS, matrix_svg, render_figure
 __all__ = [
     "DIMENSION_STYLES",
     "FORMATS",
+    "BarSpec",
     "DimensionStyle",
     "MatrixPoint",
     "MatrixSpec",
+    "bar_figure",
     "label_gid",
     "matrix_figure",
     "matrix_svg",

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.urls import reverse
 
-from materiality.demo import demo_accounts_ensure, demo_assessments_ensure
+from materiality.demo import demo_accounts_ensure, demo_assessments_ensure, demo_report_ensure
 
 
 class Command(BaseCommand):
@@ -32,6 +32,12 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"  {previous}: {site}{reverse('materiality:assessment', args=[previous.pk])}"
             )
+            report = demo_report_ensure()
+            form = reverse("feedback-form", args=[report.public_code])
+            self.stdout.write(
+                f"  {report}: {site}{reverse('materiality:report', args=[report.pk])}"
+            )
+            self.stdout.write(f"  Reader feedback form (public): {site}{form}")
         self.stdout.write(self.style.MIGRATE_HEADING("Demo accounts"))
         for created in accounts:
             account = created.account

@@ -1,0 +1,1 @@
+"""The ESG team's pages, by area: assessments, results, reports and feedback."""
