@@ -42,7 +42,7 @@ demo: install
 	$(PY) manage.py demo
 
 worker: install
-	$(BIN)/celery -A config worker --loglevel=INFO
+	$(BIN)/celery -A config worker -B --loglevel=INFO
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)

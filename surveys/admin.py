@@ -1,0 +1,99 @@
+"""Administrators' view of surveys and responses: for support and for data-protection
+requests (a respondent's data exported or erased), not for everyday work."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from surveys.models import Answer, Response, Survey
+from surveys.translations import pick
+
+
+@admin.register(Survey)
+class SurveyAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "status", "opens_at", "closes_at", "anonymous", "created_at"]
+    list_filter = ["status", "anonymous"]
+    readonly_fields = ["created_at", "updated_at"]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # surveys carry assessments and reports: never deleted from here
+
+
+class AnswerInline(admin.TabularInline):
+    model = Answer
+    extra = 0
+    fields = ["question", "row_code", "column_code", "value", "dont_know", "text"]
+    readonly_fields = ["question", "row_code", "column_code", "value", "dont_know", "text"]
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Response)
+class ResponseAdmin(admin.ModelAdmin):
+    list_display = [
+        "pk",
+        "survey",
+        "status",
+        "respondent_group",
+        "respondent_internal",
+        "source",
+        "submitted_at",
+    ]
+    list_filter = ["status", "source", "survey", "respondent_group"]
+    search_fields = ["pk", "source_reference", "contact_email"]
+    readonly_fields = [field.name for field in Response._meta.fields]
+    inlines = [AnswerInline]
+    actions = ["export_json", "delete_selected"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.action(description=_("Export the selected responses (JSON)"))
+    def export_json(self, request: HttpRequest, queryset: QuerySet[Response]) -> HttpResponse:
+        data = []
+        for response in queryset.select_related("survey").prefetch_related("answers__question"):
+            data.append(
+                {
+                    "response": response.pk,
+                    "survey": pick(response.survey.title),
+                    "status": response.status,
+                    "group": response.respondent_group,
+                    "internal": response.respondent_internal,
+                    "language": response.language,
+                    "started_at": response.started_at.isoformat(),
+                    "submitted_at": response.submitted_at.isoformat()
+                    if response.submitted_at
+                    else None,
+                    "contact_email": response.contact_email,
+                    "answers": [
+                        {
+                            "question": answer.question.code,
+                            "row": answer.row_code,
+                            "column": answer.column_code,
+                            "value": answer.value,
+                            "dont_know": answer.dont_know,
+                            "text": answer.text,
+                        }
+                        for answer in response.answers.all()
+                    ],
+                }
+            )
+        self.message_user(
+            request,
+            ngettext("%(n)d response exported.", "%(n)d responses exported.", len(data))
+            % {"n": len(data)},
+            messages.SUCCESS,
+        )
+        body = json.dumps(data, ensure_ascii=False, indent=2)
+        http = HttpResponse(body, content_type="application/json; charset=utf-8")
+        http["Content-Disposition"] = 'attachment; filename="responses.json"'
+        return http
