@@ -416,6 +416,7 @@ class AuditAction(models.TextChoices):
     OPENED = "opened", _("Survey opened")
     CLOSED = "closed", _("Survey closed")
     RUN_REQUESTED = "run_requested", _("Scores computed on request")
+    REPLIES_IMPORTED = "replies_imported", _("Replies imported")
     SUBMITTED = "submitted", _("Submitted for confirmation")
     CONFIRMED = "confirmed", _("Confirmed")
     SENT_BACK = "sent_back", _("Sent back")
@@ -506,3 +507,41 @@ class CommentTag(models.Model):
 
     def __str__(self) -> str:
         return f"{self.answer_id} → {self.topic_id}"
+
+
+class ExportStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for a worker")
+    RUNNING = "running", _("Being built")
+    DONE = "done", _("Ready")
+    FAILED = "failed", _("Failed")
+
+
+class ExportJob(models.Model):
+    """A file built in the background (large exports, the evidence pack as PDF), with its
+    progress, so the page can show a bar and then a download link."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="exports")
+    run = models.ForeignKey(
+        AggregationRun, on_delete=models.CASCADE, null=True, blank=True, related_name="exports"
+    )
+    kind = models.CharField(max_length=32)
+    language = models.CharField(max_length=16)
+    status = models.CharField(
+        max_length=16, choices=ExportStatus.choices, default=ExportStatus.PENDING
+    )
+    progress = models.PositiveSmallIntegerField(default=0)
+    path = models.CharField(max_length=300, blank=True)
+    filename = models.CharField(max_length=200, blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    error = models.TextField(blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} ({self.status})"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from materiality.aggregation import aggregation_execute, sweep
+from materiality.importers import import_replies  # noqa: F401 - registers the task with workers
 from materiality.models import StakeholderGroup, Topic
 
 
@@ -29,6 +30,14 @@ def feedback_summarise(report_id: int) -> None:
     from materiality.feedback import feedback_summarise as summarise
 
     summarise(report_id)
+
+
+@shared_task
+def export_build(job_id: int) -> None:
+    """Build an export file (claimed once: a duplicate delivery does nothing)."""
+    from materiality.exporting import export_execute
+
+    export_execute(job_id)
 
 
 @shared_task

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from materiality.views import assessments, feedback, results
+from materiality.views import assessments, feedback, importing, results
 
 app_name = "materiality"
 
@@ -54,6 +54,13 @@ urlpatterns = [
         assessments.invitations_mail,
         name="invitations-mail",
     ),
+    path("assessments/<int:pk>/exports/", results.export_new, name="export-new"),
+    path("assessments/<int:pk>/exports/<int:job_id>/", results.export_status, name="export"),
+    path(
+        "assessments/<int:pk>/exports/<int:job_id>/download/",
+        results.export_download,
+        name="export-download",
+    ),
     path("reports/", feedback.report_list, name="reports"),
     path("reports/new/", feedback.report_new, name="report-new"),
     path("reports/<int:pk>/", feedback.report_detail, name="report"),
@@ -76,4 +83,5 @@ urlpatterns = [
         feedback.comment_tags,
         name="comment-tags",
     ),
+    *importing.urlpatterns,
 ]

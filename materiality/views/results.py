@@ -7,7 +7,8 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
@@ -21,12 +22,16 @@ from materiality.confirmation import (
     run_send_back,
     run_submit_for_confirmation,
 )
+from materiality.exporting import export_request
+from materiality.exports import ExportKind
 from materiality.matrix import CONTENT_TYPES as MATRIX_CONTENT_TYPES
 from materiality.matrix import MatrixView, matrix_file
 from materiality.models import (
     AggregationRun,
     Assessment,
     AuditEntry,
+    ExportJob,
+    ExportStatus,
     RunStatus,
 )
 from materiality.results import heatmaps_and_sides, sensitivity, year_over_year
@@ -81,6 +86,16 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
             else assessment.survey.languages[0],
             can_submit=request.user.has_perm("materiality.submit_run"),
             can_confirm=request.user.has_perm("materiality.confirm_run"),
+            export_kinds=[
+                (ExportKind.EVIDENCE_PDF, _("Methodology and evidence pack (PDF)")),
+                (ExportKind.EVIDENCE_HTML, _("Methodology and evidence pack (HTML)")),
+                (ExportKind.SCORES_XLSX, _("Scores, every view (XLSX)")),
+                (ExportKind.SCORES_CSV, _("Scores, ranked (CSV)")),
+                (ExportKind.RESPONSES_XLSX, _("Anonymised responses (XLSX)")),
+                (ExportKind.RESPONSES_CSV, _("Anonymised responses (CSV)")),
+                (ExportKind.MATRIX_PDF, _("Matrix (PDF)")),
+                (ExportKind.MATRIX_PNG_PRINT, _("Matrix (PNG, 300 dpi)")),
+            ],
             run_choices=AggregationRun.objects.filter(
                 assessment=assessment, status=RunStatus.SUCCEEDED
             ).order_by("-pk")[:20],
@@ -141,3 +156,45 @@ def run_confirm_view(request: HttpRequest, pk: int, run_id: int) -> HttpResponse
 @permission_required("materiality.confirm_run")
 def run_send_back_view(request: HttpRequest, pk: int, run_id: int) -> HttpResponse:
     return _review(request, pk, run_id, run_send_back, _("Sent back to the ESG team."))
+
+
+@require_POST
+@permission_required("materiality.view_assessment")
+def export_new(request: HttpRequest, pk: int) -> HttpResponse:
+    assessment = _assessment(pk)
+    try:
+        kind = ExportKind(request.POST.get("kind", ""))
+    except ValueError:
+        raise Http404 from None
+    run = None
+    if not kind.of_assessment:
+        run_id = request.POST.get("run", "")
+        if not run_id.isdigit():
+            raise Http404
+        run = _run(assessment, int(run_id))
+    language = request.POST.get("language", "")
+    if language not in assessment.survey.languages:
+        language = assessment.survey.languages[0]
+    job = export_request(
+        assessment=assessment, kind=kind, language=language, run=run, user=request.user
+    )
+    return redirect("materiality:export", pk=pk, job_id=job.pk)
+
+
+@permission_required("materiality.view_assessment")
+def export_status(request: HttpRequest, pk: int, job_id: int) -> HttpResponse:
+    assessment = _assessment(pk)
+    job = get_object_or_404(ExportJob, pk=job_id, assessment=assessment)
+    if request.headers.get("Accept") == "application/json":
+        return JsonResponse({"status": job.status, "progress": job.progress, "error": job.error})
+    context = {"assessment": assessment, "job": job}
+    return render(request, "materiality/export.html", context)
+
+
+@permission_required("materiality.view_assessment")
+def export_download(request: HttpRequest, pk: int, job_id: int) -> FileResponse:
+    assessment = _assessment(pk)
+    job = get_object_or_404(ExportJob, pk=job_id, assessment=assessment, status=ExportStatus.DONE)
+    response = FileResponse(default_storage.open(job.path, "rb"), content_type=job.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{job.filename}"'
+    return response

@@ -28,3 +28,30 @@
   }
   setInterval(refresh, 15000);
 })();
+
+// A run being computed: follow its progress bar, and reload once it is done so the new
+// scores show. Without JavaScript the page shows the state as of loading it.
+(function () {
+  "use strict";
+  var section = document.getElementById("scores");
+  if (!section || !window.fetch) return;
+  var bar = section.querySelector(".run-progress");
+  if (!bar) return;
+  var url = section.getAttribute("data-run-url");
+  var status = section.querySelector(".run-status");
+  var timer = setInterval(function () {
+    fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (data) {
+        if (!data || !data.run) return;
+        bar.value = data.run.progress;
+        bar.textContent = data.run.progress + "%";
+        if (status) status.textContent = data.run.status_display;
+        if (data.run.status !== "pending" && data.run.status !== "running") {
+          clearInterval(timer);
+          window.location.reload();
+        }
+      })
+      .catch(function () { /* try again next time */ });
+  }, 1500);
+})();

@@ -264,3 +264,12 @@ def test_year_over_year_marks_new_and_dropped_topics(esg_user: Any, scored: Aggr
     assert "Compared with 2025" in html
     climate = html[html.index("Climate change response", html.index("yoy-title")) :][:200]
     assert "new" in climate
+
+
+def test_the_results_page_takes_a_fixed_number_of_queries(
+    esg_user: Any, scored: AggregationRun, django_assert_max_num_queries: Any
+) -> None:
+    client = client_for(esg_user)
+    client.get(results_url(scored))  # warm caches that are not per request
+    with django_assert_max_num_queries(30):
+        assert client.get(results_url(scored)).status_code == 200

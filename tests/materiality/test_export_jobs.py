@@ -1,0 +1,107 @@
+"""Exports from the results page: built as a job with progress, then downloaded."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from materiality.aggregation import aggregation_execute, aggregation_request
+from materiality.models import AggregationRun, Assessment, AuditEntry, ExportJob, RunTrigger
+from materiality.synthetic import replies_load
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def scored(open_assessment: Assessment) -> AggregationRun:
+    Assessment.objects.filter(pk=open_assessment.pk).update(scoring={"bootstrap_samples": 100})
+    replies_load(
+        assessment=open_assessment, replies_per_group={"customers": 20, "employees": 20}, seed=3
+    )
+    run = aggregation_execute(
+        aggregation_request(assessment=open_assessment, trigger=RunTrigger.MANUAL).pk
+    )
+    assert run is not None
+    return run
+
+
+def request_export(client: Client, run: AggregationRun, kind: str, language: str = "en") -> Any:
+    url = reverse("materiality:export-new", args=[run.assessment_id])
+    return client.post(url, {"kind": kind, "run": run.pk, "language": language})
+
+
+@pytest.mark.parametrize(
+    ("kind", "starts_with"),
+    [
+        ("evidence-pdf", b"%PDF"),
+        ("evidence-html", b"<!doctype html>"),
+        ("scores-xlsx", b"PK"),
+        ("scores-csv", "\ufeff".encode()),
+        ("responses-csv", "\ufeff".encode()),
+        ("matrix-pdf", b"%PDF"),
+    ],
+)
+def test_an_export_is_built_then_downloaded(
+    decider_user: Any,
+    scored: AggregationRun,
+    kind: str,
+    starts_with: bytes,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(decider_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = request_export(client, scored, kind, "zh-hans")
+    assert response.status_code == 302
+    job = ExportJob.objects.get()
+    assert job.status == "done"
+    assert job.progress == 100
+    page = client.get(response["Location"]).content.decode()
+    assert "Download" in page
+    download = client.get(
+        reverse("materiality:export-download", args=[scored.assessment_id, job.pk])
+    )
+    assert download.status_code == 200
+    body = b"".join(download.streaming_content)  # type: ignore[attr-defined]
+    assert body.startswith(starts_with)
+    assert AuditEntry.objects.filter(action="exported", assessment=scored.assessment).exists()
+
+
+def test_the_progress_page_reports_as_json(esg_user: Any, scored: AggregationRun) -> None:
+    client = Client()
+    client.force_login(esg_user)
+    job = ExportJob.objects.create(
+        assessment=scored.assessment, run=scored, kind="scores-csv", language="en"
+    )
+    url = reverse("materiality:export", args=[scored.assessment_id, job.pk])
+    assert client.get(url, HTTP_ACCEPT="application/json").json() == {
+        "status": "pending",
+        "progress": 0,
+        "error": "",
+    }
+    html = client.get(url).content.decode()
+    assert 'http-equiv="refresh"' in html
+
+
+def test_an_unknown_kind_or_foreign_run_is_refused(esg_user: Any, scored: AggregationRun) -> None:
+    client = Client()
+    client.force_login(esg_user)
+    assert request_export(client, scored, "everything").status_code == 404
+    url = reverse("materiality:export-new", args=[scored.assessment_id])
+    assert client.post(url, {"kind": "scores-csv", "run": 999999}).status_code == 404
+    assert not ExportJob.objects.exists()
+
+
+def test_outsiders_cannot_export_or_download(outsider_user: Any, scored: AggregationRun) -> None:
+    job = ExportJob.objects.create(
+        assessment=scored.assessment, run=scored, kind="scores-csv", language="en", status="done"
+    )
+    client = Client()
+    client.force_login(outsider_user)
+    assert request_export(client, scored, "scores-csv").status_code == 403
+    download = reverse("materiality:export-download", args=[scored.assessment_id, job.pk])
+    assert client.get(download).status_code == 403
+    assert Client().get(download).status_code == 302
