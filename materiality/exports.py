@@ -93,208 +93,148 @@ PROGRESS_EVERY = 1000  # responses between progress reports
 
 # --- Wording ----------------------------------------------------------------------------
 #
-# Headers and notes are English msgids marked for gettext, so `make messages` extracts
-# them and a catalogue translates them like any other text. The project has no zh_Hans
-# catalogue yet, and an export for the report must not come out half in English, so each
-# msgid carries its Chinese wording here; a catalogue translation, once there, wins.
+# Headers and notes are English msgids marked for gettext (`make messages` extracts
+# them), translated per export language rather than the request's, since an export in
+# Chinese may be asked for from an English page.
 
 
-def localise(message: str, language: str, chinese: Mapping[str, str]) -> str:
-    """*message* (an English msgid) in *language*: the gettext catalogue's translation
-    where there is one, else the built-in Chinese for Chinese, else the English."""
+def localise(message: str, language: str) -> str:
+    """*message* (an English msgid) in *language*, from the gettext catalogue."""
     with translation.override(language):
-        translated = gettext(message)
-    if translated == message and language.lower().startswith("zh"):
-        return chinese.get(message, message)
-    return translated
+        return gettext(message)
 
 
-# key -> (English msgid, Chinese)
-WORDS: dict[str, tuple[str, str]] = {
-    "rank": (gettext_noop("Rank"), "排名"),
-    "topic": (gettext_noop("Topic code"), "议题代码"),
-    "topic_name": (gettext_noop("Topic"), "议题"),
-    "dimension": (gettext_noop("ESG dimension code"), "ESG 维度代码"),
-    "dimension_name": (gettext_noop("ESG dimension"), "ESG 维度"),
-    "n": (gettext_noop("Ratings (n)"), "评分数（n）"),
-    "mean": (gettext_noop("Mean"), "均值"),
-    "median": (gettext_noop("Median"), "中位数"),
-    "sd": (gettext_noop("Standard deviation"), "标准差"),
-    "ci_low": (gettext_noop("%(level)s CI low"), "%(level)s 置信区间下限"),
-    "ci_high": (gettext_noop("%(level)s CI high"), "%(level)s 置信区间上限"),
-    "normalised": (gettext_noop("Normalised (0–100)"), "标准化得分（0–100）"),
-    "combined": (gettext_noop("Combined score (0–100)"), "综合得分（0–100）"),
-    "material": (gettext_noop("Material"), "实质性议题"),
-    "tier": (gettext_noop("Tier code"), "层级代码"),
-    "tier_name": (gettext_noop("Tier"), "层级"),
-    "p_material": (gettext_noop("P(material)"), "实质性概率"),
-    "divergence": (gettext_noop("Divergence between groups"), "群体间分歧"),
-    "divergence_flag": (gettext_noop("Groups diverge"), "群体间分歧显著"),
-    "group": (gettext_noop("Group code"), "群体代码"),
-    "group_name": (gettext_noop("Stakeholder group"), "利益相关方群体"),
-    "axis": (gettext_noop("Axis code"), "评分维度代码"),
-    "axis_name": (gettext_noop("Axis"), "评分维度"),
-    "count_level": (gettext_noop("Ratings of %(level)s"), "评分为 %(level)s 的人数"),
-    "rank_in_run": (gettext_noop("Rank in this run"), "本次计算排名"),
-    "rank_change": (
-        gettext_noop("Rank change (positive: higher under the other source)"),
-        "排名变化（正数：在另一种评分来源下排名更高）",
+# key -> English msgid (translated through the catalogue, locale/)
+WORDS: dict[str, str] = {
+    "rank": gettext_noop("Rank"),
+    "topic": gettext_noop("Topic code"),
+    "topic_name": gettext_noop("Topic"),
+    "dimension": gettext_noop("ESG dimension code"),
+    "dimension_name": gettext_noop("ESG dimension"),
+    "n": gettext_noop("Ratings (n)"),
+    "mean": gettext_noop("Mean"),
+    "median": gettext_noop("Median"),
+    "sd": gettext_noop("Standard deviation"),
+    "ci_low": gettext_noop("%(level)s CI low"),
+    "ci_high": gettext_noop("%(level)s CI high"),
+    "normalised": gettext_noop("Normalised (0–100)"),
+    "combined": gettext_noop("Combined score (0–100)"),
+    "material": gettext_noop("Material"),
+    "tier": gettext_noop("Tier code"),
+    "tier_name": gettext_noop("Tier"),
+    "p_material": gettext_noop("P(material)"),
+    "divergence": gettext_noop("Divergence between groups"),
+    "divergence_flag": gettext_noop("Groups diverge"),
+    "group": gettext_noop("Group code"),
+    "group_name": gettext_noop("Stakeholder group"),
+    "axis": gettext_noop("Axis code"),
+    "axis_name": gettext_noop("Axis"),
+    "count_level": gettext_noop("Ratings of %(level)s"),
+    "rank_in_run": gettext_noop("Rank in this run"),
+    "rank_change": gettext_noop("Rank change (positive: higher under the other source)"),
+    "sheet_overall": gettext_noop("Overall"),
+    "sheet_groups": gettext_noop("By group"),
+    "sheet_axis_source": gettext_noop("By axis source"),
+    "sheet_run": gettext_noop("Run"),
+    "sheet_responses": gettext_noop("Responses"),
+    "sheet_notes": gettext_noop("Notes"),
+    "high": gettext_noop("High"),
+    "medium": gettext_noop("Medium"),
+    "low": gettext_noop("Low"),
+    "E": gettext_noop("Environmental"),
+    "S": gettext_noop("Social"),
+    "G": gettext_noop("Governance"),
+    "internal": gettext_noop("Internal"),
+    "external": gettext_noop("External"),
+    "all_rate_both": gettext_noop("Every respondent rates both axes"),
+    "split_internal_external": gettext_noop(
+        "Internal respondents rate the company axis, external ones the other"
     ),
-    "sheet_overall": (gettext_noop("Overall"), "总体"),
-    "sheet_groups": (gettext_noop("By group"), "按群体"),
-    "sheet_axis_source": (gettext_noop("By axis source"), "按评分来源"),
-    "sheet_run": (gettext_noop("Run"), "计算记录"),
-    "sheet_responses": (gettext_noop("Responses"), "回复"),
-    "sheet_notes": (gettext_noop("Notes"), "说明"),
-    "high": (gettext_noop("High"), "高"),
-    "medium": (gettext_noop("Medium"), "中"),
-    "low": (gettext_noop("Low"), "低"),
-    "E": (gettext_noop("Environmental"), "环境"),
-    "S": (gettext_noop("Social"), "社会"),
-    "G": (gettext_noop("Governance"), "管治"),
-    "internal": (gettext_noop("Internal"), "内部"),
-    "external": (gettext_noop("External"), "外部"),
-    "all_rate_both": (gettext_noop("Every respondent rates both axes"), "所有受访者评两个维度"),
-    "split_internal_external": (
-        gettext_noop("Internal respondents rate the company axis, external ones the other"),
-        "内部受访者评“对公司的重要性”，外部受访者评另一维度",
+    "note_axis_source": gettext_noop(
+        "Scores recomputed with the other axis source: %(source)s. The run's replies "
+        "were read again with its quality filters and matched its input fingerprint, "
+        "so only the axis source differs; weighting, thresholds, bootstrap and seed "
+        "are the run's. The stored per-group scores cannot give this: they pool a "
+        "group's internal and external respondents and, under the split rule, leave "
+        "out the ratings given on the other axis."
     ),
-    "note_axis_source": (
-        gettext_noop(
-            "Scores recomputed with the other axis source: %(source)s. The run's replies "
-            "were read again with its quality filters and matched its input fingerprint, "
-            "so only the axis source differs; weighting, thresholds, bootstrap and seed "
-            "are the run's. The stored per-group scores cannot give this: they pool a "
-            "group's internal and external respondents and, under the split rule, leave "
-            "out the ratings given on the other axis."
-        ),
-        "按另一种评分来源重新计算：%(source)s。已按本次计算的质量筛查重新读取回复，其输入指纹"
-        "与本次计算一致，因此只有评分来源不同；权重、阈值、自助抽样次数和随机种子均沿用本次计算。"
-        "已存储的分群体得分无法给出这一结果：它们合并了同一群体的内部与外部受访者，"
-        "且在“内外分评”规则下不包含另一维度上的评分。",
+    "note_axis_source_unavailable": gettext_noop(
+        "Not available: the replies have changed since this run (they no longer "
+        "match its input fingerprint), so its input cannot be read again, and the "
+        "stored per-group scores do not tell internal from external respondents. "
+        "Compute a new run and export it to compare the axis sources."
     ),
-    "note_axis_source_unavailable": (
-        gettext_noop(
-            "Not available: the replies have changed since this run (they no longer "
-            "match its input fingerprint), so its input cannot be read again, and the "
-            "stored per-group scores do not tell internal from external respondents. "
-            "Compute a new run and export it to compare the axis sources."
-        ),
-        "无法提供：本次计算之后回复已有变化（与其输入指纹不再一致），无法重新读取本次计算的输入，"
-        "而已存储的分群体得分无法区分内部与外部受访者。请重新计算后再导出，以比较两种评分来源。",
+    "note_thresholds": gettext_noop(
+        "Thresholds applied: %(company)s (company axis), %(stakeholder)s (stakeholder axis)."
     ),
-    "note_thresholds": (
-        gettext_noop(
-            "Thresholds applied: %(company)s (company axis), %(stakeholder)s (stakeholder axis)."
-        ),
-        "所用阈值：%(company)s（对公司的重要性），%(stakeholder)s（对利益相关方的重要性）。",
+    "code": gettext_noop("Code"),
+    "run_item": gettext_noop("Item"),
+    "run_value": gettext_noop("Value"),
+    "assessment": gettext_noop("Assessment"),
+    "period": gettext_noop("Reporting period"),
+    "run": gettext_noop("Aggregation run"),
+    "status": gettext_noop("Status"),
+    "trigger": gettext_noop("Started by"),
+    "created_at": gettext_noop("Requested at"),
+    "started_at": gettext_noop("Started at"),
+    "finished_at": gettext_noop("Finished at"),
+    "duration_ms": gettext_noop("Duration (ms)"),
+    "exported_at": gettext_noop("Exported at"),
+    "fingerprint": gettext_noop("Input fingerprint (SHA-256)"),
+    "responses_total": gettext_noop("Submitted responses"),
+    "responses_counted": gettext_noop("Responses counted"),
+    "excluded_straight_lined": gettext_noop("Excluded: straight-lined"),
+    "excluded_too_fast": gettext_noop("Excluded: too fast"),
+    "ratings_counted": gettext_noop("Ratings counted"),
+    "too_fast_seconds": gettext_noop(
+        "Too-fast limit applied (seconds; responses faster than this are excluded)"
     ),
-    "code": (gettext_noop("Code"), "代码"),
-    "run_item": (gettext_noop("Item"), "项目"),
-    "run_value": (gettext_noop("Value"), "值"),
-    "assessment": (gettext_noop("Assessment"), "评估"),
-    "period": (gettext_noop("Reporting period"), "报告期"),
-    "run": (gettext_noop("Aggregation run"), "汇总计算"),
-    "status": (gettext_noop("Status"), "状态"),
-    "trigger": (gettext_noop("Started by"), "触发方式"),
-    "created_at": (gettext_noop("Requested at"), "请求时间"),
-    "started_at": (gettext_noop("Started at"), "开始时间"),
-    "finished_at": (gettext_noop("Finished at"), "完成时间"),
-    "duration_ms": (gettext_noop("Duration (ms)"), "用时（毫秒）"),
-    "exported_at": (gettext_noop("Exported at"), "导出时间"),
-    "fingerprint": (gettext_noop("Input fingerprint (SHA-256)"), "输入指纹（SHA-256）"),
-    "responses_total": (gettext_noop("Submitted responses"), "已提交回复"),
-    "responses_counted": (gettext_noop("Responses counted"), "计入的回复"),
-    "excluded_straight_lined": (
-        gettext_noop("Excluded: straight-lined"),
-        "剔除：评分完全相同",
+    "too_fast_none": gettext_noop("none (rule off, or fewer responses than the rule needs)"),
+    "too_fast_unknown": gettext_noop("not recoverable: the replies have changed since this run"),
+    "threshold_company": gettext_noop("Threshold applied: company axis"),
+    "threshold_stakeholder": gettext_noop("Threshold applied: stakeholder axis"),
+    "parameter": gettext_noop("Parameter: %(name)s"),
+    "filter": gettext_noop("Quality filter: %(name)s"),
+    "software": gettext_noop("Software: %(name)s"),
+    "response_number": gettext_noop("Response number (in order of submission)"),
+    "response_id": gettext_noop("Response id"),
+    "side": gettext_noop("Internal or external"),
+    "language": gettext_noop("Language"),
+    "submitted_on": gettext_noop("Submitted on"),
+    "submitted_at": gettext_noop("Submitted at"),
+    "duration": gettext_noop("Completion time (seconds)"),
+    "straight_lined": gettext_noop("Straight-lined"),
+    "comment": gettext_noop("comment"),
+    "overall_comment": gettext_noop("Overall comment"),
+    "notes_responses": gettext_noop(
+        "One row per submitted response; responses still in progress are not "
+        "included. Row 1 holds column codes, row 2 labels. A rating cell holds the "
+        'rating, DK for "don\'t know" (not a rating: leave it out of every mean), or '
+        "nothing when the cell was not answered. Straight-lined and completion time "
+        "are what the quality filters use; the Run sheet of the scores export gives "
+        "the too-fast limit a run applied."
     ),
-    "excluded_too_fast": (gettext_noop("Excluded: too fast"), "剔除：用时过短"),
-    "ratings_counted": (gettext_noop("Ratings counted"), "计入的评分数"),
-    "too_fast_seconds": (
-        gettext_noop("Too-fast limit applied (seconds; responses faster than this are excluded)"),
-        "“用时过短”判定界限（秒；用时低于此值的回复被剔除）",
+    "notes_anonymised": gettext_noop(
+        "Anonymised: responses are numbered in order of submission instead of by "
+        "their database id, dates are given without time, and free-text comments "
+        "are left out because they may name people. No e-mail address or invitation "
+        "data is ever exported."
     ),
-    "too_fast_none": (
-        gettext_noop("none (rule off, or fewer responses than the rule needs)"),
-        "无（规则未启用，或回复数不足以启用该规则）",
+    "notes_anonymised_comments": gettext_noop(
+        "Anonymised: responses are numbered in order of submission instead of by "
+        "their database id and dates are given without time. Free-text comments are "
+        "included as written, on request: read them before sharing this file, since "
+        "they may name people. No e-mail address or invitation data is ever exported."
     ),
-    "too_fast_unknown": (
-        gettext_noop("not recoverable: the replies have changed since this run"),
-        "无法还原：本次计算之后回复已有变化",
-    ),
-    "threshold_company": (
-        gettext_noop("Threshold applied: company axis"),
-        "所用阈值：对公司的重要性",
-    ),
-    "threshold_stakeholder": (
-        gettext_noop("Threshold applied: stakeholder axis"),
-        "所用阈值：对利益相关方的重要性",
-    ),
-    "parameter": (gettext_noop("Parameter: %(name)s"), "参数：%(name)s"),
-    "filter": (gettext_noop("Quality filter: %(name)s"), "质量筛查：%(name)s"),
-    "software": (gettext_noop("Software: %(name)s"), "软件版本：%(name)s"),
-    "response_number": (
-        gettext_noop("Response number (in order of submission)"),
-        "回复编号（按提交时间排序）",
-    ),
-    "response_id": (gettext_noop("Response id"), "回复 ID"),
-    "side": (gettext_noop("Internal or external"), "内部或外部"),
-    "language": (gettext_noop("Language"), "语言"),
-    "submitted_on": (gettext_noop("Submitted on"), "提交日期"),
-    "submitted_at": (gettext_noop("Submitted at"), "提交时间"),
-    "duration": (gettext_noop("Completion time (seconds)"), "填写用时（秒）"),
-    "straight_lined": (gettext_noop("Straight-lined"), "评分完全相同"),
-    "comment": (gettext_noop("comment"), "意见"),
-    "overall_comment": (gettext_noop("Overall comment"), "总体意见"),
-    "notes_responses": (
-        gettext_noop(
-            "One row per submitted response; responses still in progress are not "
-            "included. Row 1 holds column codes, row 2 labels. A rating cell holds the "
-            'rating, DK for "don\'t know" (not a rating: leave it out of every mean), or '
-            "nothing when the cell was not answered. Straight-lined and completion time "
-            "are what the quality filters use; the Run sheet of the scores export gives "
-            "the too-fast limit a run applied."
-        ),
-        "每份已提交的回复占一行；尚未完成的回复不包括在内。第 1 行为列代码，第 2 行为列名。"
-        "评分单元格为评分值；DK 表示“不了解”（不是评分，计算均值时应剔除）；空白表示未作答。"
-        "“评分完全相同”与“填写用时”是质量筛查所依据的数据；分数导出文件的“计算记录”工作表"
-        "列出了每次计算所用的“用时过短”界限。",
-    ),
-    "notes_anonymised": (
-        gettext_noop(
-            "Anonymised: responses are numbered in order of submission instead of by "
-            "their database id, dates are given without time, and free-text comments "
-            "are left out because they may name people. No e-mail address or invitation "
-            "data is ever exported."
-        ),
-        "已匿名化：回复按提交时间编号，不使用数据库 ID；只给出日期，不含时间；"
-        "自由填写的意见可能含有人名，因此未导出。任何导出都不包含电子邮件地址或邀请信息。",
-    ),
-    "notes_anonymised_comments": (
-        gettext_noop(
-            "Anonymised: responses are numbered in order of submission instead of by "
-            "their database id and dates are given without time. Free-text comments are "
-            "included as written, on request: read them before sharing this file, since "
-            "they may name people. No e-mail address or invitation data is ever exported."
-        ),
-        "已匿名化：回复按提交时间编号，不使用数据库 ID；只给出日期，不含时间。应要求导出了"
-        "自由填写的意见（原文）：意见可能含有人名，分享本文件前请先审阅。"
-        "任何导出都不包含电子邮件地址或邀请信息。",
-    ),
-    "notes_identified": (
-        gettext_noop(
-            "Not anonymised: for internal use only. No e-mail address or invitation data "
-            "is ever exported."
-        ),
-        "未匿名化：仅供内部使用。任何导出都不包含电子邮件地址或邀请信息。",
+    "notes_identified": gettext_noop(
+        "Not anonymised: for internal use only. No e-mail address or invitation data "
+        "is ever exported."
     ),
 }
-_CHINESE = dict(WORDS.values())
 
 
 def word(key: str, language: str) -> str:
-    return localise(WORDS[key][0], language, _CHINESE)
+    return localise(WORDS[key], language)
 
 
 # --- The run's record -------------------------------------------------------------------
