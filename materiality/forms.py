@@ -5,8 +5,8 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.db.models import Count
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from materiality.models import Assessment, StakeholderGroup, Topic
 from materiality.services import AssessmentInput
@@ -18,7 +18,10 @@ class TopicChoiceField(forms.ModelMultipleChoiceField):
     readers' comments were tagged with them."""
 
     def label_from_instance(self, obj: Any) -> str:
-        label = f"{obj.get_name()} ({obj.get_dimension_display()})"
+        label = gettext("%(topic)s (%(dimension)s)") % {
+            "topic": obj.get_name(),
+            "dimension": obj.get_dimension_display(),
+        }
         comments = getattr(obj, "reader_comment_count", 0)
         if comments:
             label += " · " + ngettext("%(n)d reader comment", "%(n)d reader comments", comments) % {

@@ -14,6 +14,7 @@ from django.core.files.storage import default_storage
 from django.utils import translation
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from materiality.models import (
     COMPANY_AXIS,
@@ -79,7 +80,7 @@ def matrix_spec(run: AggregationRun, view: MatrixView) -> MatrixSpec:
             dimension_labels={code: str(label) for code, label in Dimension.choices},
             x_threshold=(run.thresholds or {}).get(COMPANY_AXIS),
             y_threshold=(run.thresholds or {}).get(STAKEHOLDER_AXIS),
-            zone_label=_("Material topics"),
+            zone_label=pgettext("matrix zone", "Material topics"),
             show_ci=view.show_ci,
             language="zh-hans" if language.startswith("zh") else "en",
             scale=(float(assessment.scale_min), float(assessment.scale_max)),

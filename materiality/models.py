@@ -14,6 +14,7 @@ from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from surveys.translations import TranslatedTextField, pick
 
@@ -90,7 +91,9 @@ class TopicReference(models.Model):
     topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="references")
     framework = models.CharField(_("framework"), max_length=16, choices=Framework.choices)
     reference = models.CharField(
-        _("reference"), max_length=64, help_text=_("For example GRI 418, SDG 8.10, G7.")
+        pgettext_lazy("a clause of a reporting standard", "reference"),
+        max_length=64,
+        help_text=_("For example GRI 418, SDG 8.10, G7."),
     )
     title = TranslatedTextField(_("title"), blank=True, text_max_length=200)
 

@@ -17,6 +17,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from surveys.translations import TranslatedTextField, pick
 
@@ -296,19 +297,28 @@ class Response(models.Model):
     )
     resume_hash = models.CharField(max_length=64, unique=True, editable=False)
     status = models.CharField(
-        max_length=16, choices=ResponseStatus.choices, default=ResponseStatus.IN_PROGRESS
+        _("status"),
+        max_length=16,
+        choices=ResponseStatus.choices,
+        default=ResponseStatus.IN_PROGRESS,
     )
-    source = models.CharField(max_length=16, choices=ResponseSource.choices, default="web")
-    source_reference = models.CharField(max_length=200, blank=True)
-    language = models.CharField(max_length=16, blank=True)
-    respondent_group = models.CharField(max_length=CODE_MAX_LENGTH, blank=True)
-    respondent_internal = models.BooleanField(null=True)
+    source = models.CharField(
+        _("source"), max_length=16, choices=ResponseSource.choices, default="web"
+    )
+    source_reference = models.CharField(
+        pgettext_lazy("where an imported reply came from", "reference"),
+        max_length=200,
+        blank=True,
+    )
+    language = models.CharField(_("language"), max_length=16, blank=True)
+    respondent_group = models.CharField(_("group"), max_length=CODE_MAX_LENGTH, blank=True)
+    respondent_internal = models.BooleanField(_("internal"), null=True)
     # True when the link said who the respondent is (a group link, a personal invitation):
     # then the questions about the respondent are not asked.
     respondent_fixed = models.BooleanField(default=False)
-    started_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(auto_now=True)
-    submitted_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(_("started at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     duration_seconds = models.PositiveIntegerField(null=True, blank=True)
     # Same rating on every rated grid cell (see surveys.services.straight_lined).
     straight_lined = models.BooleanField(default=False)

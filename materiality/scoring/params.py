@@ -59,7 +59,7 @@ class Params:
     company_threshold: float = 0.0
     stakeholder_threshold: float = 0.0
     divergence_limit: float = 0.75
-    bootstrap_samples: int = 2000  # 0: no bootstrap (no confidence intervals, no p_material)
+    bootstrap_samples: int = 1000  # 0: no bootstrap (no confidence intervals, no p_material)
     confidence: float = 0.95
     seed: int = 20211231
 

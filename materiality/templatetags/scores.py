@@ -43,3 +43,14 @@ def variant_label(key: str) -> str:
         }
         return names.get(value, value)
     return gettext("thresholds %(shift)s") % {"shift": value}
+
+
+@register.filter
+def tier_label(tier: str) -> str:
+    """A tier code ("high", "medium", "low") in the reader's language."""
+    labels = {
+        "high": gettext("high (both axes)"),
+        "medium": gettext("medium (one axis)"),
+        "low": gettext("low"),
+    }
+    return labels.get(tier, tier)

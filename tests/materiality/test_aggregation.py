@@ -79,7 +79,7 @@ def test_a_run_records_how_it_was_computed(open_assessment: Assessment) -> None:
     params = run.options["params"]
     assert params["weighting"] == "respondent"
     assert params["axis_source"] == "all_rate_both"
-    assert params["bootstrap_samples"] == 2000
+    assert params["bootstrap_samples"] == 1000
     assert params["seed"] == 20211231
     assert run.options["exclude_straight_lined"] is True
     assert len(run.fingerprint) == 64
