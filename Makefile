@@ -12,6 +12,7 @@ PORT ?= 8000
 # Local development defaults; every one of them can be overridden from the environment.
 export DEBUG ?= true
 export PYTHONDONTWRITEBYTECODE = 1
+export SITE_URL ?= http://$(HOST):$(PORT)
 
 .PHONY: help install run demo worker test lint format typecheck check-deploy lock messages clean
 

@@ -102,6 +102,9 @@ except ValueError as exc:  # unknown scheme, bad port, ...
 if not _database.get("ENGINE"):
     raise ImproperlyConfigured(f"DATABASE_URL names no known database engine: {_database_url!r}")
 if _database["ENGINE"] == "django.db.backends.sqlite3":
+    if _database["NAME"] != ":memory:":
+        # A fresh clone has no var/ yet: SQLite creates the file, not its folder.
+        Path(_database["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     # WAL lets the runserver read while a submit writes; IMMEDIATE takes the write lock
     # at BEGIN so two concurrent submits queue instead of failing with "database is locked".
     _database["OPTIONS"] = {
