@@ -270,6 +270,14 @@ def enqueue(run_id: int) -> bool:
 
 def on_response_submitted(survey_id: int, response_id: int) -> None:
     """SURVEYS_SUBMIT_HOOKS entry: new replies ask for a (coalesced) run."""
+    # Nearly every submit finds a run already waiting, and that run will count this
+    # reply (committed before this hook runs: a worker reads the replies only after
+    # claiming the run). One read on the one-pending-run index then replaces an INSERT
+    # that would fail on it, a rollback and a second read.
+    if AggregationRun.objects.filter(
+        assessment__survey_id=survey_id, status=RunStatus.PENDING
+    ).exists():
+        return
     assessment = Assessment.objects.filter(survey_id=survey_id).first()
     if assessment is not None:
         aggregation_request(assessment=assessment, trigger=RunTrigger.RESPONSE)

@@ -35,7 +35,7 @@ from surveys.services import (
     AnswerInput,
     OptionSpec,
     QuestionSpec,
-    survey_check_open,
+    response_create_submitted,
     survey_set_questions,
 )
 
@@ -228,28 +228,9 @@ def feedback_submit(
         f"feedback:{report.pk}:{client_hash}", limit=RATE_LIMIT_PER_HOUR, window_seconds=3600
     ):
         raise TooManyResponses
-    survey_check_open(survey)
-    now = timezone.now()
     with transaction.atomic():
-        response = Response.objects.create(
-            survey=survey,
-            resume_hash=secrets.token_hex(32),  # never shown: a feedback form is one page
-            status=ResponseStatus.SUBMITTED,
-            submitted_at=now,
-            language=language,
-            contact_email=contact_email,
-        )
-        Answer.objects.bulk_create(
-            Answer(
-                response=response,
-                question_id=a.question_id,
-                row_code=a.row_code,
-                column_code=a.column_code,
-                value=a.value,
-                dont_know=a.dont_know,
-                text=a.text,
-            )
-            for a in answers
+        response = response_create_submitted(
+            survey=survey, answers=answers, language=language, contact_email=contact_email
         )
         if Report.objects.filter(pk=report.pk, summary_pending=False).update(summary_pending=True):
             transaction.on_commit(lambda: _send_summary_task(report.pk))

@@ -7,9 +7,10 @@ options or answers.
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.db.models import Count, Q, QuerySet
 
@@ -24,6 +25,7 @@ from surveys.models import (
     Response,
     ResponseStatus,
     Survey,
+    SurveyStatus,
 )
 
 # A phone screen holds about five topics with two ratings each without feeling endless.
@@ -135,7 +137,34 @@ class Questionnaire:
             start = end
 
 
+# Questions cannot change once a survey has left the draft state (every editing service
+# refuses then), so the structure of open and closed surveys is kept per process, keyed by
+# the survey's last change: the submit path reads it on every request.
+_CACHE_SIZE = 64
+_frozen: OrderedDict[tuple[int, str, float], Questionnaire] = OrderedDict()
+_frozen_lock = threading.Lock()
+
+
 def questionnaire_load(survey: Survey) -> Questionnaire:
+    """The survey's active questions with their options: two queries, or none for a
+    survey that is no longer a draft and was loaded before by this process."""
+    if survey.status == SurveyStatus.DRAFT:
+        return _questionnaire_query(survey)
+    key = (survey.pk, survey.status, survey.updated_at.timestamp())
+    with _frozen_lock:
+        cached = _frozen.get(key)
+        if cached is not None:
+            _frozen.move_to_end(key)
+            return replace(cached, survey=survey)
+    loaded = _questionnaire_query(survey)
+    with _frozen_lock:
+        _frozen[key] = loaded
+        while len(_frozen) > _CACHE_SIZE:
+            _frozen.popitem(last=False)
+    return loaded
+
+
+def _questionnaire_query(survey: Survey) -> Questionnaire:
     questions = tuple(Question.objects.filter(survey=survey, retired=False).order_by("order", "pk"))
     options: dict[int, dict[str, list[QuestionOption]]] = defaultdict(lambda: defaultdict(list))
     for option in QuestionOption.objects.filter(question__in=[q.pk for q in questions]).order_by(

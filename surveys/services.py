@@ -375,23 +375,47 @@ def answers_save(
                 where |= Q(question_id=part.question_id, row_code__in=part.row_codes)
         if where:
             Answer.objects.filter(where, response=locked).delete()
-        Answer.objects.bulk_create(
-            Answer(
-                response=locked,
-                question_id=answer.question_id,
-                row_code=answer.row_code,
-                column_code=answer.column_code,
-                value=answer.value,
-                dont_know=answer.dont_know,
-                text=answer.text,
-            )
-            for answer in answers
-        )
+        Answer.objects.bulk_create(answer_rows(locked, answers))
         updates = _respondent_fields(questionnaire, answers)
         if updates:
             Response.objects.filter(pk=locked.pk).update(**updates)
             for name, value in updates.items():
                 setattr(response, name, value)
+
+
+def answer_rows(response: Response, answers: Iterable[AnswerInput]) -> list[Answer]:
+    """Unsaved Answer rows for one bulk insert."""
+    return [
+        Answer(
+            response=response,
+            question_id=answer.question_id,
+            row_code=answer.row_code,
+            column_code=answer.column_code,
+            value=answer.value,
+            dont_know=answer.dont_know,
+            text=answer.text,
+        )
+        for answer in answers
+    ]
+
+
+@transaction.atomic
+def response_create_submitted(
+    *, survey: Survey, answers: Iterable[AnswerInput], language: str, contact_email: str = ""
+) -> Response:
+    """A one-page form answered in one request (reader feedback): the response is
+    submitted as it is created; it has no resume link."""
+    survey_check_open(survey)
+    response = Response.objects.create(
+        survey=survey,
+        resume_hash=new_token(),  # unique, never shown: nothing to resume
+        status=ResponseStatus.SUBMITTED,
+        submitted_at=timezone.now(),
+        language=language,
+        contact_email=contact_email,
+    )
+    Answer.objects.bulk_create(answer_rows(response, answers))
+    return response
 
 
 def _respondent_fields(
