@@ -30,6 +30,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from materiality.models import (
     COMPANY_AXIS,
@@ -51,7 +52,7 @@ from surveys.models import Answer, Question, Response, ResponseStatus
 logger = logging.getLogger(__name__)
 
 # Bump when a change to the method or to this module changes results for the same input.
-SCORING_VERSION = "1"
+SCORING_VERSION = "2"  # 2: the too-fast median counts only replies with a duration
 
 
 def stale_after() -> timedelta:
@@ -136,7 +137,11 @@ def too_fast_limit(survey_id: int, options: RunOptions, total: int) -> int | Non
     durations = Response.objects.filter(
         survey_id=survey_id, status=ResponseStatus.SUBMITTED, duration_seconds__isnull=False
     ).order_by("duration_seconds")
-    middle = durations.values_list("duration_seconds", flat=True)[total // 2 : total // 2 + 1]
+    # The median of the replies that have a duration: imported ones may have none.
+    timed = durations.count() if total else 0
+    if timed < options.too_fast_min_responses:
+        return None
+    middle = durations.values_list("duration_seconds", flat=True)[timed // 2 : timed // 2 + 1]
     median = next(iter(middle), None)
     return None if median is None else math.floor(median * options.too_fast_fraction)
 
@@ -290,7 +295,30 @@ def sweep() -> int:
     _fail_stale_runs(None)
     cutoff = timezone.now() - timedelta(seconds=60)
     waiting = AggregationRun.objects.filter(status=RunStatus.PENDING, created_at__lt=cutoff)
-    return sum(enqueue(pk) for pk in waiting.values_list("pk", flat=True))
+    sent = sum(enqueue(pk) for pk in waiting.values_list("pk", flat=True))
+    _sweep_other_work()
+    return sent
+
+
+def _sweep_other_work() -> None:
+    """Export jobs whose worker died stay RUNNING, and a feedback summary whose message was
+    lost stays pending: fail the former, resend the latter (it is coalesced and safe)."""
+    from materiality.models import ExportJob, ExportStatus, Report
+    from materiality.tasks import feedback_summarise
+
+    ExportJob.objects.filter(
+        status__in=[ExportStatus.PENDING, ExportStatus.RUNNING],
+        created_at__lt=timezone.now() - stale_after(),
+    ).update(
+        status=ExportStatus.FAILED,
+        finished_at=timezone.now(),
+        error=gettext_noop("The worker stopped while building this file; please ask again."),
+    )
+    for report_id in Report.objects.filter(summary_pending=True).values_list("pk", flat=True):
+        try:
+            feedback_summarise.delay(report_id)
+        except Exception:  # the broker is still down: the next sweep tries again
+            logger.warning("Could not resend the feedback summary of report %s", report_id)
 
 
 def _fail_stale_runs(assessment_id: int | None) -> None:
@@ -302,7 +330,9 @@ def _fail_stale_runs(assessment_id: int | None) -> None:
     stale.update(
         status=RunStatus.FAILED,
         finished_at=timezone.now(),
-        error="The worker stopped during the run (no sign of life); no scores were stored.",
+        error=gettext_noop(
+            "The worker stopped during the run (no sign of life); no scores were stored."
+        ),
     )
 
 
@@ -455,9 +485,15 @@ class RunSummary:
 
 def latest_runs(assessment: Assessment) -> RunSummary:
     latest = AggregationRun.objects.filter(assessment=assessment).order_by("-pk").first()
-    scored = (
-        AggregationRun.objects.filter(assessment=assessment, status=RunStatus.SUCCEEDED)
+    newest = (
+        AggregationRun.objects.filter(
+            assessment=assessment, status__in=[RunStatus.SUCCEEDED, RunStatus.UNCHANGED]
+        )
+        .select_related("same_as")
         .order_by("-pk")
         .first()
     )
+    # The input can return to an earlier state (a reply erased, an option switched back):
+    # the newest scores are then the earlier run's, not the newest successful run's.
+    scored = newest.same_as if newest and newest.status == RunStatus.UNCHANGED else newest
     return RunSummary(latest=latest, scored=scored)

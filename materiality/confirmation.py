@@ -8,17 +8,18 @@ clicking at once cannot both succeed, and every step is in the audit trail.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from materiality.audit import audit_record
-from materiality.matrix import freeze_matrix_files
 from materiality.models import (
     AggregationRun,
     Assessment,
     AuditAction,
+    AuditEntry,
     ReviewStatus,
     RunStatus,
 )
@@ -60,6 +61,22 @@ def run_submit_for_confirmation(*, run: AggregationRun, user: Any, note: str = "
 @transaction.atomic
 def run_confirm(*, run: AggregationRun, user: Any, note: str = "") -> None:
     note = _note(note)
+    published = (
+        Assessment.objects.select_for_update()
+        .filter(pk=run.assessment_id)
+        .values_list("published_run_id", flat=True)
+        .first()
+    )
+    if published is not None and published > run.pk:
+        raise ReviewError(_("A later run of this assessment is already confirmed."))
+    submitter = (
+        AuditEntry.objects.filter(run=run, action=AuditAction.SUBMITTED)
+        .order_by("-pk")
+        .values_list("actor_id", flat=True)
+        .first()
+    )
+    if submitter is not None and submitter == getattr(user, "pk", None):
+        raise ReviewError(_("Someone other than the person who submitted it must confirm it."))
     moved = AggregationRun.objects.filter(pk=run.pk, review=ReviewStatus.SUBMITTED).update(
         review=ReviewStatus.CONFIRMED
     )
@@ -67,7 +84,10 @@ def run_confirm(*, run: AggregationRun, user: Any, note: str = "") -> None:
         raise ReviewError(_("Only a run awaiting confirmation can be confirmed."))
     run.review = ReviewStatus.CONFIRMED
     Assessment.objects.filter(pk=run.assessment_id).update(published_run=run)
-    freeze_matrix_files(run)
+    # Seconds of rendering: in the background after commit, never under the lock (and a
+    # file not yet written is rendered on first request anyway).
+    run_id = run.pk
+    transaction.on_commit(lambda: _send_freeze(run_id))
     audit_record(
         assessment=run.assessment, action=AuditAction.CONFIRMED, actor=user, run=run, note=note
     )
@@ -87,3 +107,12 @@ def run_send_back(*, run: AggregationRun, user: Any, note: str) -> None:
     audit_record(
         assessment=run.assessment, action=AuditAction.SENT_BACK, actor=user, run=run, note=note
     )
+
+
+def _send_freeze(run_id: int) -> None:
+    from materiality.tasks import matrix_freeze
+
+    try:
+        matrix_freeze.delay(run_id)
+    except Exception:  # the broker is down: the files are rendered when first asked for
+        logging.getLogger(__name__).warning("Could not queue the matrix files of run %s", run_id)

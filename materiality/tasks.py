@@ -41,6 +41,15 @@ def export_build(job_id: int) -> None:
 
 
 @shared_task
+def matrix_freeze(run_id: int) -> None:
+    """Write every standard matrix file of a confirmed run (files already there stay)."""
+    from materiality.matrix import freeze_matrix_files
+    from materiality.models import AggregationRun
+
+    freeze_matrix_files(AggregationRun.objects.select_related("assessment__survey").get(pk=run_id))
+
+
+@shared_task
 def sweep_runs() -> int:
     """Every minute (Celery beat): resend runs whose message never reached a worker."""
     return sweep()

@@ -21,6 +21,17 @@ from surveys.services import AnswerInput, AnswerScope
 from surveys.translations import pick
 
 DONT_KNOW = "dk"
+
+
+class TextAnswerField(forms.CharField):
+    """Free text with line breaks counted once: browsers send CRLF, and a comment that
+    fits the page's maxlength must not be refused for its line breaks."""
+
+    def to_python(self, value: Any) -> str:
+        text = super().to_python(value) or ""
+        return text.replace("\r\n", "\n")
+
+
 COMMENT_ROWS = 3
 
 
@@ -87,7 +98,7 @@ class PageForm(forms.Form):
                     )
                 if question.row_comments:
                     answer = answers.get((qid, row.code, ""))
-                    self.fields[f"q{qid}_r{r}_comment"] = forms.CharField(
+                    self.fields[f"q{qid}_r{r}_comment"] = TextAnswerField(
                         required=False,
                         max_length=question.max_length,
                         widget=forms.Textarea(attrs={"rows": COMMENT_ROWS}),
@@ -121,7 +132,7 @@ class PageForm(forms.Form):
             )
         elif question.kind == QuestionKind.TEXT:
             answer = answers.get((qid, "", ""))
-            self.fields[f"q{qid}"] = forms.CharField(
+            self.fields[f"q{qid}"] = TextAnswerField(
                 required=False,
                 max_length=question.max_length,
                 widget=forms.Textarea(attrs={"rows": 5}),

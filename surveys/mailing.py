@@ -41,11 +41,18 @@ def invitation_email_send(*, invitation: Invitation, reminder: bool = False) -> 
         body = render_to_string("emails/invitation.txt", context)
     message = EmailMessage(subject=subject, body=body, to=[invitation.email])
     now = timezone.now()
+    field = "reminded_at" if reminder else "sent_at"
+    before = getattr(invitation, field)
+    # Claim before sending: of two tasks holding the same invitation, one sends. (A worker
+    # dying between claim and send loses that one e-mail: at most once, for mail to people.)
+    if not Invitation.objects.filter(pk=invitation.pk, **{field: before}).update(**{field: now}):
+        return False
     try:
         message.send()
     except Exception as exc:  # SMTP errors of every kind: record, don't crash the batch
-        Invitation.objects.filter(pk=invitation.pk).update(send_error=str(exc)[:1000])
+        Invitation.objects.filter(pk=invitation.pk, **{field: now}).update(
+            **{field: before}, send_error=str(exc)[:1000]
+        )
         return False
-    field = "reminded_at" if reminder else "sent_at"
-    Invitation.objects.filter(pk=invitation.pk).update(**{field: now, "send_error": ""})
+    Invitation.objects.filter(pk=invitation.pk).update(send_error="")
     return True

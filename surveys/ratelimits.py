@@ -6,7 +6,11 @@ from __future__ import annotations
 
 import time
 
+from django.conf import settings
 from django.core.cache import cache
+from django.http import HttpRequest
+
+from surveys.tokens import client_digest
 
 
 def allow(key: str, *, limit: int, window_seconds: int) -> bool:
@@ -23,3 +27,24 @@ def allow(key: str, *, limit: int, window_seconds: int) -> bool:
         cache.add(cache_key, 1, timeout=window_seconds + 60)
         return True
     return count <= limit
+
+
+def client_address(request: HttpRequest) -> str:
+    """The client's address: REMOTE_ADDR, or behind TRUSTED_PROXY_COUNT proxies the
+    address the outermost of them saw (the only X-Forwarded-For entry not forgeable)."""
+    hops = settings.TRUSTED_PROXY_COUNT
+    forwarded = [
+        part.strip()
+        for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+        if part.strip()
+    ]
+    if hops and len(forwarded) >= hops:
+        return forwarded[-hops]
+    return str(request.META.get("REMOTE_ADDR", ""))
+
+
+def client_hash(request: HttpRequest, scope: str) -> str:
+    """A keyed digest of the client's address for the rate limits of `scope`: enough to
+    count requests from one place without storing the address."""
+    address = client_address(request)
+    return client_digest(address, f"{settings.SECRET_KEY}:{scope}") if address else ""

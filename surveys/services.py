@@ -296,10 +296,15 @@ def response_start(
         existing.resume_hash = token_digest(token)
         return StartedResponse(existing, token)
 
-    if client_hash and not allow(
-        f"survey-start:{survey.pk}:{client_hash}",
-        limit=survey.open_link_limit_per_ip,
-        window_seconds=24 * 3600,
+    # Only open links are limited: a group link is shared inside offices behind one address.
+    if (
+        invitation.kind == InvitationKind.OPEN
+        and client_hash
+        and not allow(
+            f"survey-start:{survey.pk}:{client_hash}",
+            limit=survey.open_link_limit_per_ip,
+            window_seconds=24 * 3600,
+        )
     ):
         raise TooManyResponses
     response = Response.objects.create(
@@ -438,7 +443,17 @@ def response_submit(*, response: Response, questionnaire: Questionnaire | None =
     """Submit a complete response, once. Raises `IncompleteResponse` (with the pages to
     finish) or `AlreadySubmitted` (also when a concurrent submit won the race)."""
     questionnaire = questionnaire or questionnaire_load(response.survey)
-    if response.status == ResponseStatus.SUBMITTED:
+    with transaction.atomic():
+        return _submit_locked(response, questionnaire)
+
+
+def _submit_locked(response: Response, questionnaire: Questionnaire) -> Response:
+    # The row lock makes a concurrent page save (which takes it too) land either wholly
+    # before the completeness check or after the submit, where it is refused.
+    status = (
+        Response.objects.select_for_update().values_list("status", flat=True).get(pk=response.pk)
+    )
+    if status == ResponseStatus.SUBMITTED:
         raise AlreadySubmitted
     survey_check_open(response.survey)
     answers = response_answers(response)
@@ -455,27 +470,29 @@ def response_submit(*, response: Response, questionnaire: Questionnaire | None =
     grid_cells = sum(len(questionnaire.rows(q)) * len(questionnaire.columns(q)) for q in grids)
     straight_lined = is_straight_lined(ratings, grid_cells)
     anonymous = response.survey.anonymous
-    with transaction.atomic():
-        changes: dict[str, Any] = {
-            "status": ResponseStatus.SUBMITTED,
-            "submitted_at": now,
-            "duration_seconds": duration,
-            "straight_lined": straight_lined,
-            "updated_at": now,
-        }
-        if anonymous:
-            changes.update(personal_invitation=None, invitation=None)
-        won = Response.objects.filter(pk=response.pk, status=ResponseStatus.IN_PROGRESS).update(
-            **changes
-        )
-        if response.personal_invitation_id:
-            won = won and Invitation.objects.filter(
-                pk=response.personal_invitation_id, responded_at__isnull=True
-            ).update(responded_at=now)
-        if not won:
-            raise AlreadySubmitted
-        survey_id = response.survey_id
-        transaction.on_commit(lambda: _run_submit_hooks(survey_id, response.pk))
+    changes: dict[str, Any] = {
+        "status": ResponseStatus.SUBMITTED,
+        "submitted_at": now,
+        "duration_seconds": duration,
+        "straight_lined": straight_lined,
+        "updated_at": now,
+    }
+    if anonymous:
+        changes.update(personal_invitation=None, invitation=None)
+    won = Response.objects.filter(pk=response.pk, status=ResponseStatus.IN_PROGRESS).update(
+        **changes
+    )
+    if response.personal_invitation_id:
+        # In an anonymous survey an exact time would link the response (submitted_at)
+        # back to its invitee: the invitation keeps the day only.
+        responded = now.replace(hour=0, minute=0, second=0, microsecond=0) if anonymous else now
+        won = won and Invitation.objects.filter(
+            pk=response.personal_invitation_id, responded_at__isnull=True
+        ).update(responded_at=responded)
+    if not won:
+        raise AlreadySubmitted
+    survey_id = response.survey_id
+    transaction.on_commit(lambda: _run_submit_hooks(survey_id, response.pk))
     for name, value in changes.items():
         setattr(response, name, value)
     return response

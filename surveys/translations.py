@@ -14,8 +14,9 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.http import HttpRequest
 from django.utils.text import capfirst
-from django.utils.translation import get_language
+from django.utils.translation import activate, get_language
 from django.utils.translation import gettext_lazy as _
 
 Translations = Mapping[str, str]
@@ -162,3 +163,15 @@ class TranslatedTextField(models.JSONField):
 
 
 _FORM_OPTIONS = frozenset({"required", "label", "help_text", "disabled", "initial"})
+
+
+def survey_language(request: HttpRequest, survey: Any) -> str:
+    """The language to show a survey in: the active one if the survey offers it, else the
+    survey's first language (which is then activated for the rest of the request)."""
+    current = get_language() or settings.LANGUAGE_CODE
+    offered = list(survey.languages or enabled_languages())
+    if current in offered:
+        return current
+    activate(offered[0])
+    request.LANGUAGE_CODE = offered[0]
+    return offered[0]

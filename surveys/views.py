@@ -14,13 +14,13 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from surveys.errors import AlreadySubmitted, IncompleteResponse, SurveyError
 from surveys.forms import PageForm
 from surveys.models import InvitationKind, Response, ResponseStatus, Survey
+from surveys.ratelimits import client_hash
 from surveys.selectors import missing_pages, questionnaire_load, response_answers
 from surveys.services import (
     answers_save,
@@ -30,8 +30,7 @@ from surveys.services import (
     response_submit,
     survey_check_open,
 )
-from surveys.tokens import client_digest
-from surveys.translations import pick
+from surveys.translations import pick, survey_language
 
 RESUME_COOKIE = "materia-resume-{survey}"
 DONE_COOKIE = "materia-done-{survey}"
@@ -55,23 +54,6 @@ def survey_errors(view: View) -> View:
     return wrapper
 
 
-def _language(request: HttpRequest, survey: Survey) -> str:
-    """The active language if the survey offers it, else the survey's first language."""
-    current = translation.get_language() or settings.LANGUAGE_CODE
-    offered = survey.languages or [code for code, _name in settings.LANGUAGES]
-    if current in offered:
-        return current
-    language = offered[0]
-    translation.activate(language)
-    request.LANGUAGE_CODE = language
-    return language
-
-
-def _client_hash(request: HttpRequest, survey: Survey) -> str:
-    address = request.META.get("REMOTE_ADDR", "")
-    return client_digest(address, f"{settings.SECRET_KEY}:{survey.pk}") if address else ""
-
-
 def _survey_context(survey: Survey, language: str) -> dict[str, Any]:
     return {
         "survey": survey,
@@ -88,9 +70,11 @@ def _survey_context(survey: Survey, language: str) -> dict[str, Any]:
 def invitation_landing(request: HttpRequest, token: str) -> HttpResponse:
     invitation = invitation_resolve(token)
     survey = invitation.survey
-    language = _language(request, survey)
+    language = survey_language(request, survey)
     shared = invitation.kind != InvitationKind.PERSONAL
     if shared and request.COOKIES.get(DONE_COOKIE.format(survey=survey.pk)):
+        raise AlreadySubmitted
+    if not shared and invitation.responded_at is not None:
         raise AlreadySubmitted
     resume = request.COOKIES.get(RESUME_COOKIE.format(survey=survey.pk)) if shared else None
     if request.method == "POST":
@@ -102,7 +86,9 @@ def invitation_landing(request: HttpRequest, token: str) -> HttpResponse:
             except SurveyError:
                 pass
         started = response_start(
-            invitation=invitation, language=language, client_hash=_client_hash(request, survey)
+            invitation=invitation,
+            language=language,
+            client_hash=client_hash(request, f"survey:{survey.pk}"),
         )
         http = redirect("surveys:page", resume=started.resume_token, number=1)
         if shared:
@@ -136,7 +122,19 @@ def response_continue(request: HttpRequest, resume: str) -> HttpResponse:
         return redirect("surveys:thanks", resume=resume)
     questionnaire = questionnaire_load(response.survey)
     missing = missing_pages(questionnaire, response, response_answers(response))
-    return redirect("surveys:page", resume=resume, number=missing[0] if missing else 1)
+    http = redirect("surveys:page", resume=resume, number=missing[0] if missing else 1)
+    # On another device, go on in the language the respondent chose, unless this browser
+    # has chosen one itself.
+    if response.language and settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
+        http.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            response.language,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            path=settings.LANGUAGE_COOKIE_PATH,
+            samesite="Lax",
+            secure=request.is_secure(),
+        )
+    return http
 
 
 @never_cache
@@ -145,7 +143,7 @@ def response_continue(request: HttpRequest, resume: str) -> HttpResponse:
 def response_page(request: HttpRequest, resume: str, number: int) -> HttpResponse:
     response = _load(resume)
     survey = response.survey
-    language = _language(request, survey)
+    language = survey_language(request, survey)
     questionnaire = questionnaire_load(survey)
     pages = questionnaire.pages(response)
     if not 1 <= number <= len(pages):
@@ -161,16 +159,16 @@ def response_page(request: HttpRequest, resume: str, number: int) -> HttpRespons
             answers=answers,
             require_complete=action == "next",
         )
-        valid = form.is_valid()
-        if valid or action != "next":
-            # Keep whatever is valid even when leaving the page by "back" or "later".
+        # "back" and "later" skip only the completeness check: a value the server refuses
+        # is shown again with its message, never dropped (saving the page's scope without
+        # it would delete the answer stored before).
+        if form.is_valid():
             answers_save(
                 response=response,
                 questionnaire=questionnaire,
                 scope=form.scope(),
                 answers=form.answer_inputs(),
             )
-        if valid or action != "next":
             if action == "back":
                 return redirect("surveys:page", resume=resume, number=max(1, number - 1))
             if action == "later":
@@ -207,7 +205,7 @@ def response_review(request: HttpRequest, resume: str) -> HttpResponse:
             raise AlreadySubmitted
         return redirect("surveys:thanks", resume=resume)
     survey = response.survey
-    language = _language(request, survey)
+    language = survey_language(request, survey)
     questionnaire = questionnaire_load(survey)
     missing: list[int] = []
     status = 200
@@ -263,7 +261,7 @@ def response_thanks(request: HttpRequest, resume: str) -> HttpResponse:
     response = response_resume(resume)
     if response.status != ResponseStatus.SUBMITTED:
         return redirect("surveys:continue", resume=resume)
-    language = _language(request, response.survey)
+    language = survey_language(request, response.survey)
     context = _survey_context(response.survey, language)
     context["thanks"] = pick(response.survey.thanks, language)
     return render(request, "surveys/thanks.html", context)
@@ -273,7 +271,7 @@ def response_thanks(request: HttpRequest, resume: str) -> HttpResponse:
 @survey_errors
 def response_later(request: HttpRequest, resume: str) -> HttpResponse:
     response = _load(resume)
-    language = _language(request, response.survey)
+    language = survey_language(request, response.survey)
     context = _survey_context(response.survey, language)
     context["resume_url"] = request.build_absolute_uri(
         reverse("surveys:continue", kwargs={"resume": resume})

@@ -37,6 +37,7 @@ from surveys.errors import SurveyError, SurveyLocked
 from surveys.forms import PageForm
 from surveys.models import Answer, Question, QuestionKind, SurveyStatus
 from surveys.qrcodes import FORMATS, qr_code
+from surveys.ratelimits import client_hash
 from surveys.selectors import questionnaire_load
 from surveys.services import (
     OptionSpec,
@@ -49,21 +50,11 @@ from surveys.services import (
     survey_close,
     survey_open,
 )
-from surveys.tokens import client_digest
-from surveys.translations import pick
+from surveys.translations import pick, survey_language
 
 
 def _report(pk: int) -> Report:
     return get_object_or_404(Report.objects.select_related("survey"), pk=pk)
-
-
-def _language(request: HttpRequest, report: Report) -> str:
-    current = translation.get_language() or settings.LANGUAGE_CODE
-    offered = report.survey.languages or [code for code, _name in settings.LANGUAGES]
-    if current in offered:
-        return current
-    translation.activate(offered[0])
-    return offered[0]
 
 
 def public_link(report: Report) -> str:
@@ -329,7 +320,7 @@ def comment_tags(request: HttpRequest, pk: int, answer_pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def feedback_form(request: HttpRequest, code: str) -> HttpResponse:
     report = get_object_or_404(Report.objects.select_related("survey"), public_code=code)
-    language = _language(request, report)
+    language = survey_language(request, report.survey)
     survey = report.survey
     context: dict[str, Any] = {
         "report": report,
@@ -355,15 +346,12 @@ def feedback_form(request: HttpRequest, code: str) -> HttpResponse:
             # Looks like success to the robot; nothing is stored.
             return redirect("feedback-thanks", code=code)
         if form.is_valid() and contact.is_valid():
-            address = request.META.get("REMOTE_ADDR", "")
             try:
                 feedback_submit(
                     report=report,
                     answers=list(form.answer_inputs()),
                     language=language,
-                    client_hash=client_digest(address, f"{settings.SECRET_KEY}:feedback")
-                    if address
-                    else "",
+                    client_hash=client_hash(request, "feedback"),
                     contact_email=contact.cleaned_data["contact_email"]
                     if contact.cleaned_data["contact_consent"]
                     else "",
@@ -384,7 +372,7 @@ def feedback_form(request: HttpRequest, code: str) -> HttpResponse:
 
 def feedback_thanks(request: HttpRequest, code: str) -> HttpResponse:
     report = get_object_or_404(Report.objects.select_related("survey"), public_code=code)
-    language = _language(request, report)
+    language = survey_language(request, report.survey)
     context = {
         "report": report,
         "survey_title": pick(report.title, language),

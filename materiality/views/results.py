@@ -56,7 +56,7 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
     run_id = request.GET.get("run")
     run = (
         _run(assessment, int(run_id))
-        if run_id and run_id.isdigit()
+        if run_id and run_id.isascii() and run_id.isdigit()
         else (assessment.published_run or runs.scored)
     )
     context: dict[str, Any] = {"assessment": assessment, "run": run, "runs": runs}
@@ -169,7 +169,7 @@ def export_new(request: HttpRequest, pk: int) -> HttpResponse:
     run = None
     if not kind.of_assessment:
         run_id = request.POST.get("run", "")
-        if not run_id.isdigit():
+        if not (run_id.isascii() and run_id.isdigit()):
             raise Http404
         run = _run(assessment, int(run_id))
     language = request.POST.get("language", "")

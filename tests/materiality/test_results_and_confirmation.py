@@ -275,3 +275,43 @@ def test_the_results_page_takes_a_fixed_number_of_queries(
     # whatever the number of topics, groups or replies (no query per row).
     with django_assert_num_queries(15):
         assert client.get(results_url(scored)).status_code == 200
+
+
+def test_whoever_submitted_a_run_cannot_confirm_it(scored: AggregationRun) -> None:
+    from django.contrib.auth.models import Permission
+
+    from tests.factories import UserFactory
+
+    both = UserFactory(username="both-roles")
+    both.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_assessment", "submit_run", "confirm_run"])
+    )
+    client = client_for(both)
+    submit(client, scored)
+    response = confirm(client, scored)
+    followed = client.get(response["Location"]).content.decode()
+    assert "Someone other than the person who submitted it must confirm it." in followed
+    assert review(scored) == ReviewStatus.SUBMITTED
+
+
+def test_the_page_shows_the_scores_of_an_unchanged_runs_twin(
+    esg_user: Any, scored: AggregationRun
+) -> None:
+    from materiality.aggregation import latest_runs
+
+    assessment = Assessment.objects.get(pk=scored.assessment_id)
+    Assessment.objects.filter(pk=assessment.pk).update(
+        scoring={"bootstrap_samples": 100, "seed": 5}
+    )
+    other = aggregation_execute(
+        aggregation_request(assessment=assessment, trigger=RunTrigger.MANUAL).pk
+    )
+    Assessment.objects.filter(pk=assessment.pk).update(scoring={"bootstrap_samples": 200})
+    back = aggregation_execute(
+        aggregation_request(assessment=assessment, trigger=RunTrigger.MANUAL).pk
+    )
+    assert other is not None
+    assert back is not None
+    assert back.status == "unchanged"
+    assert back.same_as_id == scored.pk
+    assert latest_runs(assessment).scored == scored

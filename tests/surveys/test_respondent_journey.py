@@ -307,7 +307,10 @@ def test_a_personal_link_resumes_the_same_response_on_any_device(open_assessment
     assert laptop.post(second.review_url).status_code == 302
     # The phone's resume link was replaced by the laptop's.
     assert phone.get(walk.review_url).status_code == 404
-    assert laptop.get(link_path(issued)).status_code == 200
+    # Opened again, the answered link says so at once rather than offering to start.
+    again = laptop.get(link_path(issued))
+    assert again.status_code == 409
+    assert "already received" in again.content.decode()
     assert laptop.post(link_path(issued)).status_code == 409
 
 
