@@ -8,6 +8,7 @@ from django.db.models import Count
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from materiality.importers import MAX_BYTES
 from materiality.models import Assessment, StakeholderGroup, Topic
 from materiality.services import AssessmentInput
 from surveys.translations import TranslatedTextFormField
@@ -145,6 +146,13 @@ class InviteeUploadForm(forms.Form):
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        # Refused before it is read into memory.
+        if (upload.size or 0) > MAX_BYTES:
+            raise forms.ValidationError(_("The file is larger than 5 MB."))
+        return upload
 
 
 class GroupLinkForm(forms.Form):

@@ -38,7 +38,9 @@ from surveys.errors import SurveyLocked
 from surveys.models import Invitation, InvitationKind, Survey, SurveyStatus
 from surveys.services import (
     IssuedInvitation,
+    PersonalInvitee,
     invitation_create,
+    invitations_create_personal,
     survey_close,
     survey_open,
     survey_set_questions,
@@ -273,14 +275,14 @@ def invitations_import(
     if not report.ok:
         return InviteeImportResult(report, 0)
     with transaction.atomic():
-        for row in report.rows:
-            personal_invitation_create(
-                assessment=assessment,
-                email=row.email,
-                group=row.group,
-                language=row.language,
-                expires_at=expires_at,
-            )
+        invitations_create_personal(
+            survey=survey,
+            invitees=[
+                PersonalInvitee(row.email, row.group.code, row.group.internal, row.language)
+                for row in report.rows
+            ],
+            expires_at=expires_at,
+        )
     return InviteeImportResult(report, len(report.rows))
 
 

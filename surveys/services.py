@@ -210,6 +210,36 @@ def invitation_create(
     return IssuedInvitation(invitation, token)
 
 
+@dataclass(frozen=True)
+class PersonalInvitee:
+    email: str
+    respondent_group: str
+    respondent_internal: bool | None
+    language: str = ""
+
+
+def invitations_create_personal(
+    *, survey: Survey, invitees: Sequence[PersonalInvitee], expires_at: datetime | None = None
+) -> list[Invitation]:
+    """Many personal invitations in one bulk insert (a spreadsheet of invitees)."""
+    rows = []
+    for invitee in invitees:
+        fields, _token = _token_fields()
+        rows.append(
+            Invitation(
+                survey=survey,
+                kind=InvitationKind.PERSONAL,
+                email=invitee.email,
+                respondent_group=invitee.respondent_group,
+                respondent_internal=invitee.respondent_internal,
+                language=invitee.language,
+                expires_at=expires_at,
+                **fields,
+            )
+        )
+    return Invitation.objects.bulk_create(rows, batch_size=1000)
+
+
 def invitation_token(invitation: Invitation) -> str:
     """The invitation's token, derived again for a reminder or a QR code. If SECRET_KEY
     was rotated with no fallback left that derives it, the link is re-issued (the old one

@@ -332,3 +332,24 @@ def test_the_detail_page_takes_a_fixed_number_of_queries(
             client.get(reverse("materiality:assessment", args=[open_assessment.pk])).status_code
             == 200
         )
+
+
+def test_an_oversized_invitee_file_is_refused_before_it_is_read(
+    esg_user: Any, open_assessment: Assessment
+) -> None:
+    content = b"email,group\n" + b"x@example.com,employees\n" * 250_000  # about 6 MB
+    response = upload(logged_in(esg_user), open_assessment, "big.csv", content)
+    assert response.status_code == 400
+    assert "larger than 5 MB" in response.content.decode()
+    assert not Invitation.objects.exists()
+
+
+def test_a_spreadsheet_of_invitees_is_stored_in_one_bulk_insert(
+    esg_user: Any, open_assessment: Assessment, django_assert_max_num_queries: Any
+) -> None:
+    rows = "".join(f"person{i}@example.com,employees\n" for i in range(300))
+    client = logged_in(esg_user)
+    with django_assert_max_num_queries(20):
+        response = upload(client, open_assessment, "many.csv", f"email,group\n{rows}".encode())
+    assert response.status_code == 302
+    assert Invitation.objects.filter(kind=InvitationKind.PERSONAL).count() == 300
