@@ -1,0 +1,646 @@
+"""Benchmark of the aggregation on PostgreSQL (docs/benchmarks.md, "Aggregation").
+
+    DEBUG=true .venv/bin/python -m benchmarks.aggregation \\
+        --database postgres://postgres@127.0.0.1:5432/materia_bench_agg [--write-docs]
+
+For each size (1,151, 100,000 and 1,000,000 replies by default), on tables holding that
+size alone:
+
+1. Load: synthetic replies written with COPY into the app's tables, exactly as the app
+   stores them (proved once against the engine's own loader), and the same replies into
+   a minimal table; VACUUM ANALYZE (replies_copy.py).
+2. In process, in alternating rounds: the bare GROUP BY over the minimal table (the
+   official baseline), level counts over it (a fairer one), the app's read_input alone,
+   and a whole run, bootstrap included (aggregation_timing.py).
+3. The same run in a real Celery worker, its peak memory read from /proc around it
+   (aggregation_worker.py).
+4. At 1,151 replies: from the submit of one more reply to its scores, and to the
+   re-rendered matrix, through the real broker and worker, beside a bare Celery round
+   trip running the bare GROUP BY (aggregation_worker.py).
+
+The database is dropped and created again on every run (its name must contain "bench")
+and dropped at the end unless --keep.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shlex
+import statistics
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from importlib.metadata import version
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit, urlunsplit
+
+import django
+import psycopg
+from psycopg import sql
+
+from benchmarks.database import database_name, database_recreate
+from benchmarks.report import docs_replace, facts_table, machine_facts, markdown_table, say
+from benchmarks.server import BASE_DIR
+
+if TYPE_CHECKING:
+    from benchmarks.aggregation_timing import Round
+    from benchmarks.aggregation_worker import Latency, MemoryRun
+    from benchmarks.replies_copy import Load
+
+DEMO_REPLIES = 1151
+SIZE_LIMITS = (100, 2_000_000)
+RUN_TARGET = 1.5  # a run at most 1.5 times the bare GROUP BY, at 1,000,000 replies
+MEMORY_TARGET_MIB = 300
+SCORES_TARGET = 0.2  # seconds, submit -> scores, at 1,151 replies
+MATRIX_TARGET = 0.5  # seconds, submit -> scores -> matrix
+POSTGRES_EXTRA = ("work_mem", "max_parallel_workers_per_gather", "jit", "max_wal_size")
+LOG_PATH = BASE_DIR / "var" / "benchmarks" / "aggregation-worker.log"
+
+
+def _sizes(text: str) -> list[int]:
+    sizes = sorted({int(part.replace("_", "")) for part in text.split(",") if part.strip()})
+    low, high = SIZE_LIMITS
+    if not sizes or not all(low <= size <= high for size in sizes):
+        raise argparse.ArgumentTypeError(f"sizes must lie between {low:,} and {high:,}")
+    return sizes
+
+
+def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.aggregation", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument(
+        "--database",
+        required=True,
+        help="postgres://... of a database to drop and create (its name must contain 'bench')",
+    )
+    parser.add_argument(
+        "--sizes",
+        type=_sizes,
+        default=_sizes("1151,100000,1000000"),
+        help="numbers of replies, comma-separated (default 1151,100000,1000000)",
+    )
+    parser.add_argument("--rounds", type=int, default=5, help="timed rounds per size (3-9)")
+    parser.add_argument(
+        "--repetitions", type=int, default=15, help="latency repetitions at 1,151 (10-100)"
+    )
+    parser.add_argument("--seed", type=int, default=2021, help="seed of the synthetic replies")
+    parser.add_argument(
+        "--broker-url",
+        default="redis://127.0.0.1:6379/10",
+        help="Redis database for Celery messages, of this benchmark alone",
+    )
+    parser.add_argument(
+        "--result-backend",
+        default="redis://127.0.0.1:6379/11",
+        help="Redis database for Celery results, of this benchmark alone",
+    )
+    parser.add_argument(
+        "--worker-conn-max-age",
+        type=int,
+        default=0,
+        help="DATABASE_CONN_MAX_AGE of the worker (0, the default: a connection per task)",
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the database at the end")
+    parser.add_argument("--write-docs", action="store_true", help="update docs/benchmarks.md")
+    parser.add_argument("--json", type=Path, help="also write the raw figures to this file")
+    args = parser.parse_args(argv)
+    if not 3 <= args.rounds <= 9:
+        parser.error("--rounds must be between 3 and 9")
+    if not 10 <= args.repetitions <= 100:
+        parser.error("--repetitions must be between 10 and 100")
+    for url in (args.broker_url, args.result_backend):
+        parts = urlsplit(url)
+        if parts.scheme != "redis" or parts.hostname != "127.0.0.1":
+            parser.error(f"{url}: only redis://127.0.0.1 is used")
+    return args
+
+
+@dataclass
+class SizeResult:
+    replies: int
+    load: Load
+    rounds: list[Round]
+    memory: MemoryRun
+    load_average: float  # 1-minute load average when the timed rounds began
+    latency: list[Latency] = field(default_factory=list)
+
+    def median(self, kind: str) -> float:
+        return statistics.median(r.seconds[kind] for r in self.rounds)
+
+    def ratio(self, kind: str, baseline: str) -> float:
+        """Median over rounds of kind ÷ baseline within a round (next to it in time)."""
+        return statistics.median(r.seconds[kind] / r.seconds[baseline] for r in self.rounds)
+
+    def part(self, name: str) -> float:
+        return statistics.median(r.parts[name] for r in self.rounds)
+
+
+@dataclass
+class Diagnosis:
+    replies: int
+    profile_seconds: float
+    profile: list[str]
+    plans: dict[str, list[str]]
+
+
+# --- Report ---------------------------------------------------------------------------
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:,.1f}"
+
+
+def _s(seconds: float) -> str:
+    return f"{seconds:,.1f}"
+
+
+def _all(values: Sequence[float]) -> str:
+    return ", ".join(f"{v * 1000:,.0f}" for v in values)
+
+
+def _p90(values: Sequence[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(0.9 * (len(ordered) - 1)))]
+
+
+def load_table(results: Sequence[SizeResult]) -> str:
+    rows = []
+    for r in results:
+        s = r.load.seconds
+        rows.append(
+            [
+                f"{r.replies:,}",
+                f"{r.load.answer_rows:,}",
+                f"{r.load.minimal_rows:,}",
+                _s(s["surveys_response"]),
+                _s(s["surveys_answer"]),
+                f"{r.load.answer_rows / s['surveys_answer']:,.0f}",
+                _s(s["bench_replies"]),
+                _s(s["foreign keys checked"]),
+                _s(s["vacuum analyze"]),
+                _s(r.load.total_seconds),
+            ]
+        )
+    return markdown_table(
+        [
+            "replies",
+            "answer rows",
+            "minimal rows",
+            "COPY responses s",
+            "COPY answers s",
+            "answer rows/s",
+            "COPY minimal s",
+            "FK check s",
+            "VACUUM ANALYZE + CHECKPOINT s",
+            "total s",
+        ],
+        rows,
+    )
+
+
+def timing_table(results: Sequence[SizeResult]) -> str:
+    rows = []
+    for r in results:
+        bare, levels = r.median("bare"), r.median("levels")
+        read, run = r.median("read_input"), r.median("run")
+        rows.append(
+            [
+                f"{r.replies:,}",
+                _ms(bare),
+                _ms(levels),
+                _ms(read),
+                _ms(run),
+                f"**{r.ratio('run', 'bare'):.2f}×**",
+                f"{r.ratio('run', 'levels'):.2f}×",
+                f"{r.ratio('read_input', 'bare'):.2f}×",
+                f"{r.load_average:.1f}",
+            ]
+        )
+    return markdown_table(
+        [
+            "replies",
+            "bare GROUP BY ms (official baseline)",
+            "bare level counts ms",
+            "read_input ms",
+            "whole run ms",
+            "run ÷ bare GROUP BY",
+            "run ÷ level counts",
+            "read_input ÷ bare GROUP BY",
+            "load average (1 min) at start",
+        ],
+        rows,
+    )
+
+
+def parts_table(results: Sequence[SizeResult]) -> str:
+    from benchmarks.aggregation_timing import PARTS
+
+    names = [*PARTS, "other"]
+    rows = []
+    for r in results:
+        run = r.median("run")
+        rows.append(
+            [
+                f"{r.replies:,}",
+                _ms(run),
+                *(f"{_ms(r.part(n))} ({r.part(n) / run:.0%})" for n in names),
+            ]
+        )
+    return markdown_table(["replies", "whole run ms", *(f"{n} ms" for n in names)], rows)
+
+
+def rounds_table(results: Sequence[SizeResult]) -> str:
+    from benchmarks.aggregation_timing import KINDS
+
+    rows = [
+        [f"{r.replies:,}", *(_all([x.seconds[kind] for x in r.rounds]) for kind in KINDS)]
+        for r in results
+    ]
+    return markdown_table(["replies", *(f"{kind} ms, rounds 1…n" for kind in KINDS)], rows)
+
+
+def memory_table(results: Sequence[SizeResult]) -> str:
+    rows = []
+    for r in results:
+        m = r.memory
+        rows.append(
+            [
+                f"{r.replies:,}",
+                f"{m.rss_before_mib:.1f}",
+                f"{m.peak_mib:.1f}",
+                f"{m.growth_mib:+.1f}",
+                f"{m.rss_after_mib:.1f}",
+                _ms(m.wall_seconds),
+                f"{m.run_ms:,}",
+                f"{m.worker_cpu_ms:,.0f}",
+                f"{m.postgres_temp_mib:.1f}",
+            ]
+        )
+    return markdown_table(
+        [
+            "replies",
+            "worker RSS before MiB",
+            "peak during the run MiB (VmHWM)",
+            "peak - before MiB",
+            "RSS after MiB",
+            "send → result ms",
+            "run's own ms",
+            "worker CPU ms",
+            "PostgreSQL temp files MiB",
+        ],
+        rows,
+    )
+
+
+def latency_table(samples: Sequence[Latency]) -> str:
+    def row(label: str, values: list[float], target: str = "") -> list[str]:
+        return [label, _ms(statistics.median(values)), _ms(_p90(values)), _all(values), target]
+
+    return markdown_table(
+        ["", "median ms", "p90 ms", "all (ms)", "target"],
+        [
+            row("bare Celery round trip (GROUP BY in the worker)", [s.bare for s in samples]),
+            row(
+                "**submit → updated scores**",
+                [s.scores for s in samples],
+                f"< {SCORES_TARGET * 1000:.0f} ms",
+            ),
+            row(
+                "**submit → scores → matrix PNG**",
+                [s.matrix for s in samples],
+                f"< {MATRIX_TARGET * 1000:.0f} ms",
+            ),
+            row("of which: the submit call (its hook sends the task)", [s.submit for s in samples]),
+            row("of which: run created → claimed by the worker", [s.queued for s in samples]),
+            row("of which: the run, claimed → finished", [s.running for s in samples]),
+            row("of which: matrix_spec + PNG, after the scores", [s.render for s in samples]),
+            row("the worker's CPU meanwhile (the run's task)", [s.worker_cpu for s in samples]),
+        ],
+    )
+
+
+def _verdict(value: float, target: float, unit: str = "") -> str:
+    if value <= target:
+        return f"**met** ({value:.2f}{unit} ≤ {target:g}{unit})"
+    return f"**missed** ({value:.2f}{unit} > {target:g}{unit}, {value / target:.1f}× the target)"
+
+
+def verdicts(results: Sequence[SizeResult]) -> list[str]:
+    lines = []
+    largest = results[-1]
+    ratio = largest.ratio("run", "bare")
+    lines.append(
+        f"- Run ÷ bare GROUP BY at {largest.replies:,} replies: "
+        f"{_verdict(ratio, RUN_TARGET, '×')}"
+        + ("" if largest.replies == 1_000_000 else " (the target is stated at 1,000,000)")
+        + "."
+    )
+    peaks = [r.memory.peak_mib for r in results]
+    lines.append(
+        f"- Worker's peak memory: {', '.join(f'{p:.0f}' for p in peaks)} MiB at "
+        f"{', '.join(f'{r.replies:,}' for r in results)} replies; growth from the smallest "
+        f"to the largest size {peaks[-1] - peaks[0]:+.1f} MiB; at {largest.replies:,} "
+        f"{_verdict(peaks[-1], MEMORY_TARGET_MIB, ' MiB')}."
+    )
+    for r in results:
+        if r.latency:
+            scores = statistics.median(s.scores for s in r.latency)
+            matrix = statistics.median(s.matrix for s in r.latency)
+            bare = statistics.median(s.bare for s in r.latency)
+            lines.append(
+                f"- Submit → scores at {r.replies:,} replies (median): "
+                f"{_verdict(scores, SCORES_TARGET, ' s')}; with the matrix: "
+                f"{_verdict(matrix, MATRIX_TARGET, ' s')}. The bare round trip: "
+                f"{bare * 1000:.1f} ms."
+            )
+    return lines
+
+
+def report(
+    *,
+    command: str,
+    facts: dict[str, str],
+    args: argparse.Namespace,
+    results: list[SizeResult],
+    rows_checked: int,
+    diagnosis: Diagnosis,
+) -> str:
+    latency = next((r for r in results if r.latency), None)
+    lines = [
+        "### Results",
+        "",
+        f"Generated by `{command}`.",
+        "",
+        facts_table(facts),
+        "",
+        *verdicts(results),
+        "",
+        "#### Loading (COPY)",
+        "",
+        f"Synthetic replies (seed {args.seed}), the model company's group mix scaled up; "
+        "one COPY per table, foreign keys checked once after the load. The COPY-loaded rows "
+        f"equal those of the engine's `replies_load` for the same 1,151 replies ({rows_checked:,}"
+        " rows compared, ids and times aside).",
+        "",
+        load_table(results),
+        "",
+        "#### A run beside the bare GROUP BY (in process)",
+        "",
+        f"Medians of {args.rounds} rounds, order alternating, after one untimed warm-up of "
+        "each. A ratio divides each round's figure by the baseline measured in the same "
+        "round, next to it in time, and takes the median over rounds. Every run has a "
+        "scoring seed of its own (a new fingerprint: it computes, with 1000 bootstrap "
+        "resamples, instead of finding an earlier result).",
+        "",
+        timing_table(results),
+        "",
+        "Where a whole run's time goes (medians; `other` is the request's INSERT, the claim, "
+        "`run_options`, the look-up of an equal earlier run, two heartbeats, the lock, "
+        "the finish and COMMIT):",
+        "",
+        parts_table(results),
+        "",
+        "Every round (ms):",
+        "",
+        rounds_table(results),
+        "",
+        "#### The worker's memory",
+        "",
+        "One run per size in a real `celery -A config worker --pool=solo` process "
+        f"(DATABASE_CONN_MAX_AGE={args.worker_conn_max_age}), sent through the broker; "
+        "VmHWM is reset (`/proc/<pid>/clear_refs`) just before the task is sent.",
+        "",
+        memory_table(results),
+        "",
+    ]
+    if latency is not None:
+        lines += [
+            f"#### From the last submit to updated scores ({latency.replies:,} replies)",
+            "",
+            f"{len(latency.latency)} repetitions after 3 untimed ones, each a new complete "
+            "response submitted with `response_submit` in this process; its hook sends the "
+            "run's task through Redis to the worker, and this process polls the database "
+            "every 2 ms until the run has succeeded and its scores exist. The matrix (English "
+            "PNG, `render_matrix`, as the results page renders it on first view) is then "
+            "rendered here, on the clock. Beside each, in alternating order: a bare round "
+            "trip, a task running the bare GROUP BY over the same replies' minimal table in "
+            "the same worker, timed from send to result.",
+            "",
+            latency_table(latency.latency),
+            "",
+        ]
+    lines += [
+        f"#### Where the time goes at {diagnosis.replies:,} replies",
+        "",
+        f"A whole run under cProfile ({diagnosis.profile_seconds:.1f} s with the profiler), "
+        "functions by own time:",
+        "",
+        "```",
+        *diagnosis.profile,
+        "```",
+        "",
+    ]
+    for label, plan in diagnosis.plans.items():
+        lines += [f"{label}:", "", "```", *plan, "```", ""]
+    return "\n".join(lines)
+
+
+# --- The run --------------------------------------------------------------------------
+
+
+def _facts() -> dict[str, str]:
+    from django.db import connection
+
+    facts = machine_facts()
+    facts.pop("gunicorn / psycopg", None)
+    facts["psycopg / numpy / matplotlib / Celery"] = " / ".join(
+        version(name) for name in ("psycopg", "numpy", "matplotlib", "celery")
+    )
+    with connection.cursor() as cursor:
+        shown = []
+        for name in POSTGRES_EXTRA:
+            cursor.execute(f"SHOW {name}")
+            row = cursor.fetchone()
+            shown.append(f"{name}={row[0] if row else '?'}")
+    facts["database"] += ", " + ", ".join(shown)
+    return facts
+
+
+def database_drop(url: str) -> None:
+    from django.db import connections
+
+    connections.close_all()
+    name = database_name(url)
+    parts = urlsplit(url)
+    maintenance = urlunsplit((parts.scheme, parts.netloc, "/postgres", parts.query, ""))
+    with psycopg.connect(maintenance, autocommit=True) as connection:
+        connection.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+
+
+def _measure(
+    args: argparse.Namespace, rng: random.Random
+) -> tuple[list[SizeResult], int, Diagnosis]:
+    from benchmarks.aggregation_timing import (
+        Seeds,
+        explain,
+        grouped_query,
+        measure,
+        profile_run,
+    )
+    from benchmarks.aggregation_worker import latency, worker_memory_run
+    from benchmarks.bare_sql import GROUP_BY, LEVEL_COUNTS
+    from benchmarks.celery_worker import celery_worker, worker_environment
+    from benchmarks.replies_copy import (
+        check_same_rows,
+        copy_replies,
+        replies_per_group,
+        truncate_replies,
+    )
+    from benchmarks.respondents import bench_survey
+    from materiality.models import Assessment
+    from materiality.synthetic import DEMO_REPLIES_PER_GROUP, replies_load
+
+    bench = bench_survey(17)
+    say("checking the COPY loader against replies_load (1,151 replies)")
+    engine = bench_survey(17)
+    replies_load(
+        assessment=engine.assessment, replies_per_group=DEMO_REPLIES_PER_GROUP, seed=args.seed
+    )
+    copy_replies(args.database, bench.assessment, DEMO_REPLIES_PER_GROUP, args.seed)
+    rows_checked = check_same_rows(bench.assessment, engine.assessment)
+    truncate_replies()
+
+    seeds = Seeds()
+    queue = f"materia-bench-aggregation-{os.getpid()}"
+    env = worker_environment(
+        database_url=args.database,
+        broker_url=args.broker_url,
+        result_backend=args.result_backend,
+        conn_max_age=args.worker_conn_max_age,
+    )
+    results: list[SizeResult] = []
+    diagnosis: Diagnosis | None = None
+    say("starting the Celery worker")
+    from config.celery import app
+
+    with celery_worker(
+        env, queues=(app.conf.task_default_queue, queue), log_path=LOG_PATH
+    ) as worker:
+        for size in args.sizes:
+            say(f"{size:,} replies: emptying the reply tables, loading with COPY")
+            truncate_replies()
+            load = copy_replies(args.database, bench.assessment, replies_per_group(size), args.seed)
+            steps = ", ".join(f"{k} {v:.1f} s" for k, v in load.seconds.items())
+            say(f"{size:,} replies: {load.answer_rows:,} answer rows; {steps}")
+            say(f"{size:,} replies: {args.rounds} timed rounds")
+            load_average = os.getloadavg()[0]
+            rounds = measure(bench.assessment, args.rounds, seeds)
+            say(f"{size:,} replies: a run in the worker, its memory")
+            memory = worker_memory_run(bench, worker, seeds, size, queue)
+            result = SizeResult(size, load, rounds, memory, load_average)
+            if size == DEMO_REPLIES:
+                say(f"{size:,} replies: latency through the broker and the worker")
+                Assessment.objects.filter(pk=bench.assessment.pk).update(scoring={})
+                result.latency = latency(
+                    bench, worker, app.conf.task_default_queue, args.repetitions, rng
+                )
+            if size == args.sizes[-1]:
+                say(f"{size:,} replies: profile and query plans")
+                profile_seconds, profile = profile_run(bench.assessment, seeds)
+                diagnosis = Diagnosis(
+                    size,
+                    profile_seconds,
+                    profile,
+                    {
+                        "The app's grouped count (read_input), EXPLAIN ANALYZE": explain(
+                            grouped_query(bench.assessment)
+                        ),
+                        "The bare GROUP BY, EXPLAIN ANALYZE": explain(GROUP_BY),
+                        "The bare level counts, EXPLAIN ANALYZE": explain(LEVEL_COUNTS),
+                    },
+                )
+            results.append(result)
+            say(
+                f"{size:,} replies: bare {results[-1].median('bare') * 1000:.1f} ms, "
+                f"read_input {results[-1].median('read_input') * 1000:.1f} ms, "
+                f"run {results[-1].median('run') * 1000:.1f} ms, "
+                f"worker peak {memory.peak_mib:.1f} MiB"
+            )
+    assert diagnosis is not None
+    return results, rows_checked, diagnosis
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _arguments(argv)
+    command = "DEBUG=true .venv/bin/python -m benchmarks.aggregation " + shlex.join(
+        sys.argv[1:] if argv is None else argv
+    )
+    rng = random.Random(args.seed)
+    say(f"creating the database afresh: {args.database}")
+    database_recreate(args.database)
+    os.environ.update(
+        DJANGO_SETTINGS_MODULE="config.settings",
+        DATABASE_URL=args.database,
+        CELERY_BROKER_URL=args.broker_url,
+        CELERY_RESULT_BACKEND=args.result_backend,
+        LOG_LEVEL="WARNING",
+    )
+    os.environ.setdefault("DEBUG", "true")
+    for name in ("REDIS_URL", "EMAIL_HOST", "DATABASE_CONN_MAX_AGE"):
+        os.environ.pop(name, None)
+    django.setup()
+    from django.core.management import call_command
+
+    from benchmarks.broker import broker_check_unused, broker_purge
+
+    broker_check_unused()
+    broker_purge()
+    call_command("migrate", interactive=False, verbosity=0)
+    facts = _facts()
+    started = time.monotonic()
+    try:
+        results, rows_checked, diagnosis = _measure(args, rng)
+    finally:
+        say(f"purged {broker_purge()} task messages from the benchmark's broker")
+        if not args.keep:
+            database_drop(args.database)
+            say(f"dropped {database_name(args.database)}")
+    facts["load average at end (1/5/15 min)"] = ", ".join(f"{v:.2f}" for v in os.getloadavg())
+    facts["benchmark duration"] = f"{(time.monotonic() - started) / 60:.1f} min"
+    text = report(
+        command=command,
+        facts=facts,
+        args=args,
+        results=results,
+        rows_checked=rows_checked,
+        diagnosis=diagnosis,
+    )
+    print(text)
+    if args.json:
+        args.json.write_text(
+            json.dumps(
+                {
+                    "facts": facts,
+                    "sizes": [asdict(r) for r in results],
+                    "diagnosis": asdict(diagnosis),
+                },
+                indent=1,
+                default=str,
+            )
+        )
+    if args.write_docs:
+        docs_replace("aggregation", text)
+        say("docs/benchmarks.md updated")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
