@@ -60,6 +60,7 @@ SCORES_TARGET = 0.2  # seconds, submit -> scores, at 1,151 replies
 MATRIX_TARGET = 0.5  # seconds, submit -> scores -> matrix
 POSTGRES_EXTRA = ("work_mem", "max_parallel_workers_per_gather", "jit", "max_wal_size")
 LOG_PATH = BASE_DIR / "var" / "benchmarks" / "aggregation-worker.log"
+QUEUE = "materia-bench-aggregation"  # the memory runs' own queue (latency: the app's)
 
 
 def _sizes(text: str) -> list[int]:
@@ -371,6 +372,8 @@ def report(
     rows_checked: int,
     diagnosis: Diagnosis,
 ) -> str:
+    from materiality.scoring import Params
+
     latency = next((r for r in results if r.latency), None)
     lines = [
         "### Results",
@@ -395,8 +398,9 @@ def report(
         f"Medians of {args.rounds} rounds, order alternating, after one untimed warm-up of "
         "each. A ratio divides each round's figure by the baseline measured in the same "
         "round, next to it in time, and takes the median over rounds. Every run has a "
-        "scoring seed of its own (a new fingerprint: it computes, with 1000 bootstrap "
-        "resamples, instead of finding an earlier result).",
+        "scoring seed of its own (a new fingerprint: it computes, with "
+        f"{Params().bootstrap_samples} bootstrap resamples, instead of finding an earlier "
+        "result).",
         "",
         timing_table(results),
         "",
@@ -420,13 +424,16 @@ def report(
         "",
     ]
     if latency is not None:
+        from benchmarks.aggregation_worker import POLL_SECONDS, WARM_UP
+
         lines += [
             f"#### From the last submit to updated scores ({latency.replies:,} replies)",
             "",
-            f"{len(latency.latency)} repetitions after 3 untimed ones, each a new complete "
-            "response submitted with `response_submit` in this process; its hook sends the "
-            "run's task through Redis to the worker, and this process polls the database "
-            "every 2 ms until the run has succeeded and its scores exist. The matrix (English "
+            f"{len(latency.latency)} repetitions after {WARM_UP} untimed ones, each a new "
+            "complete response submitted with `response_submit` in this process; its hook "
+            "sends the run's task through Redis to the worker, and this process polls the "
+            f"database every {POLL_SECONDS * 1000:g} ms until the run has succeeded and its "
+            "scores exist. The matrix (English "
             "PNG, `render_matrix`, as the results page renders it on first view) is then "
             "rendered here, on the clock. Beside each, in alternating order: a bare round "
             "trip, a task running the bare GROUP BY over the same replies' minimal table in "
@@ -470,6 +477,17 @@ def _facts() -> dict[str, str]:
             shown.append(f"{name}={row[0] if row else '?'}")
     facts["database"] += ", " + ", ".join(shown)
     return facts
+
+
+def _forget_results(url: str) -> None:
+    """The results the worker stored (the runs the submits asked for included): the
+    result backend is the benchmark's own Redis database, nobody will read them."""
+    import redis
+
+    client = redis.Redis.from_url(url)
+    keys = list(client.scan_iter(match="celery-task-meta-*", count=1000))
+    if keys:
+        client.delete(*keys)
 
 
 def database_drop(url: str) -> None:
@@ -519,7 +537,7 @@ def _measure(
     truncate_replies()
 
     seeds = Seeds()
-    queue = f"materia-bench-aggregation-{os.getpid()}"
+    queue = QUEUE
     env = worker_environment(
         database_url=args.database,
         broker_url=args.broker_url,
@@ -610,6 +628,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         results, rows_checked, diagnosis = _measure(args, rng)
     finally:
         say(f"purged {broker_purge()} task messages from the benchmark's broker")
+        _forget_results(args.result_backend)
         if not args.keep:
             database_drop(args.database)
             say(f"dropped {database_name(args.database)}")

@@ -294,7 +294,7 @@ def copy_replies(
     database_url: str, assessment: Assessment, replies: Mapping[str, int], seed: int
 ) -> Load:
     """Load sum(replies) synthetic replies into the assessment's survey and the minimal
-    table (created if missing), in one transaction, then VACUUM ANALYZE both."""
+    table (created if missing), in one transaction, then VACUUM ANALYZE the three tables."""
     form = Form.of(assessment)
     total = sum(replies.values())
     now = timezone.now()
@@ -306,9 +306,9 @@ def copy_replies(
         cursor.execute(bare_sql.CREATE_TABLE)
         # Only this benchmark writes to its database: reserve `total` ids in one go.
         cursor.execute(
-            "SELECT setval(pg_get_serial_sequence('surveys_response', 'id'), "
-            "nextval(pg_get_serial_sequence('surveys_response', 'id')) + %s - 1)",
-            [total],
+            "SELECT setval(pg_get_serial_sequence(%s, 'id'), "
+            "nextval(pg_get_serial_sequence(%s, 'id')) + %s - 1)",
+            [Response._meta.db_table, Response._meta.db_table, total],
         )
         row = cursor.fetchone()
         assert row is not None

@@ -217,4 +217,5 @@ def test_reading_the_input_takes_the_same_few_queries_for_any_number_of_replies(
         with CaptureQueriesContext(connection) as queries:
             read_input(open_assessment, options)
         counts.append(len(queries.captured_queries))
-    assert counts[0] == counts[1] <= 8
+    # (+ SAVEPOINT, work_mem and RELEASE around the grouped count on PostgreSQL)
+    assert counts[0] == counts[1] <= 11
