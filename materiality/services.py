@@ -237,14 +237,6 @@ def personal_invitation_create(
     )
 
 
-def assessment_links(assessment: Assessment) -> list[Invitation]:
-    return list(
-        Invitation.objects.filter(
-            survey=assessment.survey, kind__in=[InvitationKind.SHARED, InvitationKind.OPEN]
-        ).order_by("kind", "respondent_group", "created_at")
-    )
-
-
 # --- Personal invitations ---------------------------------------------------------------
 
 

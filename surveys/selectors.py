@@ -12,7 +12,7 @@ from collections import OrderedDict, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q
 
 from surveys.models import (
     Answer,
@@ -254,7 +254,3 @@ def survey_progress(survey: Survey, groups: Sequence[str]) -> list[GroupProgress
         )
         for name in names
     ]
-
-
-def submitted_responses(survey: Survey) -> QuerySet[Response]:
-    return Response.objects.filter(survey=survey, status=ResponseStatus.SUBMITTED)

@@ -540,11 +540,6 @@ def _run_submit_hooks(survey_id: int, response_id: int) -> None:
             logger.exception("Submit hook %s failed for response %s", path, response_id)
 
 
-def response_delete(*, response: Response) -> None:
-    """Erase a respondent's data (answers cascade)."""
-    Response.objects.filter(pk=response.pk).delete()
-
-
 # --- Editing a draft survey's questions -------------------------------------------------
 
 
