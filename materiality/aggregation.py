@@ -21,13 +21,14 @@ import logging
 import math
 import platform
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import timedelta
 from typing import Any
 
 import numpy
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_noop
@@ -47,19 +48,13 @@ from materiality.models import (
 )
 from materiality.questionnaire import IMPORTANCE_QUESTION
 from materiality.scoring import Cell, Params, ScoreResult, Stats, score
-from surveys.models import Answer, Question, Response, ResponseStatus
+from surveys.models import Question
+from surveys.tallies import counted_responses, rating_cells, tally_catch_up, tally_current
 
 logger = logging.getLogger(__name__)
 
 # Bump when a change to the method or to this module changes results for the same input.
 SCORING_VERSION = "2"  # 2: the too-fast median counts only replies with a duration
-
-
-# Memory PostgreSQL may use for the grouped count's hash join and aggregate (SET LOCAL:
-# that statement's transaction only). The join holds every counted response, about 50 MB
-# at a million replies; within the server's default work_mem (4 MB) it is split into
-# batches written to temporary files, 2.3 GB per run at a million replies.
-GROUPED_COUNT_WORK_MEM = "64MB"
 
 
 def stale_after() -> timedelta:
@@ -138,24 +133,31 @@ class RunInput:
 
 def too_fast_limit(survey_id: int, options: RunOptions, total: int) -> int | None:
     """Seconds under which a completion counts as too fast: a fraction of the median
-    completion time, once there are enough responses for a stable median."""
+    completion time of the counted replies, once there are enough for a stable median."""
     if not options.exclude_too_fast or total < options.too_fast_min_responses:
         return None
-    durations = Response.objects.filter(
-        survey_id=survey_id, status=ResponseStatus.SUBMITTED, duration_seconds__isnull=False
-    ).order_by("duration_seconds")
     # The median of the replies that have a duration: imported ones may have none.
-    timed = durations.count() if total else 0
+    durations = counted_responses(survey_id).filter(duration_seconds__isnull=False)
+    timed = durations.count()
     if timed < options.too_fast_min_responses:
         return None
-    middle = durations.values_list("duration_seconds", flat=True)[timed // 2 : timed // 2 + 1]
-    median = next(iter(middle), None)
+    middle = durations.order_by("duration_seconds").values_list("duration_seconds", flat=True)
+    median = next(iter(middle[timed // 2 : timed // 2 + 1]), None)
     return None if median is None else math.floor(median * options.too_fast_fraction)
 
 
-def read_input(assessment: Assessment, options: RunOptions) -> RunInput:
-    """The run's input in a fixed number of queries, whatever the number of replies:
-    the vocabulary, the response tally, the median duration, and one grouped count."""
+def read_input(
+    assessment: Assessment,
+    options: RunOptions,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+) -> RunInput:
+    """The run's input in a fixed number of queries, whatever the number of replies.
+
+    The replies are read from the survey's rating counts (`surveys.tallies`), brought up
+    to date first: a reply is read once, by the first run after it arrived. Under the
+    counts' lock, the vocabulary, the tally of replies, the median duration, and the
+    counts minus the replies that were too fast."""
     survey_id = assessment.survey_id
     topics = list(
         Topic.objects.filter(assessmenttopic__assessment=assessment)
@@ -170,52 +172,30 @@ def read_input(assessment: Assessment, options: RunOptions) -> RunInput:
     grid_id = Question.objects.values_list("pk", flat=True).get(
         survey_id=survey_id, code=IMPORTANCE_QUESTION
     )
-    submitted = Response.objects.filter(survey_id=survey_id, status=ResponseStatus.SUBMITTED)
-    total = submitted.count()
-    limit = too_fast_limit(survey_id, options, total)
-    never = Q(pk__isnull=True)  # the primary key is never null: matches nothing
-    straight = Q(straight_lined=True) if options.exclude_straight_lined else never
-    fast = Q(duration_seconds__lt=limit) if limit is not None else never
-    # A response that is both is counted once, as straight-lined.
-    tally = submitted.aggregate(
-        straight=Count("pk", filter=straight), fast=Count("pk", filter=fast & ~straight)
-    )
-    ratings = Q(
-        response__survey_id=survey_id,
-        response__status=ResponseStatus.SUBMITTED,
-        question_id=grid_id,
-        value__isnull=False,
-    )
-    if options.exclude_straight_lined:
-        ratings &= Q(response__straight_lined=False)
-    if limit is not None:
-        ratings &= Q(response__duration_seconds__gte=limit) | Q(
-            response__duration_seconds__isnull=True
-        )
-    rows = (
-        Answer.objects.filter(ratings)
-        .values_list(
-            "row_code",
-            "column_code",
-            "response__respondent_group",
-            "response__respondent_internal",
-            "value",
-        )
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
+    tally_catch_up(survey_id, progress=progress)
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT set_config('work_mem', %s, true)", [GROUPED_COUNT_WORK_MEM])
-        counted = list(rows)
+        total = tally_current(survey_id).responses
+        limit = too_fast_limit(survey_id, options, total)
+        never = Q(pk__isnull=True)  # the primary key is never null: matches nothing
+        straight = Q(straight_lined=True) if options.exclude_straight_lined else never
+        fast = Q(duration_seconds__lt=limit) if limit is not None else never
+        # A response that is both is counted once, as straight-lined.
+        tally = counted_responses(survey_id).aggregate(
+            straight=Count("pk", filter=straight), fast=Count("pk", filter=fast & ~straight)
+        )
+        counted = rating_cells(
+            survey_id,
+            grid_id,
+            exclude_straight_lined=options.exclude_straight_lined,
+            faster_than=limit,
+        )
     known_topics, known_groups = set(topics), set(groups)
     cells = [
-        Cell(topic, axis, group, bool(internal), value, n)
-        for topic, axis, group, internal, value, n in counted
+        Cell(c.row_code, c.column_code, c.group, bool(c.internal), c.value, c.n)
+        for c in counted
         # Only topics and groups of the assessment are scored; other codes can only come
         # from an open link answered with a group since removed from the assessment.
-        if topic in known_topics and group in known_groups
+        if c.row_code in known_topics and c.group in known_groups
     ]
     return RunInput(
         cells=cells,
@@ -383,7 +363,13 @@ def aggregation_execute(run_id: int) -> AggregationRun | None:
 def _execute(run: AggregationRun, started: float) -> AggregationRun:
     assessment = run.assessment
     options = run_options(assessment)
-    run_input = read_input(assessment, options)
+    run_input = read_input(
+        assessment,
+        options,
+        # Folding replies into the counts is the long part of a first run after a bulk
+        # load or import; a run's bar goes from 5 % to 25 % while it lasts.
+        progress=lambda done, total: _beat(run.pk, 5 + 20 * done // max(total, 1)),
+    )
     digest = fingerprint(run_input, options)
     counts = {
         "options": options.as_dict(),

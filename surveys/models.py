@@ -324,6 +324,9 @@ class Response(models.Model):
     straight_lined = models.BooleanField(default=False)
     # Only ever stored with the respondent's explicit consent to be contacted.
     contact_email = models.EmailField(blank=True)
+    # Which fold of the survey's rating counts took this response in (see
+    # surveys.tallies); null until then. Set once, by the fold only.
+    tally_batch = models.PositiveIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["started_at", "pk"]
@@ -333,6 +336,15 @@ class Response(models.Model):
             models.Index(
                 fields=["survey", "status", "respondent_group", "respondent_internal"],
                 name="response_survey_group_idx",
+            ),
+            # The fold finds responses not yet counted, and the ones of one fold.
+            models.Index(fields=["survey", "tally_batch"], name="response_survey_tally_idx"),
+            # The median completion time of the counted replies, and those under the
+            # too-fast limit. Partial: a submit never writes to it, only a fold does.
+            models.Index(
+                fields=["survey", "duration_seconds"],
+                condition=Q(tally_batch__isnull=False),
+                name="response_counted_duration_idx",
             ),
         ]
         constraints = [
@@ -383,3 +395,67 @@ class Answer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.question_id}/{self.row_code}/{self.column_code}"
+
+
+class RatingTally(models.Model):
+    """The bookkeeping of a survey's rating counts (`RatingCount`), one row per survey.
+
+    Its row is the lock a fold takes. ``responses`` is how many responses the counts
+    hold: if fewer counted responses exist (one was erased), the counts are rebuilt."""
+
+    survey = models.OneToOneField(
+        Survey, on_delete=models.CASCADE, primary_key=True, related_name="rating_tally"
+    )
+    responses = models.PositiveIntegerField(default=0)
+    batches = models.PositiveIntegerField(default=0)
+    rebuilt_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("rating tally")
+        verbose_name_plural = _("rating tallies")
+
+    def __str__(self) -> str:
+        return f"Rating tally of survey {self.survey_id}: {self.responses} responses"
+
+
+# What a rating count is kept per (its unique key); `surveys.tallies` reads and writes
+# counts by these fields, in this order.
+RATING_COUNT_KEY = (
+    "question",
+    "row_code",
+    "column_code",
+    "respondent_group",
+    "respondent_side",
+    "straight_lined",
+    "value",
+)
+
+
+class RatingCount(models.Model):
+    """How many counted responses gave ``value`` in one cell of a grid question, per
+    respondent group, side and straight-lined flag. Kept by `surveys.tallies`, read
+    instead of the answers: a grid's statistics need only how often each level occurs."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="+")
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="+")
+    row_code = models.CharField(max_length=CODE_MAX_LENGTH)
+    column_code = models.CharField(max_length=CODE_MAX_LENGTH)
+    respondent_group = models.CharField(max_length=CODE_MAX_LENGTH, blank=True)
+    # "internal", "external" or "" (not known): a text, so that the key has no null.
+    respondent_side = models.CharField(max_length=8, blank=True)
+    straight_lined = models.BooleanField()
+    value = models.SmallIntegerField()
+    n = models.PositiveIntegerField()
+
+    class Meta:
+        verbose_name = _("rating count")
+        verbose_name_plural = _("rating counts")
+        constraints = [
+            models.UniqueConstraint(fields=RATING_COUNT_KEY, name="one_rating_count_per_key"),
+            models.CheckConstraint(condition=Q(n__gt=0), name="rating_count_positive"),
+        ]
+        indexes = [models.Index(fields=["survey", "question"], name="rating_count_survey_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.question_id}/{self.row_code}/{self.column_code}={self.value}: {self.n}"

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from materiality.aggregation import aggregation_execute, aggregation_request
 from materiality.models import Assessment, RunTrigger
+from surveys.tallies import tally_reset
 
 
 class Command(BaseCommand):
@@ -14,11 +15,19 @@ class Command(BaseCommand):
         parser.add_argument(
             "--now", action="store_true", help="Compute in this process instead of a worker."
         )
+        parser.add_argument(
+            "--recount",
+            action="store_true",
+            help="Count the replies again from their answers first (after answers were "
+            "changed in the database by hand).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         assessment = Assessment.objects.filter(pk=options["assessment"]).first()
         if assessment is None:
             raise CommandError(f"There is no assessment {options['assessment']}.")
+        if options["recount"]:
+            tally_reset(assessment.survey_id)
         run = aggregation_request(assessment=assessment, trigger=RunTrigger.COMMAND)
         if options["now"]:
             executed = aggregation_execute(run.pk)

@@ -1,0 +1,243 @@
+"""Rating counts kept as replies arrive: always equal to a count of the answers."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+from django.urls import reverse
+
+from materiality.synthetic import replies_load
+from surveys import tallies
+from surveys.models import (
+    RATING_COUNT_KEY,
+    Answer,
+    RatingCount,
+    RatingTally,
+    Response,
+    ResponseStatus,
+)
+from surveys.tallies import rating_cells, side_code, tally_catch_up, tally_current
+
+pytestmark = pytest.mark.django_db
+
+Key = tuple[str, str, str, str, bool, int]
+
+
+def load(assessment: Any, seed: int, per_group: int = 5) -> None:
+    replies_load(
+        assessment=assessment,
+        replies_per_group={"customers": per_group, "employees": per_group, "media": per_group},
+        seed=seed,
+    )
+
+
+def stored(survey_id: int) -> Counter[Key]:
+    rows = RatingCount.objects.filter(survey_id=survey_id).values_list(*RATING_COUNT_KEY[1:], "n")
+    return Counter({tuple(row[:-1]): row[-1] for row in rows})
+
+
+def counted_by_hand(survey_id: int, keep: Any = lambda response: True) -> Counter[Key]:
+    """The same counts, one answer at a time, from the submitted replies' answers."""
+    counts: Counter[Key] = Counter()
+    answers = Answer.objects.filter(
+        response__survey_id=survey_id,
+        response__status=ResponseStatus.SUBMITTED,
+        question__kind="grid",
+        value__isnull=False,
+    ).select_related("response")
+    for answer in answers:
+        response = answer.response
+        if keep(response):
+            key = (
+                answer.row_code,
+                answer.column_code,
+                response.respondent_group,
+                side_code(response.respondent_internal),
+                response.straight_lined,
+                answer.value,
+            )
+            counts[key] += 1
+    return counts
+
+
+def test_the_counts_equal_a_count_of_the_answers_after_every_fold(
+    open_assessment: Any,
+) -> None:
+    survey_id = open_assessment.survey_id
+    load(open_assessment, seed=1)
+    assert tally_catch_up(survey_id) == 15
+    assert stored(survey_id) == counted_by_hand(survey_id)
+    load(open_assessment, seed=2, per_group=7)
+    assert tally_catch_up(survey_id) == 21
+    assert stored(survey_id) == counted_by_hand(survey_id)
+    tally = RatingTally.objects.get(survey_id=survey_id)
+    assert (tally.responses, tally.batches) == (36, 2)
+    assert (
+        sum(stored(survey_id).values())
+        == Answer.objects.filter(question__kind="grid", value__isnull=False).count()
+    )
+
+
+def test_a_fold_takes_in_only_the_replies_not_counted_yet(open_assessment: Any) -> None:
+    survey_id = open_assessment.survey_id
+    load(open_assessment, seed=3)
+    tally_catch_up(survey_id)
+    first = set(Response.objects.values_list("pk", flat=True))
+    assert tally_catch_up(survey_id) == 0  # nothing new: nothing marked, no new batch
+    assert RatingTally.objects.get(survey_id=survey_id).batches == 1
+    load(open_assessment, seed=4, per_group=1)
+    tally_catch_up(survey_id)
+    batches = dict(Response.objects.values_list("pk", "tally_batch"))
+    assert {pk for pk, batch in batches.items() if batch == 1} == first
+    assert len([pk for pk, batch in batches.items() if batch == 2]) == 3
+
+
+def test_a_reply_in_progress_is_counted_only_once_submitted(open_assessment: Any) -> None:
+    survey_id = open_assessment.survey_id
+    load(open_assessment, seed=5, per_group=2)
+    unfinished = Response.objects.order_by("pk").first()
+    assert unfinished is not None
+    Response.objects.filter(pk=unfinished.pk).update(
+        status=ResponseStatus.IN_PROGRESS, submitted_at=None
+    )
+    assert tally_catch_up(survey_id) == 5
+    assert stored(survey_id) == counted_by_hand(survey_id)
+    Response.objects.filter(pk=unfinished.pk).update(
+        status=ResponseStatus.SUBMITTED, submitted_at=unfinished.submitted_at
+    )
+    assert tally_catch_up(survey_id) == 1
+    assert stored(survey_id) == counted_by_hand(survey_id)
+
+
+def test_erasing_a_counted_reply_rebuilds_the_counts_on_the_next_read(
+    open_assessment: Any,
+) -> None:
+    survey_id = open_assessment.survey_id
+    load(open_assessment, seed=6)
+    tally_catch_up(survey_id)
+    erased = Response.objects.order_by("pk").last()
+    assert erased is not None
+    admin = User.objects.create_superuser("admin", "admin@example.com", "pw")
+    client = Client()
+    client.force_login(admin)
+    client.post(
+        reverse("admin:surveys_response_changelist"),
+        {"action": "delete_selected", "_selected_action": [erased.pk], "post": "yes"},
+    )
+    assert not Response.objects.filter(pk=erased.pk).exists()
+    assert stored(survey_id) != counted_by_hand(survey_id)  # the counts still hold it
+
+    from django.db import transaction
+
+    with transaction.atomic():
+        tally = tally_current(survey_id)
+    assert tally.responses == 14
+    assert tally.rebuilt_at is not None
+    assert stored(survey_id) == counted_by_hand(survey_id)
+
+
+def test_reading_leaves_out_straight_lined_and_too_fast_replies(open_assessment: Any) -> None:
+    survey_id = open_assessment.survey_id
+    load(open_assessment, seed=7, per_group=20)
+    Response.objects.filter(pk__in=Response.objects.order_by("pk").values("pk")[:6]).update(
+        straight_lined=True
+    )
+    tally_catch_up(survey_id)
+    durations = sorted(Response.objects.values_list("duration_seconds", flat=True))
+    limit = durations[len(durations) // 4]  # a quarter of the replies are "too fast"
+    grid_id = Answer.objects.filter(question__kind="grid").values_list("question_id").first()
+    assert grid_id is not None
+
+    def read(exclude_straight_lined: bool, faster_than: int | None) -> Counter[Key]:
+        cells = rating_cells(
+            survey_id,
+            grid_id[0],
+            exclude_straight_lined=exclude_straight_lined,
+            faster_than=faster_than,
+        )
+        return Counter(
+            {
+                (c.row_code, c.column_code, c.group, side_code(c.internal), c.value): c.n
+                for c in cells
+            }
+        )
+
+    def by_hand(keep: Any) -> Counter[Any]:
+        merged: Counter[Any] = Counter()
+        for (row, column, group, side, _straight, value), n in counted_by_hand(
+            survey_id, keep
+        ).items():
+            merged[(row, column, group, side, value)] += n
+        return merged
+
+    everything = read(False, None)
+    assert everything == by_hand(lambda r: True)
+    assert read(True, None) == by_hand(lambda r: not r.straight_lined)
+    assert read(False, limit) == by_hand(lambda r: r.duration_seconds >= limit)
+    both = read(True, limit)
+    assert both == by_hand(lambda r: not r.straight_lined and r.duration_seconds >= limit)
+    assert sum(both.values()) < sum(everything.values())
+
+
+def test_a_long_catch_up_commits_chunk_by_chunk_and_reports_progress(
+    open_assessment: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    survey_id = open_assessment.survey_id
+    load(open_assessment, seed=8, per_group=10)
+    monkeypatch.setattr(tallies, "FOLD_CHUNK", 7)
+    seen: list[tuple[int, int]] = []
+    assert tally_catch_up(survey_id, progress=lambda done, total: seen.append((done, total))) == 30
+    assert seen == [(7, 30), (14, 30), (21, 30), (28, 30)]
+    assert RatingTally.objects.get(survey_id=survey_id).batches == 5
+    assert stored(survey_id) == counted_by_hand(survey_id)
+
+
+def test_a_fold_that_fails_leaves_neither_marks_nor_counts(
+    open_assessment: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    survey_id = open_assessment.survey_id
+    load(open_assessment, seed=9)
+
+    def broken(survey_id: int, added: Any) -> None:
+        raise RuntimeError("the database went away")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(tallies, "_add", broken)
+        with pytest.raises(RuntimeError):
+            tally_catch_up(survey_id)
+    assert not Response.objects.filter(tally_batch__isnull=False).exists()
+    assert not RatingCount.objects.exists()
+    assert tally_catch_up(survey_id) == 15
+    assert stored(survey_id) == counted_by_hand(survey_id)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_folds_and_new_replies_at_the_same_time_count_every_reply_once(
+    open_assessment: Any,
+) -> None:
+    from tests.surveys.test_concurrency import at_once
+
+    survey_id = open_assessment.survey_id
+    load(open_assessment, seed=10)
+    seeds = iter(range(100, 200))
+
+    def work() -> None:
+        for _ in range(4):
+            seed = next(seeds)  # one generator, shared: next() is atomic under the GIL
+            if seed % 2:
+                load(open_assessment, seed=seed, per_group=2)
+            else:
+                tally_catch_up(survey_id)
+
+    results = at_once(4, work)
+    assert not [r for r in results if isinstance(r, Exception)]
+    tally_catch_up(survey_id)
+    assert Response.objects.count() == 15 + 8 * 6
+    assert RatingTally.objects.get(survey_id=survey_id).responses == 15 + 8 * 6
+    assert not Response.objects.filter(tally_batch__isnull=True).exists()
+    assert stored(survey_id) == counted_by_hand(survey_id)
