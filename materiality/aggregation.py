@@ -2,7 +2,9 @@
 
     request  ──▶ a PENDING run (at most one per assessment: replies coalesce into it)
     execute  ──▶ claim it (PENDING → RUNNING, a conditional UPDATE: one worker wins)
-             ──▶ one grouped count query ──▶ materiality.scoring.score (pure)
+             ──▶ the rating counts, brought up to date (surveys.tallies: each reply is
+                 read once, by the first run after it arrived)
+             ──▶ materiality.scoring.score (pure)
              ──▶ scores written and the run marked SUCCEEDED in one transaction,
                  under a lock on the assessment row (two runs never interleave writes)
 
@@ -29,7 +31,6 @@ from typing import Any
 import numpy
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
@@ -49,7 +50,13 @@ from materiality.models import (
 from materiality.questionnaire import IMPORTANCE_QUESTION
 from materiality.scoring import Cell, Params, ScoreResult, Stats, score
 from surveys.models import Question
-from surveys.tallies import counted_responses, rating_cells, tally_catch_up, tally_current
+from surveys.tallies import (
+    Durations,
+    rating_cells,
+    reply_durations,
+    tally_catch_up,
+    tally_current,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -131,18 +138,16 @@ class RunInput:
         return self.responses_total - self.excluded_straight_lined - self.excluded_too_fast
 
 
-def too_fast_limit(survey_id: int, options: RunOptions, total: int) -> int | None:
+def too_fast_limit(durations: Durations, options: RunOptions) -> int | None:
     """Seconds under which a completion counts as too fast: a fraction of the median
-    completion time of the counted replies, once there are enough for a stable median."""
-    if not options.exclude_too_fast or total < options.too_fast_min_responses:
+    completion time of the replies, once there are enough for a stable median."""
+    if not options.exclude_too_fast or durations.total < options.too_fast_min_responses:
         return None
     # The median of the replies that have a duration: imported ones may have none.
-    durations = counted_responses(survey_id).filter(duration_seconds__isnull=False)
-    timed = durations.count()
+    timed = durations.timed
     if timed < options.too_fast_min_responses:
         return None
-    middle = durations.order_by("duration_seconds").values_list("duration_seconds", flat=True)
-    median = next(iter(middle[timed // 2 : timed // 2 + 1]), None)
+    median = durations.timed_at(timed // 2)
     return None if median is None else math.floor(median * options.too_fast_fraction)
 
 
@@ -154,10 +159,10 @@ def read_input(
 ) -> RunInput:
     """The run's input in a fixed number of queries, whatever the number of replies.
 
-    The replies are read from the survey's rating counts (`surveys.tallies`), brought up
-    to date first: a reply is read once, by the first run after it arrived. Under the
-    counts' lock, the vocabulary, the tally of replies, the median duration, and the
-    counts minus the replies that were too fast."""
+    The replies are read from the survey's counts (`surveys.tallies`), brought up to
+    date first: a reply is read once, by the first run after it arrived. Then, under the
+    counts' lock, the replies by completion time (the median, the exclusions) and the
+    rating counts of the replies that are kept."""
     survey_id = assessment.survey_id
     topics = list(
         Topic.objects.filter(assessmenttopic__assessment=assessment)
@@ -174,21 +179,22 @@ def read_input(
     )
     tally_catch_up(survey_id, progress=progress)
     with transaction.atomic():
-        total = tally_current(survey_id).responses
-        limit = too_fast_limit(survey_id, options, total)
-        never = Q(pk__isnull=True)  # the primary key is never null: matches nothing
-        straight = Q(straight_lined=True) if options.exclude_straight_lined else never
-        fast = Q(duration_seconds__lt=limit) if limit is not None else never
-        # A response that is both is counted once, as straight-lined.
-        tally = counted_responses(survey_id).aggregate(
-            straight=Count("pk", filter=straight), fast=Count("pk", filter=fast & ~straight)
-        )
+        tally_current(survey_id)
+        durations = reply_durations(survey_id)
+        limit = too_fast_limit(durations, options)
         counted = rating_cells(
             survey_id,
             grid_id,
             exclude_straight_lined=options.exclude_straight_lined,
             faster_than=limit,
         )
+    straight = durations.straight_lined() if options.exclude_straight_lined else 0
+    # A response that is both is counted once, as straight-lined.
+    fast = (
+        durations.faster_than(limit, straight_lined=not options.exclude_straight_lined)
+        if limit is not None
+        else 0
+    )
     known_topics, known_groups = set(topics), set(groups)
     cells = [
         Cell(c.row_code, c.column_code, c.group, bool(c.internal), c.value, c.n)
@@ -201,9 +207,9 @@ def read_input(
         cells=cells,
         topics=topics,
         groups=groups,
-        responses_total=total,
-        excluded_straight_lined=tally["straight"],
-        excluded_too_fast=tally["fast"],
+        responses_total=durations.total,
+        excluded_straight_lined=straight,
+        excluded_too_fast=fast,
         too_fast_seconds=limit,
     )
 

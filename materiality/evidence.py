@@ -55,6 +55,7 @@ from materiality.plots import MatrixSpec, matrix_figure, matrix_svg, render_figu
 from materiality.results import year_over_year
 from materiality.scoring import AxisSource, ThresholdMode, Weighting
 from surveys.models import Invitation, InvitationKind, Response, ResponseStatus
+from surveys.tallies import Durations
 from surveys.translations import pick
 
 __all__ = [
@@ -728,7 +729,7 @@ def _groups(
     if run_input is not None:
         limit = run_input.too_fast_seconds
     else:
-        limit = too_fast_limit(survey_id, options, submitted.count())
+        limit = too_fast_limit(Durations.of(submitted), options)
     passing = Q(pk__isnull=False)
     if options.exclude_straight_lined:
         passing &= Q(straight_lined=False)

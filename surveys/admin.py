@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from surveys.models import Answer, Response, Survey
+from surveys.services import responses_erase
 from surveys.translations import pick
 
 
@@ -56,6 +57,12 @@ class ResponseAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    def delete_model(self, request: HttpRequest, obj: Response) -> None:
+        responses_erase(responses=Response.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Response]) -> None:
+        responses_erase(responses=queryset)
 
     @admin.action(description=_("Export the selected responses (JSON)"))
     def export_json(self, request: HttpRequest, queryset: QuerySet[Response]) -> HttpResponse:

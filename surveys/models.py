@@ -274,8 +274,8 @@ class ResponseSource(models.TextChoices):
 
 class Response(models.Model):
     """One respondent's answers. The respondent's group and side (internal/external) are
-    kept here, indexed, so statistics are one grouped query over answers joined to
-    responses rather than a look-up per reply."""
+    kept here, so the answers of many replies are counted in one grouped query over
+    answers joined to responses (`surveys.tallies`) rather than a look-up per reply."""
 
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="responses")
     invitation = models.ForeignKey(
@@ -338,7 +338,7 @@ class Response(models.Model):
                 name="response_survey_group_idx",
             ),
             # The fold finds responses not yet counted, and the ones of one fold.
-            models.Index(fields=["survey", "tally_batch"], name="response_survey_tally_idx"),
+            models.Index(fields=["survey", "tally_batch", "id"], name="response_survey_tally_idx"),
             # The median completion time of the counted replies, and those under the
             # too-fast limit. Partial: a submit never writes to it, only a fold does.
             models.Index(
@@ -401,13 +401,15 @@ class RatingTally(models.Model):
     """The bookkeeping of a survey's rating counts (`RatingCount`), one row per survey.
 
     Its row is the lock a fold takes. ``responses`` is how many responses the counts
-    hold: if fewer counted responses exist (one was erased), the counts are rebuilt."""
+    hold; ``stale`` says they must be counted again before they are read (replies were
+    erased since)."""
 
     survey = models.OneToOneField(
         Survey, on_delete=models.CASCADE, primary_key=True, related_name="rating_tally"
     )
     responses = models.PositiveIntegerField(default=0)
     batches = models.PositiveIntegerField(default=0)
+    stale = models.BooleanField(default=False)
     rebuilt_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -428,14 +430,16 @@ RATING_COUNT_KEY = (
     "respondent_group",
     "respondent_side",
     "straight_lined",
+    "duration_band",
     "value",
 )
 
 
 class RatingCount(models.Model):
     """How many counted responses gave ``value`` in one cell of a grid question, per
-    respondent group, side and straight-lined flag. Kept by `surveys.tallies`, read
-    instead of the answers: a grid's statistics need only how often each level occurs."""
+    respondent group, side, straight-lined flag and band of completion time. Kept by
+    `surveys.tallies`, read instead of the answers: a grid's statistics need only how
+    often each level occurs."""
 
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="+")
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="+")
@@ -445,6 +449,8 @@ class RatingCount(models.Model):
     # "internal", "external" or "" (not known): a text, so that the key has no null.
     respondent_side = models.CharField(max_length=8, blank=True)
     straight_lined = models.BooleanField()
+    # `surveys.tallies.duration_band` of the completion time; -1 when there is none.
+    duration_band = models.SmallIntegerField()
     value = models.SmallIntegerField()
     n = models.PositiveIntegerField()
 
@@ -459,3 +465,31 @@ class RatingCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.question_id}/{self.row_code}/{self.column_code}={self.value}: {self.n}"
+
+
+DURATION_COUNT_KEY = ("survey", "timed", "duration_seconds", "straight_lined")
+
+
+class DurationCount(models.Model):
+    """How many counted responses took ``duration_seconds`` to complete, per
+    straight-lined flag: the median completion time and the replies a reader leaves out
+    are read from these few rows instead of from every response."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="+")
+    # False for responses without a completion time (imported ones may have none);
+    # their duration_seconds is 0, so that the key has no null.
+    timed = models.BooleanField()
+    duration_seconds = models.PositiveIntegerField()
+    straight_lined = models.BooleanField()
+    n = models.PositiveIntegerField()
+
+    class Meta:
+        verbose_name = _("duration count")
+        verbose_name_plural = _("duration counts")
+        constraints = [
+            models.UniqueConstraint(fields=DURATION_COUNT_KEY, name="one_duration_count_per_key"),
+            models.CheckConstraint(condition=Q(n__gt=0), name="duration_count_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.duration_seconds} s: {self.n}"

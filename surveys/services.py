@@ -16,7 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
@@ -48,6 +48,7 @@ from surveys.models import (
 )
 from surveys.ratelimits import allow
 from surveys.selectors import Questionnaire, missing_pages, questionnaire_load, response_answers
+from surveys.tallies import tally_mark_stale
 from surveys.tokens import (
     derived_token,
     find_derived_token,
@@ -451,6 +452,16 @@ def response_create_submitted(
     )
     Answer.objects.bulk_create(answer_rows(response, answers))
     return response
+
+
+def responses_erase(*, responses: QuerySet[Response]) -> int:
+    """Erase responses and their answers (a data-protection request); the rating counts
+    of their surveys are counted again by the next read. Returns how many were erased."""
+    with transaction.atomic():
+        counted = responses.filter(tally_batch__isnull=False)
+        tally_mark_stale(counted.values_list("survey_id", flat=True).distinct())
+        _total, by_model = responses.delete()
+    return by_model.get(Response._meta.label, 0)
 
 
 def _respondent_fields(

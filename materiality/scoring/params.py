@@ -29,7 +29,7 @@ class ThresholdMode(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Cell:
-    """One row of the grouped count query: how many respondents gave `level`.
+    """One row of the rating counts: how many respondents gave `level`.
 
     "Don't know" is not a rating and is never passed as a Cell.
     """

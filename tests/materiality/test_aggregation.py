@@ -21,6 +21,7 @@ from materiality.models import (
 )
 from materiality.services import assessment_close, group_link_create
 from surveys.models import Answer, Response
+from surveys.services import responses_erase
 from tests.conftest import broker_down, link_path
 from tests.respondents import respond
 
@@ -122,7 +123,7 @@ def test_a_run_after_a_reply_is_erased_scores_the_replies_that_remain(
     )
     assert first is not None
     assert first.responses_total == 3
-    Response.objects.filter(respondent_group="media").delete()  # a data-protection erasure
+    responses_erase(responses=Response.objects.filter(respondent_group="media"))
     second = aggregation_execute(
         aggregation_request(assessment=open_assessment, trigger=RunTrigger.MANUAL).pk
     )

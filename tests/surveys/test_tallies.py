@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
+from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
@@ -15,16 +16,24 @@ from surveys import tallies
 from surveys.models import (
     RATING_COUNT_KEY,
     Answer,
+    DurationCount,
     RatingCount,
     RatingTally,
     Response,
     ResponseStatus,
 )
-from surveys.tallies import rating_cells, side_code, tally_catch_up, tally_current
+from surveys.tallies import (
+    duration_band,
+    rating_cells,
+    reply_durations,
+    side_code,
+    tally_catch_up,
+    tally_current,
+)
 
 pytestmark = pytest.mark.django_db
 
-Key = tuple[str, str, str, str, bool, int]
+Key = tuple[str, str, str, str, bool, int, int]
 
 
 def load(assessment: Any, seed: int, per_group: int = 5) -> None:
@@ -58,6 +67,7 @@ def counted_by_hand(survey_id: int, keep: Any = lambda response: True) -> Counte
                 response.respondent_group,
                 side_code(response.respondent_internal),
                 response.straight_lined,
+                duration_band(response.duration_seconds),
                 answer.value,
             )
             counts[key] += 1
@@ -130,12 +140,13 @@ def test_erasing_a_counted_reply_rebuilds_the_counts_on_the_next_read(
     )
     assert not Response.objects.filter(pk=erased.pk).exists()
     assert stored(survey_id) != counted_by_hand(survey_id)  # the counts still hold it
-
-    from django.db import transaction
+    assert RatingTally.objects.get(survey_id=survey_id).stale
 
     with transaction.atomic():
         tally = tally_current(survey_id)
-    assert tally.responses == 14
+        durations = reply_durations(survey_id)
+    assert tally.responses == durations.total == 14
+    assert not tally.stale
     assert tally.rebuilt_at is not None
     assert stored(survey_id) == counted_by_hand(survey_id)
 
@@ -168,7 +179,7 @@ def test_reading_leaves_out_straight_lined_and_too_fast_replies(open_assessment:
 
     def by_hand(keep: Any) -> Counter[Any]:
         merged: Counter[Any] = Counter()
-        for (row, column, group, side, _straight, value), n in counted_by_hand(
+        for (row, column, group, side, _straight, _band, value), n in counted_by_hand(
             survey_id, keep
         ).items():
             merged[(row, column, group, side, value)] += n
@@ -202,15 +213,20 @@ def test_a_fold_that_fails_leaves_neither_marks_nor_counts(
     survey_id = open_assessment.survey_id
     load(open_assessment, seed=9)
 
-    def broken(survey_id: int, added: Any) -> None:
-        raise RuntimeError("the database went away")
+    real = tallies._upsert_add
+
+    def broken(model: Any, key: Any, rows: Any) -> None:
+        if model is DurationCount:  # the rating counts were added already
+            raise RuntimeError("the database went away")
+        real(model, key, rows)
 
     with monkeypatch.context() as patch:
-        patch.setattr(tallies, "_add", broken)
+        patch.setattr(tallies, "_upsert_add", broken)
         with pytest.raises(RuntimeError):
             tally_catch_up(survey_id)
     assert not Response.objects.filter(tally_batch__isnull=False).exists()
     assert not RatingCount.objects.exists()
+    assert not DurationCount.objects.exists()
     assert tally_catch_up(survey_id) == 15
     assert stored(survey_id) == counted_by_hand(survey_id)
 
@@ -241,3 +257,55 @@ def test_folds_and_new_replies_at_the_same_time_count_every_reply_once(
     assert RatingTally.objects.get(survey_id=survey_id).responses == 15 + 8 * 6
     assert not Response.objects.filter(tally_batch__isnull=True).exists()
     assert stored(survey_id) == counted_by_hand(survey_id)
+
+
+def test_the_durations_kept_give_the_median_and_the_exclusions_of_the_replies(
+    open_assessment: Any,
+) -> None:
+    survey_id = open_assessment.survey_id
+    load(open_assessment, seed=11, per_group=9)
+    Response.objects.filter(pk__in=Response.objects.order_by("pk").values("pk")[:3]).update(
+        duration_seconds=None  # imported replies may have no completion time
+    )
+    Response.objects.filter(pk__in=Response.objects.order_by("-pk").values("pk")[:4]).update(
+        straight_lined=True
+    )
+    tally_catch_up(survey_id)
+    kept = reply_durations(survey_id)
+    replies = list(Response.objects.values_list("duration_seconds", "straight_lined"))
+    timed = sorted(d for d, _s in replies if d is not None)
+    assert (kept.total, kept.timed) == (27, 24)
+    assert [kept.timed_at(i) for i in range(25)] == [*timed, None]
+    assert kept.straight_lined() == 4
+    limit = timed[10] + 1
+    assert kept.faster_than(limit, straight_lined=True) == sum(
+        1 for d, _s in replies if d is not None and d < limit
+    )
+    assert kept.faster_than(limit, straight_lined=False) == sum(
+        1 for d, s in replies if d is not None and d < limit and not s
+    )
+
+
+@pytest.mark.parametrize("limit", [0, 9, 10, 11, 59, 60, 61, 200, 599, 600, 100_000])
+def test_a_too_fast_limit_anywhere_in_a_band_or_on_its_edge_reads_exactly(
+    open_assessment: Any, limit: int
+) -> None:
+    survey_id = open_assessment.survey_id
+    load(open_assessment, seed=12, per_group=4)
+    durations = [0, 5, 9, 10, 11, 30, 59, 60, 61, 150, 299, 300, 599, 600, 601, 86_400, 90_000]
+    ids = Response.objects.order_by("pk").values_list("pk", flat=True)
+    for pk, seconds in zip(ids, durations, strict=False):  # the 17 first replies
+        Response.objects.filter(pk=pk).update(duration_seconds=seconds)
+    tally_catch_up(survey_id)
+    grid_id = Answer.objects.filter(question__kind="grid").values_list("question_id").first()
+    assert grid_id is not None
+    with transaction.atomic():
+        tally_current(survey_id)
+        cells = rating_cells(survey_id, grid_id[0], exclude_straight_lined=False, faster_than=limit)
+    read = Counter({(c.row_code, c.column_code, c.group, c.value): c.n for c in cells})
+    by_hand: Counter[Any] = Counter()
+    for (row, column, group, _side, _straight, _band, value), n in counted_by_hand(
+        survey_id, lambda r: r.duration_seconds is None or r.duration_seconds >= limit
+    ).items():
+        by_hand[(row, column, group, value)] += n
+    assert read == by_hand

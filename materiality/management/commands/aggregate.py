@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from materiality.aggregation import aggregation_execute, aggregation_request
 from materiality.models import Assessment, RunTrigger
-from surveys.tallies import tally_reset
+from surveys.tallies import tally_mark_stale
 
 
 class Command(BaseCommand):
@@ -27,7 +27,7 @@ class Command(BaseCommand):
         if assessment is None:
             raise CommandError(f"There is no assessment {options['assessment']}.")
         if options["recount"]:
-            tally_reset(assessment.survey_id)
+            tally_mark_stale([assessment.survey_id])
         run = aggregation_request(assessment=assessment, trigger=RunTrigger.COMMAND)
         if options["now"]:
             executed = aggregation_execute(run.pk)
