@@ -49,7 +49,7 @@ from surveys.models import (
 
 # Replies marked and counted per statement (and per transaction, when catching up): the
 # cost of a fold grows with the replies it takes in, its memory does not.
-FOLD_CHUNK = 10_000
+FOLD_CHUNK = 50_000
 
 # Lower bounds (seconds) of the bands of completion time a rating count is kept per:
 # band 0 is under 10 s, band i from DURATION_BANDS[i - 1] up to DURATION_BANDS[i], the
@@ -187,16 +187,21 @@ def rating_cells(
         totals[(row, column, group, side_internal(side), value)] += n
     if faster_than is not None and band_start(cut) < faster_than:
         # The band the limit cuts through: its replies under the limit, from their answers.
-        fast = counted_responses(survey_id).filter(
-            duration_seconds__gte=band_start(cut), duration_seconds__lt=faster_than
+        # As joined conditions, not `response__in`: PostgreSQL then starts from the few
+        # replies (the partial index on counted replies' durations), not from the answers.
+        fast = Answer.objects.filter(
+            question_id=question_id,
+            value__isnull=False,
+            response__survey_id=survey_id,
+            response__status=ResponseStatus.SUBMITTED,
+            response__tally_batch__isnull=False,
+            response__duration_seconds__gte=band_start(cut),
+            response__duration_seconds__lt=faster_than,
         )
         if exclude_straight_lined:
-            fast = fast.filter(straight_lined=False)
-        answers = Answer.objects.filter(
-            question_id=question_id, value__isnull=False, response__in=fast
-        )
+            fast = fast.filter(response__straight_lined=False)
         for row, column, group, internal, value, n in (
-            answers.values_list(
+            fast.values_list(
                 "row_code",
                 "column_code",
                 "response__respondent_group",
@@ -292,12 +297,17 @@ def _fold(tally: RatingTally, after: int) -> tuple[int, int]:
     if not ids:
         return 0, after
     batch = tally.batches + 1
-    taken = Response.objects.filter(pk__in=ids, tally_batch__isnull=True).update(tally_batch=batch)
-    replies = Response.objects.filter(pk__in=ids, tally_batch=batch)
+    # The chunk by its bounds, not by its ids: a list of 10,000 ids would make the count
+    # below a semi-join that PostgreSQL answers by reading every answer of the survey.
+    # A reply submitted meanwhile inside the bounds is marked too, and counted with them.
+    taken = _waiting(survey_id).filter(pk__gte=ids[0], pk__lte=ids[-1]).update(tally_batch=batch)
     _add_counts(
         survey_id,
-        _ratings(Answer.objects.filter(response__in=replies), _grid_ids(survey_id)),
-        _durations(replies),
+        _ratings(
+            Answer.objects.filter(response__survey_id=survey_id, response__tally_batch=batch),
+            _grid_ids(survey_id),
+        ),
+        _durations(Response.objects.filter(survey_id=survey_id, tally_batch=batch)),
     )
     tally.batches = batch
     tally.responses += taken
@@ -310,11 +320,15 @@ def _rebuild(tally: RatingTally) -> None:
     survey_id = tally.survey_id
     RatingCount.objects.filter(survey_id=survey_id).delete()
     DurationCount.objects.filter(survey_id=survey_id).delete()
-    replies = counted_responses(survey_id)
-    durations = _durations(replies)
+    durations = _durations(counted_responses(survey_id))
+    answers = Answer.objects.filter(
+        response__survey_id=survey_id,
+        response__status=ResponseStatus.SUBMITTED,
+        response__tally_batch__isnull=False,
+    )
     _add_counts(
         survey_id,
-        _ratings(Answer.objects.filter(response__in=replies), _grid_ids(survey_id)),
+        _ratings(answers, _grid_ids(survey_id)),
         durations,
     )
     tally.responses = sum(durations.values())
@@ -399,7 +413,7 @@ def _upsert_add(
     placeholder = f"({', '.join(['%s'] * len(columns))})"
     listed = list(rows)
     with connection.cursor() as cursor:
-        for start in range(0, len(listed), 500):
-            batch = listed[start : start + 500]
+        for start in range(0, len(listed), 2000):
+            batch = listed[start : start + 2000]
             values = ", ".join([placeholder] * len(batch))
             cursor.execute(statement.format(values=values), [v for row in batch for v in row])
