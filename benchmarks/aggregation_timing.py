@@ -1,19 +1,34 @@
 """In-process timings of the aggregation at one size, beside the bare baselines.
 
-Four things, in rounds whose order alternates (A B C D, D C B A, ...), after one untimed
+A survey's grid ratings are kept as counts (`surveys.tallies`): a run first folds the
+replies submitted since the last run into them, then reads the counts. The timed rounds
+measure that steady state, after the counts were built once (the first run after the bulk
+load, measured on its own: benchmarks/aggregation.py). Before every timed `read_input`
+and every timed run, `NEW_REPLIES` new submitted replies are added, untimed, with the
+engine's own loader (`replies_load`, a seed of their own), so that every timed read folds
+new replies as a run after new submissions does. The minimal table of the bare baselines
+does not get them: its GROUP BY reads slightly fewer rows than the app holds, which can
+only flatter the baseline.
+
+Things timed, in rounds whose order alternates (A B C D, D C B A, ...), after one untimed
 warm-up of each:
 
 - bare: the official baseline, `bare_sql.GROUP_BY` over the minimal table;
 - levels: the fairer baseline, level counts per axis (`bare_sql.LEVEL_COUNTS`);
-- read_input: the app's read of a run's input alone (`materiality.aggregation.read_input`);
+- read_input: the app's read of a run's input alone (`materiality.aggregation.read_input`:
+  fold the new replies, verify, read the counts);
 - run: a whole run, requested (the PENDING row that `aggregation_request` inserts) and
   executed in process (`aggregation_execute`: claim, read, fingerprint, score with the
-  bootstrap, write, finish). Every run gets a scoring seed of its own
-  (`Assessment.scoring = {"seed": n}`), so its fingerprint is new and it computes
-  rather than finding an earlier result ("unchanged").
+  bootstrap, write, finish);
+- run_burst (at sizes of `BURST_FROM` replies and more): a whole run after
+  `BURST_REPLIES` new replies, a run that coalesced a burst of submissions.
 
-The run's parts are timed by wrapping the module-level functions `_execute` calls
-(read_input, fingerprint, score, _write_scores) for the duration of a run.
+Every run gets a scoring seed of its own (`Assessment.scoring = {"seed": n}`), so its
+fingerprint is new and it computes rather than finding an earlier result ("unchanged").
+The run's parts are timed by wrapping the module-level functions `_execute` and
+`read_input` call (read_input, and within it tally_catch_up, tally_current,
+reply_durations, rating_cells; fingerprint, score, _write_scores) for the duration of a
+run.
 """
 
 from __future__ import annotations
@@ -28,16 +43,24 @@ from dataclasses import dataclass, field
 from typing import Any, ParamSpec, TypeVar
 from unittest import mock
 
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from benchmarks import bare_sql
+from benchmarks.replies_copy import replies_per_group
 from benchmarks.server import BASE_DIR
 from materiality import aggregation
 from materiality.models import AggregationRun, Assessment, RunStatus, RunTrigger
+from materiality.synthetic import replies_load
 
 KINDS = ("bare", "levels", "read_input", "run")
-PARTS = ("read_input", "fingerprint", "score", "write scores")
+BURST_KIND = "run_burst"
+NEW_REPLIES = 10  # added before every timed read_input and run: each folds new replies
+BURST_REPLIES = 1000  # added before every run_burst
+BURST_FROM = 100_000  # smaller surveys would grow by more than 1 % a round
+# The parts of a whole run; the first five are read_input's.
+READ_PARTS = ("fold (catch-up)", "tally_current", "reply_durations", "rating_cells", "read rest")
+PARTS = (*READ_PARTS, "fingerprint", "score", "write scores")
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -49,6 +72,28 @@ class Round:
     order: tuple[str, ...]
     seconds: dict[str, float] = field(default_factory=dict)
     parts: dict[str, float] = field(default_factory=dict)  # of the round's run
+    burst_parts: dict[str, float] = field(default_factory=dict)  # of the round's run_burst
+
+
+class NewReplies:
+    """Submitted replies added to the survey (untimed), each batch with a seed of its own:
+    the counts have not taken them in yet, as after real submissions."""
+
+    def __init__(self, first_seed: int) -> None:
+        self.next_seed = first_seed
+        self.added = 0
+
+    def add(self, assessment: Assessment, count: int) -> None:
+        seed, self.next_seed = self.next_seed, self.next_seed + 1
+        loaded = replies_load(
+            assessment=assessment,
+            replies_per_group=replies_per_group(count),
+            seed=seed,
+            batch_size=500,
+        )
+        if loaded != count:
+            raise SystemExit(f"replies_load added {loaded} replies, not {count}")
+        self.added += loaded
 
 
 def time_bare(sql: str) -> float:
@@ -80,6 +125,10 @@ def _timed(function: Callable[P, R], key: str, into: dict[str, float]) -> Callab
 def _parts_timed(into: dict[str, float]) -> Iterator[None]:
     names = {
         "read_input": "read_input",
+        "fold (catch-up)": "tally_catch_up",
+        "tally_current": "tally_current",
+        "reply_durations": "reply_durations",
+        "rating_cells": "rating_cells",
         "fingerprint": "fingerprint",
         "score": "score",
         "write scores": "_write_scores",
@@ -89,6 +138,8 @@ def _parts_timed(into: dict[str, float]) -> Iterator[None]:
             timed = _timed(getattr(aggregation, name), key, into)
             patches.enter_context(mock.patch.object(aggregation, name, timed))
         yield
+    inner = sum(into.get(key, 0.0) for key in READ_PARTS[:-1])
+    into["read rest"] = into.pop("read_input", 0.0) - inner
 
 
 class Seeds:
@@ -120,26 +171,37 @@ def run_once(assessment: Assessment, seeds: Seeds) -> tuple[float, dict[str, flo
     return seconds, parts, run.pk
 
 
-def measure(assessment: Assessment, rounds: int, seeds: Seeds) -> list[Round]:
+def kinds_at(replies: int) -> tuple[str, ...]:
+    return (*KINDS, BURST_KIND) if replies >= BURST_FROM else KINDS
+
+
+def measure(
+    assessment: Assessment, replies: int, rounds: int, seeds: Seeds, new: NewReplies
+) -> list[Round]:
     def once(kind: str, result: Round | None) -> None:
         if kind == "bare":
             seconds = time_bare(bare_sql.GROUP_BY)
         elif kind == "levels":
             seconds = time_bare(bare_sql.LEVEL_COUNTS)
         elif kind == "read_input":
+            new.add(assessment, NEW_REPLIES)
             seconds = time_read_input(assessment)
         else:
+            new.add(assessment, BURST_REPLIES if kind == BURST_KIND else NEW_REPLIES)
             seconds, parts, _run = run_once(assessment, seeds)
-            if result is not None:
+            if result is not None and kind == BURST_KIND:
+                result.burst_parts = parts
+            elif result is not None:
                 result.parts = parts
         if result is not None:
             result.seconds[kind] = seconds
 
-    for kind in KINDS:  # warm-up: caches, plans, JIT, imports
+    kinds = kinds_at(replies)
+    for kind in KINDS:  # warm-up: caches, plans, JIT, imports (a burst's run: as a run's)
         once(kind, None)
     results = []
     for number in range(1, rounds + 1):
-        order = KINDS if number % 2 else tuple(reversed(KINDS))
+        order = kinds if number % 2 else tuple(reversed(kinds))
         result = Round(number, order)
         for kind in order:
             once(kind, result)
@@ -150,15 +212,67 @@ def measure(assessment: Assessment, rounds: int, seeds: Seeds) -> list[Round]:
 # --- Where the time goes ---------------------------------------------------------------
 
 
-def grouped_query(assessment: Assessment) -> str:
-    """The SQL of read_input's grouped count, as PostgreSQL received it."""
+@dataclass(frozen=True)
+class Statement:
+    sql: str
+    seconds: float  # as Django timed it, fetching included
+
+    def matches(self, *words: str) -> bool:
+        return all(word in self.sql for word in words)
+
+
+def read_input_statements(assessment: Assessment, new: NewReplies) -> list[Statement]:
+    """Every statement of a steady-state read_input (after `NEW_REPLIES` new replies), as
+    PostgreSQL received it, with its time."""
+    new.add(assessment, NEW_REPLIES)
     options = aggregation.run_options(assessment)
     with CaptureQueriesContext(connection) as captured:
         aggregation.read_input(assessment, options)
-    for query in captured.captured_queries:
-        if "GROUP BY" in query["sql"] and "surveys_answer" in query["sql"]:
-            return str(query["sql"])
-    raise SystemExit("read_input ran no grouped query over surveys_answer")
+    return [Statement(str(q["sql"]), float(q["time"])) for q in captured.captured_queries]
+
+
+def fold_count(statements: list[Statement]) -> Statement:
+    """The fold's grouped count of one batch's answers."""
+    for statement in statements:
+        if statement.matches("GROUP BY", '"surveys_answer"', '"tally_batch" = '):
+            return statement
+    raise SystemExit("read_input folded no batch: no grouped count of a batch's answers")
+
+
+def first_fold(survey_id: int) -> tuple[list[Statement], list[str]]:
+    """The cold build's first fold, as it runs right after a bulk load (the statistics
+    say no reply is counted), in a transaction rolled back: its statements with their
+    times, and its grouped count of ratings under EXPLAIN ANALYZE (it runs twice).
+    Leaves dead rows in the responses: the caller vacuums."""
+    from surveys import tallies
+
+    with transaction.atomic():
+        with CaptureQueriesContext(connection) as captured:
+            # The private step of tally_catch_up: one chunk only, then rolled back.
+            tallies._fold(tallies._locked(survey_id), 0)
+        statements = [Statement(str(q["sql"]), float(q["time"])) for q in captured.captured_queries]
+        plan = explain(fold_count(statements).sql)
+        transaction.set_rollback(True)
+    return statements, plan
+
+
+def counts_sum(statements: list[Statement]) -> Statement:
+    for statement in statements:
+        if statement.matches("SUM(", '"surveys_ratingcount"'):
+            return statement
+    raise SystemExit("read_input summed no rating counts")
+
+
+def too_fast_subtraction(statements: list[Statement]) -> Statement | None:
+    """The grouped count of the too-fast replies' answers (None: no too-fast limit): over
+    the counted replies under the limit, not over a batch (the fold's count also names
+    durations, to band them)."""
+    for statement in statements:
+        if statement.matches(
+            "GROUP BY", '"surveys_answer"', '"duration_seconds" < ', '"tally_batch" IS NOT NULL'
+        ) and not statement.matches('"tally_batch" = '):
+            return statement
+    return None
 
 
 def explain(query: str) -> list[str]:
@@ -167,8 +281,12 @@ def explain(query: str) -> list[str]:
         return [str(row[0]) for row in cursor.fetchall()]
 
 
-def profile_run(assessment: Assessment, seeds: Seeds, limit: int = 12) -> tuple[float, list[str]]:
-    """One whole run under cProfile: (seconds, the functions with most own time)."""
+def profile_run(
+    assessment: Assessment, seeds: Seeds, new: NewReplies, limit: int = 12
+) -> tuple[float, list[str]]:
+    """One whole steady-state run (after `NEW_REPLIES` new replies) under cProfile:
+    (seconds, the functions with most own time)."""
+    new.add(assessment, NEW_REPLIES)
     profiler = cProfile.Profile()
     started = time.perf_counter()
     profiler.enable()

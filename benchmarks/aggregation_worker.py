@@ -1,15 +1,18 @@
-"""The aggregation through the real broker and a real worker: the worker's memory at each
-size, and at 1,151 replies the latency from a submitted reply to updated scores (and to
-a re-rendered matrix), beside a bare Celery round trip measured in the same run.
+"""The aggregation through the real broker and a real worker: at each size the first run
+after the bulk load (it builds the survey's rating counts) and a steady-state run (it
+folds a few new replies into counts already built), their time and the worker's memory;
+at 1,151 replies the latency from a submitted reply to updated scores (and to a
+re-rendered matrix), beside a bare Celery round trip measured in the same run.
 """
 
 from __future__ import annotations
 
 import random
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
+from celery.exceptions import TimeoutError as CeleryTimeoutError
 from django.db import connection
 from django.utils import timezone
 
@@ -21,13 +24,14 @@ from benchmarks.server import cpu_seconds
 from materiality.matrix import MatrixView, render_matrix
 from materiality.models import AggregationRun, RunStatus, RunTrigger, TopicScore
 from materiality.tasks import aggregate
-from surveys.models import Response
+from surveys.models import RatingTally, Response
 from surveys.services import response_submit
 from surveys.tokens import token_digest
 
-RUN_TIMEOUT_SECONDS = 900
+RUN_TIMEOUT_SECONDS = 3600  # a first run after a bulk load of a million replies takes minutes
 LATENCY_TIMEOUT_SECONDS = 30
 POLL_SECONDS = 0.002
+COUNTED_POLL_SECONDS = 1.0  # while a run in the worker goes on: how many replies are counted
 WARM_UP = 3
 MATRIX_LANGUAGE = "en"
 TYPICAL_DURATION = timedelta(minutes=9)  # the synthetic replies' usual time, 90 % of 10 min
@@ -39,6 +43,7 @@ TYPICAL_DURATION = timedelta(minutes=9)  # the synthetic replies' usual time, 90
 @dataclass(frozen=True)
 class MemoryRun:
     replies: int
+    state: str  # what the run found: "cold build" or "steady state" (counts built)
     rss_before_mib: float  # the idle worker, just before the run
     peak_mib: float  # highest resident set during the run (VmHWM, reset before it)
     rss_after_mib: float
@@ -47,6 +52,8 @@ class MemoryRun:
     run_ms: int  # the run's own duration_ms (claim to finish)
     worker_cpu_ms: float  # CPU the worker process used for the task
     postgres_temp_mib: float  # temporary files PostgreSQL wrote meanwhile (spilled joins)
+    # (seconds since the send, replies the counts held), read about once a second
+    counted: list[tuple[float, int]] = field(default_factory=list)
 
     @property
     def growth_mib(self) -> float:
@@ -61,9 +68,10 @@ def _temp_bytes() -> int:
 
 
 def worker_memory_run(
-    bench: BenchSurvey, worker: Worker, seeds: Seeds, replies: int, queue: str
+    bench: BenchSurvey, worker: Worker, seeds: Seeds, replies: int, queue: str, *, state: str
 ) -> MemoryRun:
-    """One whole run in the worker, its peak memory read around it."""
+    """One whole run in the worker, its peak memory read around it; `state` says what it
+    finds (the caller prepared it)."""
     seeds.use(bench.assessment)
     run = AggregationRun.objects.create(assessment=bench.assessment, trigger=RunTrigger.MANUAL)
     temp_before = _temp_bytes()
@@ -71,7 +79,21 @@ def worker_memory_run(
     before = memory(worker.pid)
     cpu = cpu_seconds(worker.pid)
     started = time.perf_counter()
-    status = aggregate.apply_async((run.pk,), queue=queue).get(timeout=RUN_TIMEOUT_SECONDS)
+    result = aggregate.apply_async((run.pk,), queue=queue)
+    counted: list[tuple[float, int]] = []
+    while True:
+        try:  # returns as soon as the result is there
+            status = result.get(timeout=COUNTED_POLL_SECONDS)
+            break
+        except CeleryTimeoutError:
+            elapsed = time.perf_counter() - started
+            if elapsed > RUN_TIMEOUT_SECONDS:
+                raise SystemExit(f"the worker's run {run.pk} took over {elapsed:.0f} s") from None
+            # The folds commit as they go: how far the run has come (one indexed read).
+            held = RatingTally.objects.filter(survey_id=bench.survey.pk).values_list(
+                "responses", flat=True
+            )
+            counted.append((elapsed, held.first() or 0))
     wall = time.perf_counter() - started
     cpu = cpu_seconds(worker.pid) - cpu
     after = memory(worker.pid)
@@ -81,6 +103,7 @@ def worker_memory_run(
     run.refresh_from_db()
     return MemoryRun(
         replies=replies,
+        state=state,
         rss_before_mib=before.rss_mib,
         peak_mib=after.peak_mib,
         rss_after_mib=after.rss_mib,
@@ -89,6 +112,7 @@ def worker_memory_run(
         run_ms=run.duration_ms or 0,
         worker_cpu_ms=cpu * 1000,
         postgres_temp_mib=(_temp_bytes() - temp_before) / 2**20,
+        counted=counted,
     )
 
 

@@ -4,7 +4,9 @@ Started as the site's workers are (`celery -A config worker`, one process: `--po
 on the benchmark's database, broker and result backend, with the benchmark's tasks
 included (benchmarks/bench_tasks.py). Its environment is built from scratch, as the
 benchmark server's is (benchmarks/server.py), so that a variable left in the shell
-cannot change what is measured.
+cannot change what is measured, and with DEBUG off, as in production: with DEBUG on,
+Django keeps the text of every statement a process runs (up to 9,000), which a first run
+after a bulk load of a million replies fills with about 160 MB of SQL.
 
 Memory is read from /proc: VmRSS (now) and VmHWM (the peak resident set since start, or
 since the last reset: writing "5" to /proc/<pid>/clear_refs resets it, Linux 4.0+).
@@ -13,6 +15,7 @@ since the last reset: writing "5" to /proc/<pid>/clear_refs resets it, Linux 4.0
 from __future__ import annotations
 
 import os
+import secrets
 import subprocess
 import sys
 import time
@@ -33,7 +36,8 @@ def worker_environment(
     env = {name: os.environ[name] for name in INHERITED if name in os.environ}
     env.update(
         DJANGO_SETTINGS_MODULE="config.settings",
-        DEBUG="true",
+        DEBUG="false",
+        SECRET_KEY=secrets.token_urlsafe(50),
         DATABASE_URL=database_url,
         DATABASE_CONN_MAX_AGE=str(conn_max_age),
         CELERY_BROKER_URL=broker_url,

@@ -54,9 +54,12 @@ from materiality.synthetic import (
 )
 from surveys.models import (
     Answer,
+    DurationCount,
     OptionRole,
     Question,
     QuestionOption,
+    RatingCount,
+    RatingTally,
     Response,
     ResponseSource,
     ResponseStatus,
@@ -294,7 +297,8 @@ def copy_replies(
     database_url: str, assessment: Assessment, replies: Mapping[str, int], seed: int
 ) -> Load:
     """Load sum(replies) synthetic replies into the assessment's survey and the minimal
-    table (created if missing), in one transaction, then VACUUM ANALYZE the three tables."""
+    table (created if missing), in one transaction, then VACUUM ANALYZE. The replies are
+    submitted but not in the survey's rating counts yet: the next run folds them in."""
     form = Form.of(assessment)
     total = sum(replies.values())
     now = timezone.now()
@@ -382,24 +386,33 @@ def _check_foreign_keys(cursor: psycopg.Cursor[tuple[object, ...]]) -> None:
             raise SystemExit(f"COPY left {row[0] if row else '?'} {problem}")
 
 
-def vacuum_analyze() -> None:
-    """Fresh statistics and visibility maps for the three tables, then a checkpoint, so
-    that no timed query pays for hint bits or dirty pages of the load."""
+# The survey's counts and their bookkeeping (surveys.tallies).
+COUNT_TABLES = (
+    RatingCount._meta.db_table,
+    DurationCount._meta.db_table,
+    RatingTally._meta.db_table,
+)
+
+
+def vacuum_analyze(tables: Sequence[str] | None = None) -> None:
+    """Fresh statistics and visibility maps, then a checkpoint, so that no timed query pays
+    for hint bits or dirty pages of a bulk write. By default the tables a load writes
+    (the reply tables, the minimal table) and the survey's counts (empty after a load)."""
+    if tables is None:
+        tables = (Response._meta.db_table, Answer._meta.db_table, bare_sql.TABLE, *COUNT_TABLES)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"VACUUM (ANALYZE) {Response._meta.db_table}, {Answer._meta.db_table}, {bare_sql.TABLE}"
-        )
+        cursor.execute(f"VACUUM (ANALYZE) {', '.join(tables)}")
         cursor.execute("CHECKPOINT")
 
 
 def truncate_replies() -> None:
-    """Empty the reply tables (and what hangs off answers, comment tags), so that every
-    size is measured on tables holding that size alone."""
+    """Empty the reply tables (and what hangs off answers, comment tags) and the surveys'
+    rating counts and their bookkeeping, so that every size is measured on tables holding
+    that size alone and starts with no counts."""
+    tables = (Answer._meta.db_table, Response._meta.db_table, bare_sql.TABLE, *COUNT_TABLES)
     with connection.cursor() as cursor:
         cursor.execute(bare_sql.CREATE_TABLE)
-        cursor.execute(
-            f"TRUNCATE {Answer._meta.db_table}, {Response._meta.db_table}, {bare_sql.TABLE} CASCADE"
-        )
+        cursor.execute(f"TRUNCATE {', '.join(tables)} CASCADE")
 
 
 # --- Same rows as the engine's own loader ----------------------------------------------
