@@ -233,7 +233,10 @@ def test_the_results_are_reviewed_submitted_and_confirmed(
     confirmation = page.locator("#confirmation")
     expect(confirmation).to_contain_text("待确认")
     check_page(page)  # the decision group's view, with its forms
-    confirmation.get_by_role("button", name="确认此结果").click()
+    # Tasks run eagerly here: the confirming request also renders the run's 16 matrix
+    # files (a worker does that in the background in production), which takes more
+    # than the default 10 s on a slow host.
+    confirmation.get_by_role("button", name="确认此结果").click(timeout=60_000)
 
     expect_message(page, "已确认：此结果现为发布结果。")
     expect(page.locator("main .badge", has_text="发布结果")).to_be_visible()
