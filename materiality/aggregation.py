@@ -61,7 +61,9 @@ from surveys.tallies import (
 logger = logging.getLogger(__name__)
 
 # Bump when a change to the method or to this module changes results for the same input.
-SCORING_VERSION = "2"  # 2: the too-fast median counts only replies with a duration
+# 2: the too-fast median counts only replies with a duration; 3: bootstrap sums drawn
+# from their exact distribution (other random draws, the same distribution).
+SCORING_VERSION = "3"
 
 
 def stale_after() -> timedelta:

@@ -6,6 +6,7 @@ individual ratings (never from the counts, never through the module's helpers).
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import random
@@ -30,6 +31,7 @@ from materiality.scoring import (
     Weighting,
     score,
 )
+from materiality.scoring.bootstrap import _resampled_sums
 
 COMPANY, STAKEHOLDER = "company", "stakeholder"
 AXES = (COMPANY, STAKEHOLDER)
@@ -501,8 +503,20 @@ def test_the_order_of_cells_topics_and_groups_does_not_matter():
     assert again == reference
 
 
-def test_bootstrap_interval_agrees_with_resampling_individual_respondents():
-    ratings = {"customers": [1, 2, 2, 3, 3, 3, 4, 4, 4, 4, 5, 5], "employees": [3, 4, 5, 5, 5]}
+@pytest.mark.parametrize(
+    ("repeat", "resamples", "tolerance"),
+    [
+        (1, 20_000, 0.06),  # a few ratings: sums drawn from their exact distribution
+        (200, 4_000, 0.01),  # 2,400 and 1,000 ratings: multinomial draws of whole resamples
+    ],
+)
+def test_bootstrap_interval_agrees_with_resampling_individual_respondents(
+    repeat, resamples, tolerance
+):
+    ratings = {
+        "customers": [1, 2, 2, 3, 3, 3, 4, 4, 4, 4, 5, 5] * repeat,
+        "employees": [3, 4, 5, 5, 5] * repeat,
+    }
     cells = cells_from(
         ("ethics", COMPANY, g, g == "employees", level)
         for g, levels in ratings.items()
@@ -511,15 +525,31 @@ def test_bootstrap_interval_agrees_with_resampling_individual_respondents():
     params = Params(weighting=Weighting.EQUAL_GROUP, bootstrap_samples=10_000)
     stats = score(cells, topics=["ethics"], groups=GROUPS, params=params).topics[0].axes[COMPANY]
 
-    # Independently: pick respondents with replacement within each group, 20,000 times.
+    # Independently: pick respondents with replacement within each group.
     rng = np.random.default_rng(1)
     group_means = [
-        rng.choice(levels, size=(20_000, len(levels)), replace=True).mean(axis=1)
+        rng.choice(levels, size=(resamples, len(levels)), replace=True).mean(axis=1)
         for levels in ratings.values()
     ]
     low, high = np.quantile(np.mean(group_means, axis=0), [0.025, 0.975])
-    assert stats.ci_low == pytest.approx(low, abs=0.06)
-    assert stats.ci_high == pytest.approx(high, abs=0.06)
+    assert stats.ci_low == pytest.approx(low, abs=tolerance)
+    assert stats.ci_high == pytest.approx(high, abs=tolerance)
+
+
+def test_resampled_sums_follow_the_exact_distribution_of_a_resample_sum():
+    ratings = [1, 3, 3, 5, 5]  # every sum of five odd ratings is odd
+    exact = Counter(sum(pick) for pick in itertools.product(ratings, repeat=len(ratings)))
+    counts = np.array([ratings.count(level) for level in range(1, 6)])
+
+    drawn = _resampled_sums(counts, np.arange(1.0, 6.0), 200_000, np.random.default_rng(7))
+
+    frequencies = Counter(drawn.tolist())
+    assert set(frequencies) <= set(exact)  # no impossible sum, even sums included
+    for total, ways in exact.items():
+        # 0.004 is about six standard errors of a frequency from 200,000 draws.
+        assert frequencies[total] / drawn.size == pytest.approx(
+            ways / len(ratings) ** len(ratings), abs=0.004
+        )
 
 
 def test_confidence_interval_contains_the_mean():
