@@ -4,16 +4,18 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
+from materiality.signin import AdminSigninForm, SigninView
 from materiality.views import feedback
 from materiality.views.assessments import home
 
 admin.site.site_header = "Materia"
 admin.site.site_title = "Materia"
+admin.site.login_form = AdminSigninForm
 
 urlpatterns = [
     path("", home, name="home"),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/login/", SigninView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("s/", include("surveys.urls")),

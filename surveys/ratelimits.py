@@ -17,16 +17,29 @@ def allow(key: str, *, limit: int, window_seconds: int) -> bool:
     """Count one hit for `key` in the current window; False once `limit` is exceeded."""
     if limit <= 0:
         return True
-    window = int(time.time() // window_seconds)
-    cache_key = f"ratelimit:{key}:{window}"
+    return hit(key, window_seconds=window_seconds) <= limit
+
+
+def hit(key: str, *, window_seconds: int) -> int:
+    """Count one hit for `key` in the current window; the window's count with it."""
+    cache_key = _window_key(key, window_seconds)
     if cache.add(cache_key, 1, timeout=window_seconds + 60):
-        return True
+        return 1
     try:
-        count = cache.incr(cache_key)
+        count: int = cache.incr(cache_key)
     except ValueError:  # expired between add and incr: this hit starts a new count
         cache.add(cache_key, 1, timeout=window_seconds + 60)
-        return True
-    return count <= limit
+        return 1
+    return count
+
+
+def hits(key: str, *, window_seconds: int) -> int:
+    """The hits counted for `key` in the current window, without counting one."""
+    return int(cache.get(_window_key(key, window_seconds), 0))
+
+
+def _window_key(key: str, window_seconds: int) -> str:
+    return f"ratelimit:{key}:{int(time.time() // window_seconds)}"
 
 
 def client_address(request: HttpRequest) -> str:
