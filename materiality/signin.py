@@ -23,6 +23,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import LoginView
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import ngettext
+from drf_spectacular.authentication import BasicScheme
 from rest_framework import exceptions
 from rest_framework.authentication import BasicAuthentication
 
@@ -117,3 +118,9 @@ class LimitedBasicAuthentication(BasicAuthentication):
         if signin_blocked(_django_request(request), userid):
             raise exceptions.Throttled(wait=_seconds_left(), detail=wait_message())
         return super().authenticate_credentials(userid, password, request)
+
+
+class LimitedBasicScheme(BasicScheme):
+    """The API's schema (drf-spectacular) describes it as what it is: HTTP Basic."""
+
+    target_class = "materiality.signin.LimitedBasicAuthentication"

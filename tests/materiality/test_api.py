@@ -72,4 +72,11 @@ def test_the_openapi_schema_is_served(client: Client, esg_user: Any) -> None:
     client.force_login(esg_user)
     response = client.get("/api/schema/", {"format": "json"})
     assert response.status_code == 200
-    assert "/api/topics/" in response.json()["paths"]
+    schema = response.json()
+    assert "/api/topics/" in schema["paths"]
+    # Both ways in are described, HTTP Basic (with its sign-in limit) included.
+    assert schema["components"]["securitySchemes"]["basicAuth"] == {
+        "type": "http",
+        "scheme": "basic",
+    }
+    assert {"basicAuth": []} in schema["paths"]["/api/topics/"]["get"]["security"]
