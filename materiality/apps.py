@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.contrib.auth.signals import user_login_failed
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
@@ -11,9 +10,7 @@ class MaterialityConfig(AppConfig):
 
     def ready(self) -> None:
         from materiality.roles import sync_roles_after_migrate
-        from materiality.signin import signin_failed
 
         # Permissions only exist once every app has migrated, so the role groups are
         # (re)synchronised after `migrate`, the same hook Django uses to create them.
         post_migrate.connect(sync_roles_after_migrate, dispatch_uid="materiality.sync_roles")
-        user_login_failed.connect(signin_failed, dispatch_uid="materiality.signin_failed")

@@ -1,12 +1,15 @@
 """Limits on failed sign-ins, wherever a password is checked: the sign-in page, the
-admin's and the API's Basic authentication (each checks the limit before the password;
-Django's `user_login_failed` signal counts the failures of all three).
+admin's and the API's Basic authentication.
 
-Failures are counted in the shared cache per client address and user name (a password
-guessed for one account) and per client address alone (names sprayed from one place),
-in fixed windows. Once either count reaches its limit, that address cannot sign in
+Attempts are counted in the cache (Redis in production) per client address and user
+name (a password guessed for one account) and per client address (names sprayed from
+one place; an IPv6 client's /64), in fixed windows. Every attempt is counted *before*
+its password is checked, atomically, and given back when it succeeds: simultaneous
+guesses cannot all slip under the limit. Past either limit that address cannot sign in
 with that name (or, for the second, at all) until the window ends, even with the right
-password. Nothing is counted per name alone: anyone could then lock a colleague out.
+password. Nothing is counted per name alone, so guessing from elsewhere cannot lock a
+colleague out; only a request without any client address (a misconfigured proxy) is
+counted by name alone, rather than not at all.
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ from __future__ import annotations
 import hashlib
 import math
 import time
+import unicodedata
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
@@ -24,43 +29,42 @@ from django.contrib.auth.views import LoginView
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import ngettext
 from drf_spectacular.authentication import BasicScheme
-from rest_framework import exceptions
+from rest_framework import exceptions, status
 from rest_framework.authentication import BasicAuthentication
 
-from surveys.ratelimits import client_hash, hit, hits
+from surveys.ratelimits import client_hash, hit, unhit
 
 SCOPE = "signin"
 
 
-def _keys(request: HttpRequest | None, username: str | None) -> tuple[str, str] | None:
-    """The counters of this address with this name, and of this address; None when the
-    request carries no address (a sign-in from code, not from a client)."""
-    client = client_hash(request, SCOPE) if request is not None else ""
-    if not client:
-        return None
-    name = hashlib.sha256((username or "").casefold().encode()).hexdigest()[:32]
-    return f"{SCOPE}:{client}:{name}", f"{SCOPE}:{client}"
+@dataclass(frozen=True)
+class Attempt:
+    """A sign-in attempt counted in advance; `succeeded` gives it back."""
+
+    keys: tuple[str, ...]
+
+    def succeeded(self) -> None:
+        for key in self.keys:
+            unhit(key, window_seconds=settings.SIGNIN_WINDOW_SECONDS)
 
 
-def signin_blocked(request: HttpRequest | None, username: str | None) -> bool:
-    keys = _keys(request, username)
-    if keys is None:
-        return False
+def signin_attempt(request: HttpRequest | None, username: str | None) -> Attempt | None:
+    """Count an attempt to sign in as `username` from the request's address; None (and
+    no password may be checked) once the address is over a limit. A sign-in from code,
+    without a request, is not counted."""
+    if request is None:
+        return Attempt(keys=())
+    # The name as Django compares it (NFKC, no surrounding spaces), and one counter for
+    # every spelling of it: "Alice", "alice " and "alice" in full-width letters are one.
+    name = unicodedata.normalize("NFKC", username or "").strip().casefold()
+    client = client_hash(request, SCOPE)
+    pair = f"{SCOPE}:{client}:{hashlib.sha256(name.encode()).hexdigest()[:32]}"
+    limits = {pair: settings.SIGNIN_FAILURE_LIMIT}
+    if client:
+        limits[f"{SCOPE}:{client}"] = settings.SIGNIN_ADDRESS_FAILURE_LIMIT
     window = settings.SIGNIN_WINDOW_SECONDS
-    pair, address = keys
-    return (
-        hits(pair, window_seconds=window) >= settings.SIGNIN_FAILURE_LIMIT
-        or hits(address, window_seconds=window) >= settings.SIGNIN_ADDRESS_FAILURE_LIMIT
-    )
-
-
-def signin_failed(sender: Any, credentials: dict[str, Any], request: Any = None, **_: Any) -> None:
-    """`user_login_failed` receiver: count one failure for the address and the name."""
-    keys = _keys(_django_request(request), credentials.get("username"))
-    if keys is None:
-        return
-    for key in keys:
-        hit(key, window_seconds=settings.SIGNIN_WINDOW_SECONDS)
+    over = [hit(key, window_seconds=window) > limit for key, limit in limits.items()]
+    return None if any(over) else Attempt(keys=tuple(limits))
 
 
 def _django_request(request: Any) -> HttpRequest | None:
@@ -87,10 +91,15 @@ def _seconds_left() -> int:
 
 class SigninForm(AuthenticationForm):
     def clean(self) -> dict[str, Any]:
-        # Before the password is checked, so that the message says why, not "wrong password".
-        if signin_blocked(self.request, self.data.get("username")):
+        username = self.cleaned_data.get("username")
+        if username is None or not self.cleaned_data.get("password"):
+            return super().clean()  # nothing to check: the field errors say what is missing
+        attempt = signin_attempt(self.request, username)
+        if attempt is None:  # before the password is checked: say why, not "wrong password"
             raise forms.ValidationError(wait_message(), code="signin_limit")
-        return super().clean()
+        cleaned = super().clean()  # a wrong password raises: the attempt stays counted
+        attempt.succeeded()
+        return cleaned
 
 
 class AdminSigninForm(SigninForm, AdminAuthenticationForm):
@@ -108,16 +117,28 @@ class SigninView(LoginView):
         return response
 
 
+class SigninLimited(exceptions.APIException):
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_code = "signin_limit"
+
+    def __init__(self) -> None:
+        super().__init__(wait_message())
+        self.wait = _seconds_left()  # DRF's exception handler sends it as Retry-After
+
+
 class LimitedBasicAuthentication(BasicAuthentication):
-    """HTTP Basic for the API, answering 429 with the reason once the address is over
-    its limit."""
+    """HTTP Basic for the API, every password check counted as a sign-in attempt; a JSON
+    429 with the reason once the address is over its limit."""
 
     def authenticate_credentials(
         self, userid: str, password: str, request: Any = None
     ) -> tuple[Any, None]:
-        if signin_blocked(_django_request(request), userid):
-            raise exceptions.Throttled(wait=_seconds_left(), detail=wait_message())
-        return super().authenticate_credentials(userid, password, request)
+        attempt = signin_attempt(_django_request(request), userid)
+        if attempt is None:
+            raise SigninLimited
+        credentials = super().authenticate_credentials(userid, password, request)
+        attempt.succeeded()  # only reached with the right password
+        return credentials
 
 
 class LimitedBasicScheme(BasicScheme):

@@ -4,6 +4,8 @@ requests across processes are counted exactly once each."""
 
 from __future__ import annotations
 
+import contextlib
+import ipaddress
 import time
 
 from django.conf import settings
@@ -33,9 +35,10 @@ def hit(key: str, *, window_seconds: int) -> int:
     return count
 
 
-def hits(key: str, *, window_seconds: int) -> int:
-    """The hits counted for `key` in the current window, without counting one."""
-    return int(cache.get(_window_key(key, window_seconds), 0))
+def unhit(key: str, *, window_seconds: int) -> None:
+    """Give back a hit counted by `hit` (it turned out not to count)."""
+    with contextlib.suppress(ValueError):  # the window ended meanwhile: the count is gone
+        cache.decr(_window_key(key, window_seconds))
 
 
 def _window_key(key: str, window_seconds: int) -> str:
@@ -59,5 +62,19 @@ def client_address(request: HttpRequest) -> str:
 def client_hash(request: HttpRequest, scope: str) -> str:
     """A keyed digest of the client's address for the rate limits of `scope`: enough to
     count requests from one place without storing the address."""
-    address = client_address(request)
+    address = client_place(client_address(request))
     return client_digest(address, f"{settings.SECRET_KEY}:{scope}") if address else ""
+
+
+def client_place(address: str) -> str:
+    """What a limit counts as one place: an IPv4 address, or an IPv6 address's /64
+    network (one host or home is given a whole /64, and picks any address in it)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, 64), strict=False))
+    return str(ip)

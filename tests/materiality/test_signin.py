@@ -4,14 +4,16 @@ page, the admin's and the API's Basic authentication (materiality/signin.py)."""
 from __future__ import annotations
 
 import base64
+import threading
 import time
 from typing import Any
 
 import pytest
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.test.utils import override_settings
 from django.urls import reverse
 
+from materiality.signin import signin_attempt
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -125,6 +127,63 @@ def test_the_api_answers_429_in_json_once_basic_authentication_failed_too_often(
 
     assert blocked.status_code == 429
     assert blocked["Content-Type"] == "application/json"
-    assert "Too many failed sign-ins" in blocked.json()["detail"]
+    assert int(blocked["Retry-After"]) > 0
+    detail = blocked.json()["detail"]
+    assert detail.startswith("Too many failed sign-ins")
+    assert detail.endswith("new password.")  # nothing appended (DRF's "Expected available …")
     # The failures on the API count for the sign-in page as well: it is one password.
     assert sign_in(client, name, PASSWORD).status_code == 429
+
+
+@override_settings(SIGNIN_FAILURE_LIMIT=3)
+def test_every_spelling_of_a_name_shares_its_count(client: Client) -> None:
+    UserFactory(username="alice")
+    for _ in range(3):
+        sign_in(client, "alice", "wrong")
+    # Django signs these in as alice (spaces stripped, NFKC), so they are alice's count.
+    for spelling in ("alice ", " Alice", "\uff41\uff4c\uff49\uff43\uff45"):
+        assert sign_in(client, spelling, PASSWORD).status_code == 429, spelling
+
+
+@override_settings(SIGNIN_FAILURE_LIMIT=3)
+def test_successful_sign_ins_are_not_counted(client: Client) -> None:
+    UserFactory(username="alice")
+    for _ in range(2):
+        sign_in(client, "alice", "wrong")
+    for _ in range(5):  # each would be refused if it stayed counted
+        assert sign_in(Client(), "alice", PASSWORD).status_code == 302
+
+
+@override_settings(SIGNIN_FAILURE_LIMIT=5)
+def test_simultaneous_attempts_cannot_all_slip_under_the_limit() -> None:
+    request = RequestFactory().post("/", REMOTE_ADDR=HERE)
+    allowed: list[bool] = []
+    start = threading.Barrier(20)
+
+    def attempt() -> None:
+        start.wait()
+        allowed.append(signin_attempt(request, "alice") is not None)
+
+    threads = [threading.Thread(target=attempt) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert allowed.count(True) == 5
+
+
+@override_settings(SIGNIN_FAILURE_LIMIT=2)
+def test_an_ipv6_client_counts_as_its_64_network(client: Client) -> None:
+    UserFactory(username="alice")
+    sign_in(client, "alice", "wrong", "2001:db8:1:2::10")
+    sign_in(client, "alice", "wrong", "2001:db8:1:2:ffff::99")
+    assert sign_in(client, "alice", PASSWORD, "2001:db8:1:2::abcd").status_code == 429
+    assert sign_in(Client(), "alice", PASSWORD, "2001:db8:1:3::10").status_code == 302
+
+
+@override_settings(SIGNIN_FAILURE_LIMIT=2)
+def test_a_request_without_an_address_is_still_counted_by_name(client: Client) -> None:
+    UserFactory(username="alice")
+    for _ in range(2):
+        sign_in(client, "alice", "wrong", address="")
+    assert sign_in(client, "alice", PASSWORD, address="").status_code == 429
