@@ -507,7 +507,9 @@ def test_the_order_of_cells_topics_and_groups_does_not_matter():
     ("repeat", "resamples", "tolerance"),
     [
         (1, 20_000, 0.06),  # a few ratings: sums drawn from their exact distribution
-        (200, 4_000, 0.01),  # 2,400 and 1,000 ratings: multinomial draws of whole resamples
+        # 2,400 customers' ratings (9,601 possible sums): multinomial draws of whole
+        # resamples; 1,000 employees' on levels 3-5 (2,001 sums): the exact distribution.
+        (200, 4_000, 0.01),
     ],
 )
 def test_bootstrap_interval_agrees_with_resampling_individual_respondents(
@@ -550,6 +552,19 @@ def test_resampled_sums_follow_the_exact_distribution_of_a_resample_sum():
         assert frequencies[total] / drawn.size == pytest.approx(
             ways / len(ratings) ** len(ratings), abs=0.004
         )
+
+
+def test_a_cell_with_one_dissenting_rating_resamples_it_as_often_as_a_binomial():
+    # One 1 among 499 fives (2,001 possible sums, drawn from their exact distribution):
+    # a resample holds the 1 m times, m ~ Binomial(500, 1/500), and sums to 2500 - 4m.
+    counts = np.array([1, 0, 0, 0, 499])
+    drawn = _resampled_sums(counts, np.arange(1.0, 6.0), 200_000, np.random.default_rng(3))
+
+    ones = (2500 - drawn) / 4
+    assert np.array_equal(ones, np.round(ones))  # no sum between the possible ones
+    for m in range(5):
+        binomial = math.comb(500, m) * (1 / 500) ** m * (499 / 500) ** (500 - m)
+        assert np.mean(ones == m) == pytest.approx(binomial, abs=0.004)
 
 
 def test_confidence_interval_contains_the_mean():
