@@ -568,12 +568,25 @@ class _MatrixBuilder:
         )
 
 
-@functools.lru_cache(maxsize=4096)
 def label_extent(text: str, font: FontProperties) -> tuple[float, float]:
     """Width and height in display pixels of a topic label as the matrix draws it (Agg,
-    FIGURE_DPI). The same text in the same font always measures the same, so a process
-    measures each topic name once rather than at every render: measuring is a third of
-    a render's time."""
+    FIGURE_DPI). The same text in the same font, under the same text settings, always
+    measures the same, so a process measures each topic name once rather than at every
+    render: measuring was a third of a render's time."""
+    rc = tuple(mpl.rcParams[key] for key in _MEASURING_SETTINGS)
+    return _measured(text, font.copy(), rc)  # a copy: the key must not change later
+
+
+# The settings besides the font that change how wide a text comes out.
+_MEASURING_SETTINGS: tuple[RcKeyType, ...] = (
+    "text.hinting",
+    "text.hinting_factor",
+    "text.kerning_factor",
+)
+
+
+@functools.lru_cache(maxsize=4096)
+def _measured(text: str, font: FontProperties, rc: tuple[object, ...]) -> tuple[float, float]:
     figure = Figure(dpi=FIGURE_DPI)
     probe = Text(0, 0, text, fontproperties=font, linespacing=1.05, parse_math=False)
     probe.set_figure(figure)

@@ -39,7 +39,7 @@ from materiality.plots import (
     render_figure,
 )
 from materiality.plots.labels import LabelVariant, place_labels, wrap_label
-from materiality.plots.matrix import matplotlib_settings
+from materiality.plots.matrix import label_extent, matplotlib_settings
 
 # The model company's 17 topics, most material first (SEED-FACTS.md), at positions like
 # those of its published matrix: both scores between about 3.6 and 4.7 on a 1-5 scale,
@@ -287,6 +287,19 @@ def test_every_label_names_its_topic(figure_en: Figure) -> None:
         if isinstance(a, Annotation)
     }
     assert texts == {f"label-{i}-{code}": en for i, (code, _, en, *_) in enumerate(SEED_TOPICS)}
+
+
+def test_labels_are_measured_as_the_figure_draws_them(figure_zh: Figure) -> None:
+    # Label sizes are kept per process (label_extent): they must equal what the figure's
+    # own renderer measures for the labels it draws, wrapped and reduced ones included.
+    renderer = figure_zh.canvas.get_renderer()  # type: ignore[attr-defined]
+    labels = [a for a in figure_zh.axes[0].texts if isinstance(a, Annotation)]
+    assert len(labels) == len(SEED_TOPICS)
+    with matplotlib_settings():
+        for label in labels:
+            box = Text.get_window_extent(label, renderer)  # the text alone, no leader line
+            measured = label_extent(label.get_text(), label.get_fontproperties())
+            assert measured == pytest.approx((box.width, box.height), abs=0.01)
 
 
 def test_placement_is_deterministic(figure_crowded: Figure) -> None:
