@@ -273,8 +273,13 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    # fontTools reports every font subset it writes into a PDF at INFO.
-    "loggers": {"fontTools": {"level": "WARNING"}},
+    "loggers": {
+        # fontTools reports every font subset it writes into a PDF at INFO.
+        "fontTools": {"level": "WARNING"},
+        # Celery logs every task it ran at INFO: a worker's log needs that; with tasks run
+        # in-process (the embedded default) it buries the web log and the demo's output.
+        **({"celery.app.trace": {"level": "WARNING"}} if CELERY_TASK_ALWAYS_EAGER else {}),
+    },
 }
 
 # --- Materia --------------------------------------------------------------------------
