@@ -1,18 +1,27 @@
 """Fixed-window counters in the shared cache (Redis in production), for limits such as
 "responses per address per day". The cache's add/incr are atomic, so concurrent
-requests across processes are counted exactly once each."""
+requests across processes are counted exactly once each.
+
+When the cache cannot be reached the limits are off, not the site: a reader's feedback
+or a respondent's start is not refused, nor a team's sign-in, for want of a counter.
+Each time it happens an error is logged, for the operator to see.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import ipaddress
+import logging
 import time
 
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
+from redis.exceptions import RedisError
 
 from surveys.tokens import client_digest
+
+logger = logging.getLogger(__name__)
 
 
 def allow(key: str, *, limit: int, window_seconds: int) -> bool:
@@ -23,22 +32,35 @@ def allow(key: str, *, limit: int, window_seconds: int) -> bool:
 
 
 def hit(key: str, *, window_seconds: int) -> int:
-    """Count one hit for `key` in the current window; the window's count with it."""
+    """Count one hit for `key` in the current window; the window's count with it (0 when
+    the cache cannot be reached: nothing counted, nothing refused)."""
     cache_key = _window_key(key, window_seconds)
-    if cache.add(cache_key, 1, timeout=window_seconds + 60):
-        return 1
     try:
-        count: int = cache.incr(cache_key)
-    except ValueError:  # expired between add and incr: this hit starts a new count
-        cache.add(cache_key, 1, timeout=window_seconds + 60)
-        return 1
-    return count
+        if cache.add(cache_key, 1, timeout=window_seconds + 60):
+            return 1
+        try:
+            count: int = cache.incr(cache_key)
+        except ValueError:  # expired between add and incr: this hit starts a new count
+            cache.add(cache_key, 1, timeout=window_seconds + 60)
+            return 1
+        return count
+    except RedisError:
+        _unreachable(key)
+        return 0
 
 
 def unhit(key: str, *, window_seconds: int) -> None:
     """Give back a hit counted by `hit` (it turned out not to count)."""
-    with contextlib.suppress(ValueError):  # the window ended meanwhile: the count is gone
-        cache.decr(_window_key(key, window_seconds))
+    try:
+        with contextlib.suppress(ValueError):  # the window ended meanwhile: count gone
+            cache.decr(_window_key(key, window_seconds))
+    except RedisError:
+        _unreachable(key)
+
+
+def _unreachable(key: str) -> None:
+    scope = key.split(":", 1)[0]  # the limit's name; the rest may identify a client
+    logger.error("Rate limit %r not applied: the cache cannot be reached", scope, exc_info=True)
 
 
 def _window_key(key: str, window_seconds: int) -> str:

@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 import pytest
 from django.test import Client
+from django.test.utils import override_settings
 from django.urls import reverse
 
 from materiality.feedback import feedback_summary, report_create
@@ -261,6 +262,27 @@ def test_fifty_rapid_posts_from_one_address_are_refused_after_the_limit(
     # Another address is not affected.
     other = reader(address="198.51.100.24")
     assert other.post(form_url(open_report), data).status_code == 302
+
+
+# Redis on a port where nothing listens: every cache call fails at once.
+UNREACHABLE_CACHE = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://127.0.0.1:1/0",
+    }
+}
+
+
+def test_feedback_is_stored_when_the_rate_limits_cache_is_down(
+    open_report: Report, caplog: pytest.LogCaptureFixture
+) -> None:
+    client = reader(address="198.51.100.31")
+    data = answers(client, open_report)
+    with override_settings(CACHES=UNREACHABLE_CACHE):
+        response = client.post(form_url(open_report), data)
+    assert response.status_code == 302  # to the thanks page: the reply is not lost
+    assert Response.objects.count() == 1
+    assert "Rate limit 'feedback' not applied: the cache cannot be reached" in caplog.text
 
 
 # --- Summary, comments, exports -------------------------------------------------------

@@ -187,3 +187,18 @@ def test_a_request_without_an_address_is_still_counted_by_name(client: Client) -
     for _ in range(2):
         sign_in(client, "alice", "wrong", address="")
     assert sign_in(client, "alice", PASSWORD, address="").status_code == 429
+
+
+def test_signing_in_works_while_the_cache_is_down(
+    client: Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    UserFactory(username="alice")
+    unreachable = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+        }
+    }
+    with override_settings(CACHES=unreachable):
+        assert sign_in(client, "alice", PASSWORD).status_code == 302
+    assert "Rate limit 'signin' not applied" in caplog.text
