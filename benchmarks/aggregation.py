@@ -798,8 +798,9 @@ def _measure(
         vacuum_analyze,
     )
     from benchmarks.respondents import bench_survey
+    from materiality.demo.storing import replies_load
+    from materiality.demo.synthetic import DEMO_REPLIES_PER_GROUP
     from materiality.models import Assessment
-    from materiality.synthetic import DEMO_REPLIES_PER_GROUP, replies_load
     from surveys.models import Response, ResponseStatus
 
     bench = bench_survey(17)

@@ -15,7 +15,7 @@ warm-up of each:
 
 - bare: the official baseline, `bare_sql.GROUP_BY` over the minimal table;
 - levels: the fairer baseline, level counts per axis (`bare_sql.LEVEL_COUNTS`);
-- read_input: the app's read of a run's input alone (`materiality.aggregation.read_input`:
+- read_input: the app's read of a run's input alone (`materiality.runs.inputs.read_input`:
   fold the new replies, verify, read the counts);
 - run: a whole run, requested (the PENDING row that `aggregation_request` inserts) and
   executed in process (`aggregation_execute`: claim, read, fingerprint, score with the
@@ -49,9 +49,10 @@ from django.test.utils import CaptureQueriesContext
 from benchmarks import bare_sql
 from benchmarks.replies_copy import replies_per_group
 from benchmarks.server import BASE_DIR
-from materiality import aggregation
+from materiality.demo.storing import replies_load
 from materiality.models import AggregationRun, Assessment, RunStatus, RunTrigger
-from materiality.synthetic import replies_load
+from materiality.runs import execution, inputs
+from materiality.runs.options import run_options
 
 KINDS = ("bare", "levels", "read_input", "run")
 BURST_KIND = "run_burst"
@@ -104,9 +105,9 @@ def time_bare(sql: str) -> float:
 
 
 def time_read_input(assessment: Assessment) -> float:
-    options = aggregation.run_options(assessment)
+    options = run_options(assessment)
     started = time.perf_counter()
-    aggregation.read_input(assessment, options)
+    inputs.read_input(assessment, options)
     return time.perf_counter() - started
 
 
@@ -123,20 +124,22 @@ def _timed(function: Callable[P, R], key: str, into: dict[str, float]) -> Callab
 
 @contextmanager
 def _parts_timed(into: dict[str, float]) -> Iterator[None]:
+    # Each part is patched where it is called: a run's steps in `execution`, the reads
+    # of the counts in `inputs`.
     names = {
-        "read_input": "read_input",
-        "fold (catch-up)": "tally_catch_up",
-        "tally_current": "tally_current",
-        "reply_durations": "reply_durations",
-        "rating_cells": "rating_cells",
-        "fingerprint": "fingerprint",
-        "score": "score",
-        "write scores": "_write_scores",
+        "read_input": (execution, "read_input"),
+        "fold (catch-up)": (inputs, "tally_catch_up"),
+        "tally_current": (inputs, "tally_current"),
+        "reply_durations": (inputs, "reply_durations"),
+        "rating_cells": (inputs, "rating_cells"),
+        "fingerprint": (execution, "fingerprint"),
+        "score": (execution, "score"),
+        "write scores": (execution, "_write_scores"),
     }
     with ExitStack() as patches:
-        for key, name in names.items():
-            timed = _timed(getattr(aggregation, name), key, into)
-            patches.enter_context(mock.patch.object(aggregation, name, timed))
+        for key, (module, name) in names.items():
+            timed = _timed(getattr(module, name), key, into)
+            patches.enter_context(mock.patch.object(module, name, timed))
         yield
     inner = sum(into.get(key, 0.0) for key in READ_PARTS[:-1])
     into["read rest"] = into.pop("read_input", 0.0) - inner
@@ -163,7 +166,7 @@ def run_once(assessment: Assessment, seeds: Seeds) -> tuple[float, dict[str, flo
         # What aggregation_request stores; its task is not sent (the benchmark's worker
         # would claim the run), the run is executed here instead.
         run = AggregationRun.objects.create(assessment=assessment, trigger=RunTrigger.MANUAL)
-        done = aggregation.aggregation_execute(run.pk)
+        done = execution.aggregation_execute(run.pk)
         seconds = time.perf_counter() - started
     if done is None or done.status != RunStatus.SUCCEEDED:
         raise SystemExit(f"run {run.pk} ended {done.status if done else 'missing'}: {done}")
@@ -225,9 +228,9 @@ def read_input_statements(assessment: Assessment, new: NewReplies) -> list[State
     """Every statement of a steady-state read_input (after `NEW_REPLIES` new replies), as
     PostgreSQL received it, with its time."""
     new.add(assessment, NEW_REPLIES)
-    options = aggregation.run_options(assessment)
+    options = run_options(assessment)
     with CaptureQueriesContext(connection) as captured:
-        aggregation.read_input(assessment, options)
+        inputs.read_input(assessment, options)
     return [Statement(str(q["sql"]), float(q["time"])) for q in captured.captured_queries]
 
 

@@ -21,8 +21,8 @@ from benchmarks.bench_tasks import bare_group_by
 from benchmarks.celery_worker import Worker, memory, reset_peak
 from benchmarks.respondents import BenchSurvey, prepare_responses
 from benchmarks.server import cpu_seconds
-from materiality.matrix import MatrixView, render_matrix
 from materiality.models import AggregationRun, RunStatus, RunTrigger, TopicScore
+from materiality.reporting.matrix_files import MatrixView, render_matrix
 from materiality.tasks import aggregate
 from surveys.models import RatingTally, Response
 from surveys.services import response_submit

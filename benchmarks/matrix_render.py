@@ -4,14 +4,15 @@
 
 The matrix of 17 topics (the seed vocabulary) and of 40, in English and in Chinese, to
 every file the app serves (PNG for the screen, 300-dpi PNG for print, SVG, PDF), timed as
-`materiality.matrix.render_matrix` renders it once it has its MatrixSpec; beside it, in
+`materiality.reporting.matrix_files.render_matrix` renders it once it has its MatrixSpec;
+beside it, in
 the same run, a bare matplotlib Figure with a plain scatter of the same points and their
 labels written at the points (no placement, no legend, no zone), saved to the same
 formats at the same dpi. Repetitions alternate between the two.
 
 The points are real scores: synthetic replies (the model company's 1,151, seeded) scored
 by `materiality.scoring.score` as a run would. No database: the MatrixSpec is built here
-as `materiality.matrix.matrix_spec` builds it from a run's stored scores.
+as `materiality.reporting.matrix_files.matrix_spec` builds it from a run's stored scores.
 """
 
 from __future__ import annotations
@@ -143,11 +144,11 @@ def spec_for(case: Case) -> MatrixSpec:
     from django.utils.translation import gettext as _
     from django.utils.translation import pgettext
 
+    from materiality.demo.synthetic import DEMO_REPLIES_PER_GROUP, GroupPlan, replies_generate
     from materiality.models import AXES, COMPANY_AXIS, STAKEHOLDER_AXIS, Dimension
     from materiality.plots import MatrixPoint, MatrixSpec
     from materiality.questionnaire import DEFAULT_COMPANY_AXIS, DEFAULT_STAKEHOLDER_AXIS
     from materiality.scoring import Cell, Params, score
-    from materiality.synthetic import DEMO_REPLIES_PER_GROUP, GroupPlan, replies_generate
 
     vocabulary = _vocabulary(case.topics)
     codes = [code for code, *_rest in vocabulary]
@@ -232,8 +233,7 @@ def bare_figure(spec: MatrixSpec) -> Figure:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    from materiality import fonts
-    from materiality.plots import DIMENSION_STYLES
+    from materiality.plots import DIMENSION_STYLES, fonts
     from materiality.plots.matrix import FIGURE_DPI, FIGURE_SIZE, LABEL_SIZE, MARKER_AREA
 
     family = fonts.font_families(spec.language, texts=tuple(p.label for p in spec.points))
@@ -334,7 +334,7 @@ def _short(path: str) -> str:
 
 
 def facts() -> dict[str, str]:
-    from materiality import fonts
+    from materiality.plots import fonts
 
     cjk = fonts.cjk_font_path()
     return {

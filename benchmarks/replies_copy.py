@@ -1,7 +1,7 @@
 """Synthetic replies written with COPY: into the app's tables, exactly as the app stores
 them, and into the minimal table of the bare baseline (benchmarks/bare_sql.py).
 
-The replies are `materiality.synthetic.replies_generate`'s blocks (numpy arrays). Each
+The replies are `materiality.demo.synthetic.replies_generate`'s blocks (numpy arrays). Each
 table gets one `COPY ... FROM STDIN` (text format) of the whole stream, so PostgreSQL
 parses rows while Python builds the next ones (psycopg's queued writer sends from a
 thread). The generator is deterministic and cheap (about 2 s per million replies), so it
@@ -36,14 +36,7 @@ from psycopg import sql
 from psycopg.copy import QueuedLibpqWriter
 
 from benchmarks import bare_sql
-from materiality.models import AXES, Assessment
-from materiality.questionnaire import (
-    GROUP_QUESTION,
-    IMPORTANCE_QUESTION,
-    OVERALL_COMMENT_QUESTION,
-    SIDE_QUESTION,
-)
-from materiality.synthetic import (
+from materiality.demo.synthetic import (
     DEMO_REPLIES_PER_GROUP,
     DONT_KNOW,
     FIELDWORK,
@@ -51,6 +44,13 @@ from materiality.synthetic import (
     ReplyBlock,
     group_plans,
     replies_generate,
+)
+from materiality.models import AXES, Assessment
+from materiality.questionnaire import (
+    GROUP_QUESTION,
+    IMPORTANCE_QUESTION,
+    OVERALL_COMMENT_QUESTION,
+    SIDE_QUESTION,
 )
 from surveys.models import (
     Answer,

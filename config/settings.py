@@ -285,6 +285,6 @@ LOGGING = {
 # --- Materia --------------------------------------------------------------------------
 # Called (dotted paths, with survey id and response id) after a response is submitted
 # and committed: how the ESG layer learns about new replies without the engine knowing it.
-SURVEYS_SUBMIT_HOOKS: list[str] = ["materiality.aggregation.on_response_submitted"]
+SURVEYS_SUBMIT_HOOKS: list[str] = ["materiality.runs.requests.on_response_submitted"]
 # A RUNNING aggregation run with no heartbeat for this long is taken as dead (worker lost).
 MATERIA_RUN_STALE_SECONDS = env_int("MATERIA_RUN_STALE_SECONDS", 600, minimum=1)

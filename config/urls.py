@@ -22,7 +22,7 @@ urlpatterns = [
     path("", include("materiality.urls")),
     path("f/<slug:code>/", feedback.feedback_form, name="feedback-form"),
     path("f/<slug:code>/thanks/", feedback.feedback_thanks, name="feedback-thanks"),
-    path("api/", include("materiality.api_urls")),
+    path("api/", include("materiality.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
 ]
 

@@ -8,7 +8,7 @@ from django.db.models import Count
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from materiality.importers import MAX_BYTES
+from materiality.importing.tables import MAX_BYTES
 from materiality.models import Assessment, StakeholderGroup, Topic
 from materiality.services import AssessmentInput
 from surveys.translations import TranslatedTextFormField

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
-from materiality.models import AggregationRun, Assessment, StakeholderGroup, TopicScore
+from materiality.models import Assessment, StakeholderGroup
 from surveys.mailing import invitation_link
 from surveys.models import Invitation, InvitationKind, ResponseStatus
 from surveys.selectors import survey_progress
@@ -109,26 +108,3 @@ def assessment_overview(assessment: Assessment) -> AssessmentOverview:
         invitations_sent=personal["sent"],
         topic_count=assessment.topics.count(),
     )
-
-
-@dataclass(frozen=True)
-class ScoreRow:
-    score: TopicScore
-    name: str
-    dimension: str
-
-    @property
-    def company(self) -> dict[str, Any]:
-        return self.score.company
-
-    @property
-    def stakeholder(self) -> dict[str, Any]:
-        return self.score.stakeholder
-
-
-def run_scores(run: AggregationRun) -> list[ScoreRow]:
-    """A run's topics in rank order, with names in the active language: one query."""
-    return [
-        ScoreRow(score=score, name=score.topic.get_name(), dimension=score.topic.dimension)
-        for score in TopicScore.objects.filter(run=run).select_related("topic").order_by("rank")
-    ]

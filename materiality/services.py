@@ -13,9 +13,9 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from materiality.aggregation import aggregation_request
 from materiality.audit import audit_record
-from materiality.importers import InviteeImport, parse_invitees
+from materiality.dispatch import send_after_commit
+from materiality.importing.invitees import InviteeImport, parse_invitees
 from materiality.models import (
     Assessment,
     AssessmentGroup,
@@ -34,6 +34,7 @@ from materiality.questionnaire import (
     DEFAULT_THANKS,
     questionnaire_specs,
 )
+from materiality.runs.requests import aggregation_request
 from surveys.errors import SurveyLocked
 from surveys.models import Invitation, InvitationKind, Survey, SurveyStatus
 from surveys.services import (
@@ -45,7 +46,6 @@ from surveys.services import (
     survey_open,
     survey_set_questions,
 )
-from surveys.tasks import send_invitations
 
 Text = Mapping[str, str]
 
@@ -289,5 +289,5 @@ def invitations_send(*, assessment: Assessment, reminder: bool = False) -> int:
         pending = pending.filter(sent_at__isnull=True)
     ids = list(pending.values_list("pk", flat=True))
     if ids:
-        transaction.on_commit(lambda: send_invitations.delay(ids, reminder))
+        send_after_commit("surveys.tasks.send_invitations", ids, reminder)
     return len(ids)

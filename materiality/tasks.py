@@ -1,12 +1,21 @@
-"""Celery tasks: thin wrappers that take ids, call a service, and are safe to run twice."""
+"""Celery tasks: thin wrappers that take ids, call a service, and are safe to run twice.
+
+Nothing imports this module but Celery's autodiscovery: services send these tasks by
+name after commit (`materiality.dispatch`), so the imports point one way, tasks →
+services.
+"""
 
 from __future__ import annotations
 
 from celery import shared_task
 
-from materiality.aggregation import aggregation_execute, sweep
-from materiality.importers import import_replies  # noqa: F401 - registers the task with workers
-from materiality.models import StakeholderGroup, Topic
+from materiality.feedback.summary import feedback_summarise as summarise_feedback
+from materiality.importing.jobs import reply_import_execute
+from materiality.models import AggregationRun, StakeholderGroup, Topic
+from materiality.reporting.jobs import export_execute
+from materiality.reporting.matrix_files import freeze_matrix_files
+from materiality.runs.execution import aggregation_execute
+from materiality.runs.sweep import sweep
 
 
 @shared_task
@@ -26,26 +35,26 @@ def aggregate(run_id: int) -> str | None:
 
 @shared_task
 def feedback_summarise(report_id: int) -> None:
-    """Recompute a report's feedback summary (coalesced: see materiality.feedback)."""
-    from materiality.feedback import feedback_summarise as summarise
-
-    summarise(report_id)
+    """Recompute a report's feedback summary (coalesced: see materiality.feedback.summary)."""
+    summarise_feedback(report_id)
 
 
 @shared_task
 def export_build(job_id: int) -> None:
     """Build an export file (claimed once: a duplicate delivery does nothing)."""
-    from materiality.exporting import export_execute
-
     export_execute(job_id)
+
+
+@shared_task
+def import_replies(import_id: str) -> str | None:
+    """Store a checked import of replies (claimed once: safe to run twice)."""
+    progress = reply_import_execute(import_id)
+    return progress.state if progress else None
 
 
 @shared_task
 def matrix_freeze(run_id: int) -> None:
     """Write every standard matrix file of a confirmed run (files already there stay)."""
-    from materiality.matrix import freeze_matrix_files
-    from materiality.models import AggregationRun
-
     freeze_matrix_files(AggregationRun.objects.select_related("assessment__survey").get(pk=run_id))
 
 

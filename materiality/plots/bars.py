@@ -13,7 +13,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 
-from materiality import fonts
+from materiality.plots import fonts
 from materiality.plots.matrix import matplotlib_settings
 
 BAR_COLOUR = "#0072B2"

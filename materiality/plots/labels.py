@@ -39,7 +39,7 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-from materiality.fonts import contains_cjk
+from materiality.plots.fonts import contains_cjk
 
 __all__ = ["LabelVariant", "Placement", "place_labels", "wrap_label"]
 

@@ -29,7 +29,7 @@ from matplotlib.patches import Patch, Polygon
 from matplotlib.text import Text
 from matplotlib.typing import RcKeyType
 
-from materiality import fonts
+from materiality.plots import fonts
 from materiality.plots.labels import LabelVariant, Placement, place_labels, wrap_label
 
 __all__ = [

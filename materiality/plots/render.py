@@ -15,7 +15,7 @@ from matplotlib import font_manager
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 
-from materiality import fonts
+from materiality.plots import fonts
 from materiality.plots.matrix import MatrixSpec, matplotlib_settings, matrix_figure, point_gid
 
 __all__ = ["FORMATS", "add_svg_titles", "matrix_svg", "render_figure"]

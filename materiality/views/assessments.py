@@ -14,16 +14,17 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from materiality.aggregation import aggregation_request, latest_runs
 from materiality.audit import audit_record
 from materiality.forms import AssessmentForm, GroupLinkForm, InviteeUploadForm
-from materiality.importers import SpreadsheetError, read_table
+from materiality.importing.tables import SpreadsheetError, read_table
 from materiality.models import (
     AuditAction,
     RunTrigger,
 )
 from materiality.roles import Role, has_role
-from materiality.selectors import assessment_overview, assessments_for_list, run_scores
+from materiality.runs.requests import aggregation_request
+from materiality.runs.selectors import latest_runs, run_scores
+from materiality.selectors import assessment_overview, assessments_for_list
 from materiality.services import (
     assessment_close,
     assessment_create,

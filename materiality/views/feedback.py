@@ -16,13 +16,10 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from materiality.feedback import (
-    comment_tag,
-    feedback_comments,
-    feedback_submit,
-    feedback_summary,
-    report_create,
-)
+from materiality.feedback.comments import comment_tag, feedback_comments
+from materiality.feedback.form import report_create
+from materiality.feedback.submitting import feedback_submit
+from materiality.feedback.summary import feedback_summary
 from materiality.forms import (
     CommentTagForm,
     FeedbackContactForm,
@@ -263,7 +260,7 @@ def _chart_data(
 
 @permission_required("materiality.view_report")
 def report_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
-    from materiality.feedback import feedback_table
+    from materiality.feedback.table import feedback_table
 
     report = _report(pk)
     language = translation.get_language() or settings.LANGUAGE_CODE

@@ -3,7 +3,7 @@ columns and values, check every row, import (in a Celery task when large) and fo
 the progress.
 
 Thin views: the forms turn the user's choices into a `ReplyMapping`; reading, checking,
-storing and progress live in `materiality.importers`. `urlpatterns` is included from
+storing and progress live in `materiality.importing`. `urlpatterns` is included from
 `materiality.urls` (namespace "materiality").
 """
 
@@ -24,38 +24,33 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from materiality.importers import (
-    DONT_KNOW,
-    LEAVE_OUT,
-    MAX_BYTES,
-    MAX_REPORTED_ERRORS,
-    REJECT,
-    CellColumn,
-    ImportContext,
+from materiality.importing.checking import MAX_REPORTED_ERRORS, ReplyCheck, replies_check
+from materiality.importing.context import ImportContext, ReplySheet, import_context
+from materiality.importing.jobs import (
     ImportProgress,
     ImportState,
-    RatingReader,
-    ReplyCheck,
-    ReplyImportJob,
+    import_progress,
+    import_progress_forget,
+    reply_import_start,
+)
+from materiality.importing.mapping import (
+    DONT_KNOW,
+    LEAVE_OUT,
+    REJECT,
+    CellColumn,
     ReplyMapping,
-    ReplySheet,
     ScaleMapping,
     ScaleMode,
-    SpreadsheetError,
-    ValueCount,
-    column_letter,
-    column_values,
-    import_context,
+    reply_mapping_suggest,
+)
+from materiality.importing.reading import RatingReader, ValueCount, column_values
+from materiality.importing.tables import MAX_BYTES, SpreadsheetError, column_letter, read_table
+from materiality.importing.uploads import (
+    ReplyImportJob,
     import_job_create,
     import_job_discard,
     import_job_load,
     import_job_table,
-    import_progress,
-    import_progress_forget,
-    read_table,
-    replies_check,
-    reply_import_start,
-    reply_mapping_suggest,
 )
 from materiality.models import AXES, Assessment
 from materiality.views.access import get_assessment, permission_required

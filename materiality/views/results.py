@@ -15,17 +15,6 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from materiality.aggregation import latest_runs
-from materiality.confirmation import (
-    ReviewError,
-    run_confirm,
-    run_send_back,
-    run_submit_for_confirmation,
-)
-from materiality.exporting import export_request
-from materiality.exports import ExportKind
-from materiality.matrix import CONTENT_TYPES as MATRIX_CONTENT_TYPES
-from materiality.matrix import MatrixView, matrix_file
 from materiality.models import (
     AggregationRun,
     Assessment,
@@ -34,8 +23,17 @@ from materiality.models import (
     ExportStatus,
     RunStatus,
 )
-from materiality.results import heatmaps_and_sides, sensitivity, year_over_year
-from materiality.selectors import run_scores
+from materiality.reporting.breakdowns import heatmaps_and_sides, sensitivity, year_over_year
+from materiality.reporting.jobs import ExportKind, export_request
+from materiality.reporting.matrix_files import CONTENT_TYPES as MATRIX_CONTENT_TYPES
+from materiality.reporting.matrix_files import MatrixView, matrix_file
+from materiality.runs.confirmation import (
+    ReviewError,
+    run_confirm,
+    run_send_back,
+    run_submit_for_confirmation,
+)
+from materiality.runs.selectors import latest_runs, run_scores
 from materiality.views.access import get_assessment as _assessment
 from materiality.views.access import permission_required
 

@@ -9,7 +9,6 @@ import pandas as pd
 import pytest
 from django.test import Client
 
-from materiality.aggregation import aggregation_execute, aggregation_request, sweep
 from materiality.models import (
     AggregationRun,
     Assessment,
@@ -19,6 +18,9 @@ from materiality.models import (
     StakeholderGroup,
     TopicScore,
 )
+from materiality.runs.execution import aggregation_execute
+from materiality.runs.requests import aggregation_request
+from materiality.runs.sweep import sweep
 from materiality.services import assessment_close, group_link_create
 from surveys.models import Answer, Response
 from surveys.services import responses_erase
@@ -232,7 +234,8 @@ def test_reading_the_input_takes_the_same_few_queries_for_any_number_of_replies(
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from materiality.aggregation import read_input, run_options
+    from materiality.runs.inputs import read_input
+    from materiality.runs.options import run_options
 
     options = run_options(open_assessment)
     read_input(open_assessment, options)  # the first read creates the survey's tally row

@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from materiality.aggregation import aggregation_request, sweep
 from materiality.models import AggregationRun, Assessment, RunStatus, RunTrigger, TopicScore
+from materiality.runs.requests import aggregation_request
+from materiality.runs.sweep import sweep
 from materiality.tasks import aggregate
 from tests.conftest import broker_down, start_worker, stop_worker
 from tests.materiality.test_aggregation import reply

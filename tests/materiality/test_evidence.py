@@ -15,10 +15,13 @@ from django.utils import timezone
 from pypdf import PdfReader
 from pypdf.generic import NameObject
 
-from materiality import evidence, exports
-from materiality.evidence import TrailEntry, evidence_html, evidence_pack, evidence_pdf
-from materiality.exports import ExportKind, build_export
 from materiality.models import AggregationRun, Assessment, StakeholderGroup, Topic, TopicScore
+from materiality.reporting.evidence.contents import TrailEntry
+from materiality.reporting.evidence.html import evidence_html
+from materiality.reporting.evidence.pack import evidence_pack
+from materiality.reporting.evidence.pdf import evidence_pdf
+from materiality.reporting.jobs import ExportKind, build_export
+from materiality.reporting.wording import EXPORT_WORDS, PACK_WORDS
 from materiality.services import AssessmentInput, assessment_create, assessment_open
 from tests.materiality.test_exports import add_reply, compute, populate, random_ratings
 
@@ -107,7 +110,7 @@ def test_the_html_pack_has_every_section_in_the_language_asked_for(
     groups = section(html, "groups")
     for group in StakeholderGroup.objects.all():
         assert group.get_name(language) in groups
-    material = section(html, "material")
+    material = section(html, "material_topics")
     for score in TopicScore.objects.filter(run=scored, material=True).select_related("topic"):
         assert topics[score.topic.code] in material
     assert "<svg" in section(html, "matrix")
@@ -272,10 +275,15 @@ def test_a_pack_needs_scores(open_assessment: Assessment) -> None:
 ACRONYMS = {"GRI", "SASB", "SDGs", "SDG", "Nasdaq", "CSV", "XLSX", "PDF", "SVG", "PNG"}
 
 
+def test_a_key_shared_by_the_exports_and_the_pack_means_one_text() -> None:
+    shared = EXPORT_WORDS.keys() & PACK_WORDS.keys()
+    assert {key: EXPORT_WORDS[key] for key in shared} == {key: PACK_WORDS[key] for key in shared}
+
+
 def test_every_text_of_exports_and_pack_has_a_chinese_translation() -> None:
     from django.utils import translation
 
-    for table in (exports.WORDS, evidence.WORDS):
+    for table in (EXPORT_WORDS, PACK_WORDS):
         for english in table.values():
             with translation.override("zh-hans"):
                 chinese = translation.gettext(english)

@@ -8,9 +8,10 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from materiality.aggregation import aggregation_execute, aggregation_request
+from materiality.demo.storing import replies_load
 from materiality.models import AggregationRun, Assessment, AuditEntry, ExportJob, RunTrigger
-from materiality.synthetic import replies_load
+from materiality.runs.execution import aggregation_execute
+from materiality.runs.requests import aggregation_request
 
 pytestmark = pytest.mark.django_db
 

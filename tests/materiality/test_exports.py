@@ -16,17 +16,8 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from materiality.aggregation import aggregation_execute, aggregation_request
-from materiality.exports import (
-    DONT_KNOW,
-    ExportKind,
-    build_export,
-    means_from_responses_csv,
-    responses_csv,
-    responses_xlsx,
-    scores_csv,
-    scores_xlsx,
-)
+from materiality.demo.storing import replies_load
+from materiality.demo.synthetic import DEMO_REPLIES_PER_GROUP
 from materiality.models import (
     AXES,
     AggregationRun,
@@ -42,7 +33,16 @@ from materiality.questionnaire import (
     OVERALL_COMMENT_QUESTION,
     SIDE_QUESTION,
 )
-from materiality.synthetic import DEMO_REPLIES_PER_GROUP, replies_load
+from materiality.reporting.jobs import ExportKind, build_export
+from materiality.reporting.response_files import (
+    DONT_KNOW,
+    means_from_responses_csv,
+    responses_csv,
+    responses_xlsx,
+)
+from materiality.reporting.score_files import scores_csv, scores_xlsx
+from materiality.runs.execution import aggregation_execute
+from materiality.runs.requests import aggregation_request
 from surveys.models import (
     Answer,
     Invitation,

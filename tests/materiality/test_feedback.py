@@ -13,7 +13,8 @@ from django.test import Client
 from django.test.utils import override_settings
 from django.urls import reverse
 
-from materiality.feedback import feedback_summary, report_create
+from materiality.feedback.form import report_create
+from materiality.feedback.summary import feedback_summary
 from materiality.models import CommentTag, Report, Topic
 from surveys.models import Answer, Question, Response
 from surveys.services import survey_close, survey_open
@@ -249,7 +250,7 @@ def test_the_form_needs_a_csrf_token(open_report: Report) -> None:
 def test_fifty_rapid_posts_from_one_address_are_refused_after_the_limit(
     open_report: Report,
 ) -> None:
-    from materiality.feedback import RATE_LIMIT_PER_HOUR
+    from materiality.feedback.submitting import RATE_LIMIT_PER_HOUR
 
     client = reader(address="198.51.100.23")
     data = answers(client, open_report)

@@ -29,11 +29,11 @@ from matplotlib.text import Annotation, Text
 from matplotlib.transforms import Bbox
 from PIL import Image
 
-from materiality import fonts
 from materiality.plots import (
     DIMENSION_STYLES,
     MatrixPoint,
     MatrixSpec,
+    fonts,
     matrix_figure,
     matrix_svg,
     render_figure,

@@ -23,23 +23,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import Workbook
 
-from materiality import importers
-from materiality.aggregation import aggregation_execute
-from materiality.importers import (
-    ImportState,
-    RatingReader,
-    ReplySheet,
-    ScaleMapping,
-    ScaleMode,
-    import_context,
-    import_job_create,
-    import_job_load,
-    import_progress,
-    parse_duration,
-    reply_import_execute,
-    reply_mapping_suggest,
-    value_key,
-)
+from materiality.importing import jobs, storing, uploads
+from materiality.importing.context import ReplySheet, import_context
+from materiality.importing.jobs import ImportState, import_progress, reply_import_execute
+from materiality.importing.mapping import ScaleMapping, ScaleMode, reply_mapping_suggest
+from materiality.importing.reading import RatingReader, parse_duration
+from materiality.importing.recognition import value_key
+from materiality.importing.uploads import import_job_create, import_job_load
 from materiality.models import (
     COMPANY_AXIS,
     STAKEHOLDER_AXIS,
@@ -52,6 +42,8 @@ from materiality.models import (
     Topic,
     TopicScore,
 )
+from materiality.runs.execution import aggregation_execute
+from materiality.tasks import import_replies
 from surveys.models import Answer, Response, ResponseSource, ResponseStatus
 
 pytestmark = pytest.mark.django_db
@@ -649,8 +641,8 @@ def test_forgotten_uploads_are_deleted_after_a_day(open_assessment: Assessment) 
     job = import_job_create(
         assessment=open_assessment, user=None, file_name="r.csv", content=b"a\n1\n", language="en"
     )
-    later = importers.timezone.now() + importers.IMPORT_LIFETIME * 2
-    assert importers.import_jobs_purge(later) == 2
+    later = uploads.timezone.now() + uploads.IMPORT_LIFETIME * 2
+    assert uploads.import_jobs_purge(later) == 2
     assert import_job_load(job.id) is None
 
 
@@ -666,9 +658,9 @@ def import_pages(client: Client, assessment: Assessment) -> dict[str, tuple[str,
         content=csv_bytes(replies_table(assessment, 1)),
         language="en",
     )
-    importers._progress_save(
+    jobs.progress_save(
         job.id,
-        importers.ImportProgress(
+        jobs.ImportProgress(
             state=ImportState.FAILED, file_name="r.csv", assessment_id=assessment.pk
         ),
     )
@@ -757,8 +749,8 @@ def test_importing_takes_no_query_per_row(
         client, open_assessment, "r.csv", csv_bytes(replies_table(open_assessment, rows))
     )
     answers = rows * (34 + 2)
-    inserts = bulk_inserts(Response, rows, importers.STORE_BATCH_ROWS) + bulk_inserts(
-        Answer, answers, importers.ANSWER_BATCH
+    inserts = bulk_inserts(Response, rows, storing.STORE_BATCH_ROWS) + bulk_inserts(
+        Answer, answers, storing.ANSWER_BATCH
     )
     with (
         CaptureQueriesContext(connection) as queries,
@@ -776,15 +768,15 @@ def test_a_large_file_is_imported_by_a_celery_task_with_progress(
     django_capture_on_commit_callbacks: Any,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    rows = importers.ASYNC_THRESHOLD + 1
+    rows = jobs.ASYNC_THRESHOLD + 1
     seen: list[tuple[str, int]] = []
-    save = importers._progress_save
+    save = jobs.progress_save
 
-    def spy(import_id: str, progress: importers.ImportProgress) -> None:
+    def spy(import_id: str, progress: jobs.ImportProgress) -> None:
         seen.append((progress.state, progress.percent))
         save(import_id, progress)
 
-    monkeypatch.setattr(importers, "_progress_save", spy)
+    monkeypatch.setattr(jobs, "progress_save", spy)
     client = logged_in(esg_user)
     url, html = upload_and_map(
         client, open_assessment, "big.csv", csv_bytes(replies_table(open_assessment, rows))
@@ -812,7 +804,7 @@ def test_a_large_file_is_imported_by_a_celery_task_with_progress(
     assert states[-1] == ImportState.DONE
     running = [percent for state, percent in seen if state == ImportState.RUNNING]
     assert running == sorted(running)  # one update per batch, only ever forwards
-    assert len(running) >= math.ceil(rows / importers.STORE_BATCH_ROWS)
+    assert len(running) >= math.ceil(rows / storing.STORE_BATCH_ROWS)
     assert seen[-1] == (ImportState.DONE, 100)
     assert import_progress(url.rstrip("/").split("/")[-1].replace("-", "")) is not None
 
@@ -820,15 +812,15 @@ def test_a_large_file_is_imported_by_a_celery_task_with_progress(
 def test_a_task_delivered_twice_stores_the_replies_once(
     esg_user: Any, open_assessment: Assessment, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(importers, "ASYNC_THRESHOLD", 2)
+    monkeypatch.setattr(jobs, "ASYNC_THRESHOLD", 2)
     client = logged_in(esg_user)
     url, html = upload_and_map(
         client, open_assessment, "r.csv", csv_bytes(replies_table(open_assessment, 5))
     )
     submit(client, url, html)  # queued: the task is sent after commit
     import_id = url.rstrip("/").split("/")[-1].replace("-", "")
-    assert importers.import_replies.delay(import_id).get() == ImportState.DONE
-    assert importers.import_replies.delay(import_id).get() == ImportState.DONE
+    assert import_replies.delay(import_id).get() == ImportState.DONE
+    assert import_replies.delay(import_id).get() == ImportState.DONE
     assert reply_import_execute(import_id) is not None
     assert len(imported()) == 5
 

@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from materiality.aggregation import aggregation_execute, aggregation_request
+from materiality.demo.storing import replies_load
 from materiality.models import (
     AggregationRun,
     Assessment,
@@ -18,8 +18,9 @@ from materiality.models import (
     RunTrigger,
     TopicScore,
 )
+from materiality.runs.execution import aggregation_execute
+from materiality.runs.requests import aggregation_request
 from materiality.services import assessment_close
-from materiality.synthetic import replies_load
 
 pytestmark = pytest.mark.django_db
 
@@ -96,8 +97,8 @@ def test_the_matrix_comes_in_every_format_and_language(
 def test_the_matrix_of_one_group_uses_that_groups_means(
     esg_user: Any, scored: AggregationRun
 ) -> None:
-    from materiality.matrix import MatrixView, matrix_spec
     from materiality.models import GroupScore, StakeholderGroup
+    from materiality.reporting.matrix_files import MatrixView, matrix_spec
 
     employees = StakeholderGroup.objects.get(code="employees")
     spec = matrix_spec(scored, MatrixView(language="en", group=employees))
@@ -297,7 +298,7 @@ def test_whoever_submitted_a_run_cannot_confirm_it(scored: AggregationRun) -> No
 def test_the_page_shows_the_scores_of_an_unchanged_runs_twin(
     esg_user: Any, scored: AggregationRun
 ) -> None:
-    from materiality.aggregation import latest_runs
+    from materiality.runs.selectors import latest_runs
 
     assessment = Assessment.objects.get(pk=scored.assessment_id)
     Assessment.objects.filter(pk=assessment.pk).update(

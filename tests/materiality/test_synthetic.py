@@ -1,4 +1,4 @@
-"""Tests of materiality.synthetic: the pure generator, and the loader on the database.
+"""Tests of materiality.demo.synthetic: the pure generator, and the loader on the database.
 
 Statistics are recomputed here with pandas from the stored Answer rows (never from the
 generator's arrays or its constants, except the published ranking they must resemble).
@@ -16,6 +16,16 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from materiality.demo.storing import replies_load
+from materiality.demo.synthetic import (
+    DEMO_REPLIES_PER_GROUP,
+    DONT_KNOW,
+    REPORT_RANKING,
+    SOURCE_REFERENCE,
+    GroupPlan,
+    ReplyBlock,
+    replies_generate,
+)
 from materiality.models import AXES, Assessment, StakeholderGroup
 from materiality.questionnaire import (
     GROUP_QUESTION,
@@ -24,16 +34,6 @@ from materiality.questionnaire import (
     SIDE_QUESTION,
 )
 from materiality.services import assessment_close
-from materiality.synthetic import (
-    DEMO_REPLIES_PER_GROUP,
-    DONT_KNOW,
-    REPORT_RANKING,
-    SOURCE_REFERENCE,
-    GroupPlan,
-    ReplyBlock,
-    replies_generate,
-    replies_load,
-)
 from surveys.models import Answer, Response, ResponseSource, ResponseStatus
 from surveys.selectors import missing_pages, questionnaire_load, response_answers
 from surveys.services import is_straight_lined

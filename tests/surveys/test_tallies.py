@@ -11,7 +11,7 @@ from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
-from materiality.synthetic import replies_load
+from materiality.demo.storing import replies_load
 from surveys import tallies
 from surveys.models import (
     RATING_COUNT_KEY,

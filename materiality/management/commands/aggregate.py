@@ -2,8 +2,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from materiality.aggregation import aggregation_execute, aggregation_request
 from materiality.models import Assessment, RunTrigger
+from materiality.runs.execution import aggregation_execute
+from materiality.runs.requests import aggregation_request
 from surveys.tallies import tally_mark_stale
 
 

@@ -3,8 +3,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from materiality.dispatch import task_named
 from materiality.models import StakeholderGroup, Topic
-from materiality.tasks import vocabulary_size
 
 
 class Command(BaseCommand):
@@ -19,7 +19,11 @@ class Command(BaseCommand):
         elif not settings.CELERY_RESULT_BACKEND:
             raise CommandError("Set CELERY_RESULT_BACKEND so the worker's answer can come back.")
         try:
-            answer = vocabulary_size.delay().get(timeout=options["timeout"])
+            answer = (
+                task_named("materiality.tasks.vocabulary_size")
+                .delay()
+                .get(timeout=options["timeout"])
+            )
         except Exception as exc:
             raise CommandError(f"No answer from a worker: {exc}") from exc
         expected = {"topics": Topic.objects.count(), "groups": StakeholderGroup.objects.count()}

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.urls import reverse
 
-from materiality.demo import demo_accounts_ensure, demo_assessments_ensure, demo_report_ensure
+from materiality.demo.seed import demo_accounts_ensure, demo_assessments_ensure, demo_report_ensure
 
 
 class Command(BaseCommand):

@@ -14,9 +14,12 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
 
-from materiality.aggregation import aggregation_execute, aggregation_request
-from materiality.confirmation import run_confirm, run_submit_for_confirmation
-from materiality.feedback import comment_tag, feedback_submit, feedback_summarise, report_create
+from materiality.demo.storing import replies_load
+from materiality.demo.synthetic import DEMO_REPLIES_PER_GROUP
+from materiality.feedback.comments import comment_tag
+from materiality.feedback.form import report_create
+from materiality.feedback.submitting import feedback_submit
+from materiality.feedback.summary import feedback_summarise
 from materiality.models import (
     AggregationRun,
     Assessment,
@@ -28,6 +31,9 @@ from materiality.models import (
     Topic,
 )
 from materiality.roles import Role, sync_roles
+from materiality.runs.confirmation import run_confirm, run_submit_for_confirmation
+from materiality.runs.execution import aggregation_execute
+from materiality.runs.requests import aggregation_request
 from materiality.services import (
     AssessmentInput,
     assessment_close,
@@ -36,7 +42,6 @@ from materiality.services import (
     group_link_create,
     open_link_create,
 )
-from materiality.synthetic import DEMO_REPLIES_PER_GROUP, replies_load
 from surveys.models import Answer, QuestionKind
 from surveys.selectors import questionnaire_load
 from surveys.services import AnswerInput, survey_open

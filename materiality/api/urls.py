@@ -1,6 +1,6 @@
 from rest_framework.routers import DefaultRouter
 
-from materiality.api import StakeholderGroupViewSet, TopicViewSet
+from materiality.api.views import StakeholderGroupViewSet, TopicViewSet
 
 router = DefaultRouter()
 router.register("topics", TopicViewSet, basename="topic")

@@ -8,13 +8,13 @@ clicking at once cannot both succeed, and every step is in the audit trail.
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from materiality.audit import audit_record
+from materiality.dispatch import send_after_commit
 from materiality.models import (
     AggregationRun,
     Assessment,
@@ -85,9 +85,9 @@ def run_confirm(*, run: AggregationRun, user: Any, note: str = "") -> None:
     run.review = ReviewStatus.CONFIRMED
     Assessment.objects.filter(pk=run.assessment_id).update(published_run=run)
     # Seconds of rendering: in the background after commit, never under the lock (and a
-    # file not yet written is rendered on first request anyway).
+    # file not yet written, the broker being down say, is rendered on first request).
     run_id = run.pk
-    transaction.on_commit(lambda: _send_freeze(run_id))
+    send_after_commit("materiality.tasks.matrix_freeze", run_id)
     audit_record(
         assessment=run.assessment, action=AuditAction.CONFIRMED, actor=user, run=run, note=note
     )
@@ -107,12 +107,3 @@ def run_send_back(*, run: AggregationRun, user: Any, note: str) -> None:
     audit_record(
         assessment=run.assessment, action=AuditAction.SENT_BACK, actor=user, run=run, note=note
     )
-
-
-def _send_freeze(run_id: int) -> None:
-    from materiality.tasks import matrix_freeze
-
-    try:
-        matrix_freeze.delay(run_id)
-    except Exception:  # the broker is down: the files are rendered when first asked for
-        logging.getLogger(__name__).warning("Could not queue the matrix files of run %s", run_id)

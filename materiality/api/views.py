@@ -4,8 +4,8 @@ from django.db.models import QuerySet
 from rest_framework import viewsets
 from rest_framework.permissions import DjangoModelPermissions
 
+from materiality.api.serializers import StakeholderGroupSerializer, TopicSerializer
 from materiality.models import StakeholderGroup, Topic
-from materiality.serializers import StakeholderGroupSerializer, TopicSerializer
 
 
 class ViewModelPermissions(DjangoModelPermissions):

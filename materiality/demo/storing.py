@@ -1,0 +1,229 @@
+"""Loading synthetic replies into an assessment through the surveys engine's bulk service."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from materiality.demo.synthetic import (
+    FIELDWORK,
+    SOURCE_REFERENCE,
+    Respondent,
+    group_plans,
+    replies_generate,
+)
+from materiality.models import AXES, Assessment
+from materiality.questionnaire import (
+    GROUP_QUESTION,
+    IMPORTANCE_QUESTION,
+    OVERALL_COMMENT_QUESTION,
+    SIDE_QUESTION,
+)
+from surveys.models import (
+    Answer,
+    OptionRole,
+    Question,
+    QuestionOption,
+    Response,
+    ResponseSource,
+    ResponseStatus,
+    Survey,
+    SurveyStatus,
+)
+
+# --- Loading into an assessment -------------------------------------------------------
+
+# Answer rows per INSERT: 7 parameters each stays well under PostgreSQL's 65,535.
+ANSWER_ROWS_PER_INSERT = 4000
+
+
+@dataclass(frozen=True, slots=True)
+class _Form:
+    """The ids and codes of the questionnaire a reply answers."""
+
+    group_question: int
+    side_question: int
+    importance: int
+    overall_comment: int | None  # None when retired
+    row_comments: bool
+    topics: tuple[str, ...]
+    scale: tuple[int, int]
+    dont_know: bool
+
+
+def replies_load(
+    *,
+    assessment: Assessment,
+    replies_per_group: Mapping[str, int],
+    seed: int,
+    batch_size: int = 100,
+) -> int:
+    """Answer the assessment's questionnaire with synthetic replies; returns how many.
+
+    Each reply is what the engine stores for a web response submitted through the open
+    link: status submitted; source WEB with source_reference "synthetic", so the demo looks
+    like real data yet can be told apart (and deleted); group and side answered on the
+    first page and copied onto the response, hence respondent_fixed False (a group link
+    would have skipped those questions); every topic rated on both axes or "don't know";
+    straight_lined by the engine's rule. Too fast is judged when scoring, from durations:
+    speeders take 5–24 % of the survey's estimated time, most others about 90 %. Resume
+    hashes are 64 random hex characters, like a token's SHA-256 with the token thrown
+    away: unique, and no link resumes them. Ratings and comments depend only on the seed;
+    times are laid over the survey's dates, or the three weeks up to now.
+
+    Writes are bulk: a fixed handful of reads, then per `batch_size` replies one INSERT of
+    responses and one of their answers (about 36 rows a reply) on PostgreSQL; on SQLite,
+    Django splits each into statements of at most 999 parameters (about 140 answers).
+    Everything runs in one transaction, with the survey row locked: a failed load leaves
+    nothing behind, and the questionnaire cannot change under it. No submit hooks run:
+    the caller asks for an aggregation run once loading is done. For 100,000 replies and
+    more, write the generator's blocks with COPY instead.
+
+    ValueError when the survey is a draft (its questions are not final), for a group the
+    assessment does not have, or for a questionnaire that is not a materiality one.
+    """
+    if batch_size < 1:
+        raise ValueError("batch_size must be at least 1.")
+    now = timezone.now()
+    with transaction.atomic():
+        survey = Survey.objects.select_for_update().get(pk=assessment.survey_id)
+        if survey.status == SurveyStatus.DRAFT:
+            raise ValueError("Open the assessment before loading replies into it.")
+        form = _form(survey)
+        internal = dict(
+            assessment.groups.filter(code__in=list(replies_per_group)).values_list(
+                "code", "internal"
+            )
+        )
+        blocks = replies_generate(
+            topics=form.topics,
+            groups=group_plans(replies_per_group, internal),
+            seed=seed,
+            scale=form.scale,
+            dont_know=form.dont_know,
+            estimated_minutes=survey.estimated_minutes,
+            languages=survey.languages or [settings.LANGUAGE_CODE],
+        )
+        start, end = _fieldwork(survey, now)
+        loaded = 0
+        batch: list[Respondent] = []
+        for block in blocks:
+            for respondent in block.respondents():
+                batch.append(respondent)
+                if len(batch) == batch_size:
+                    _insert(batch, survey=survey, form=form, start=start, end=end)
+                    loaded += len(batch)
+                    batch = []
+        if batch:
+            _insert(batch, survey=survey, form=form, start=start, end=end)
+            loaded += len(batch)
+    return loaded
+
+
+def _form(survey: Survey) -> _Form:
+    codes = (GROUP_QUESTION, SIDE_QUESTION, IMPORTANCE_QUESTION, OVERALL_COMMENT_QUESTION)
+    questions = {
+        q.code: q for q in Question.objects.filter(survey=survey, retired=False, code__in=codes)
+    }
+    if not {GROUP_QUESTION, SIDE_QUESTION, IMPORTANCE_QUESTION} <= questions.keys():
+        raise ValueError("The survey is not an assessment's materiality questionnaire.")
+    grid = questions[IMPORTANCE_QUESTION]
+    options = QuestionOption.objects.filter(question=grid).order_by("order", "pk")
+    rows = [o.code for o in options if o.role == OptionRole.ROW]
+    columns = {o.code for o in options if o.role == OptionRole.COLUMN}
+    if not rows or columns != set(AXES):
+        raise ValueError("The importance grid must rate topics on the two axes.")
+    closing = questions.get(OVERALL_COMMENT_QUESTION)
+    return _Form(
+        group_question=questions[GROUP_QUESTION].pk,
+        side_question=questions[SIDE_QUESTION].pk,
+        importance=grid.pk,
+        overall_comment=closing.pk if closing else None,
+        row_comments=grid.row_comments,
+        topics=tuple(rows),
+        scale=(grid.scale_min, grid.scale_max),
+        dont_know=grid.allow_dont_know,
+    )
+
+
+def _fieldwork(survey: Survey, now: datetime) -> tuple[datetime, datetime]:
+    """When replies were submitted: within the survey's own dates where they are in the
+    past, else the three weeks up to now."""
+    end = min(survey.closes_at, now) if survey.closes_at else now
+    start = survey.opens_at if survey.opens_at and survey.opens_at < end else end - FIELDWORK
+    return start, end
+
+
+def _insert(
+    batch: Sequence[Respondent], *, survey: Survey, form: _Form, start: datetime, end: datetime
+) -> None:
+    span = (end - start).total_seconds()
+    responses = []
+    for r in batch:
+        # Submitted within the fieldwork period, started `duration` before.
+        submitted = start + timedelta(
+            seconds=r.duration_seconds + r.arrival * max(span - r.duration_seconds, 0)
+        )
+        responses.append(
+            Response(
+                survey=survey,
+                resume_hash=secrets.token_hex(32),
+                status=ResponseStatus.SUBMITTED,
+                source=ResponseSource.WEB,
+                source_reference=SOURCE_REFERENCE,
+                language=r.language,
+                respondent_group=r.group,
+                respondent_internal=r.internal,
+                respondent_fixed=False,
+                started_at=submitted - timedelta(seconds=r.duration_seconds),
+                submitted_at=submitted,
+                duration_seconds=r.duration_seconds,
+                straight_lined=r.straight_lined,
+            )
+        )
+    Response.objects.bulk_create(responses)
+    if not connection.features.can_return_rows_from_bulk_insert:
+        # Old SQLite: fetch the new ids by their (unique) resume hashes, one query.
+        ids = dict(
+            Response.objects.filter(resume_hash__in=[x.resume_hash for x in responses]).values_list(
+                "resume_hash", "pk"
+            )
+        )
+        for response in responses:
+            response.pk = ids[response.resume_hash]
+    answers: list[Answer] = []
+    for response, r in zip(responses, batch, strict=True):
+        rid = response.pk
+        answers.append(
+            Answer(response_id=rid, question_id=form.group_question, column_code=r.group)
+        )
+        side = "internal" if r.internal else "external"
+        answers.append(Answer(response_id=rid, question_id=form.side_question, column_code=side))
+        for topic, cells in zip(form.topics, r.ratings, strict=True):
+            for axis, value in zip(AXES, cells, strict=True):
+                answers.append(
+                    Answer(
+                        response_id=rid,
+                        question_id=form.importance,
+                        row_code=topic,
+                        column_code=axis,
+                        value=value,
+                        dont_know=value is None,
+                    )
+                )
+        if form.row_comments:
+            answers.extend(
+                Answer(response_id=rid, question_id=form.importance, row_code=topic, text=text)
+                for topic, text in r.comments
+            )
+        if form.overall_comment and r.overall_comment:
+            answers.append(
+                Answer(response_id=rid, question_id=form.overall_comment, text=r.overall_comment)
+            )
+    Answer.objects.bulk_create(answers, batch_size=ANSWER_ROWS_PER_INSERT)

@@ -1,0 +1,185 @@
+"""Checking every row of a reply sheet against a mapping before anything is stored."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext as _
+
+from materiality.importing.context import ImportContext, ReplySheet
+from materiality.importing.mapping import LEAVE_OUT, ReplyMapping
+from materiality.importing.reading import RatingReader, parse_duration
+from materiality.importing.recognition import EXTERNAL_VALUES, INTERNAL_VALUES, value_key
+from materiality.importing.tables import cell_text
+
+MAX_REPORTED_ERRORS = 500
+REFERENCE_MAX_LENGTH = 200  # Response.source_reference
+
+
+# --- Checking every row ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    column: str  # the column's letter and header; "" for the row as a whole
+    value: str
+    message: str
+
+
+@dataclass(frozen=True)
+class CellRating:
+    topic: str
+    axis: str
+    value: int | None
+    dont_know: bool
+
+
+@dataclass(frozen=True)
+class ReplyRow:
+    line: int
+    reference: str
+    group: str
+    internal: bool
+    duration: int | None
+    ratings: tuple[CellRating, ...]
+
+
+@dataclass
+class ReplyCheck:
+    rows: list[ReplyRow] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    # Rows whose group value the user chose to leave out.
+    left_out: list[RowError] = field(default_factory=list)
+    skip_errors: bool = False
+
+    @property
+    def error_lines(self) -> list[int]:
+        return sorted({error.line for error in self.errors})
+
+    @property
+    def storable(self) -> bool:
+        """All or nothing, unless the user chose to skip the rows with errors."""
+        return bool(self.rows) and (self.skip_errors or not self.errors)
+
+
+def default_reference(file_name: str, line: int) -> str:
+    suffix = f":{line}"
+    return file_name[: REFERENCE_MAX_LENGTH - len(suffix)] + suffix
+
+
+def _problem_recorder(
+    sheet: ReplySheet, line: int, problems: list[RowError]
+) -> Callable[[int | None, str, str], None]:
+    def problem(column: int | None, value: str, message: str) -> None:
+        label = "" if column is None else sheet.label(column)
+        problems.append(RowError(line, label, value, message))
+
+    return problem
+
+
+def replies_check(
+    sheet: ReplySheet, *, context: ImportContext, mapping: ReplyMapping, file_name: str
+) -> ReplyCheck:
+    """Check every row against the mapping; store nothing. Rows without problems are
+    returned ready to store, the others as one RowError per problem."""
+    if mapping.group_column is None:
+        raise ValueError("A mapping to check replies needs a group column.")
+    check = ReplyCheck(skip_errors=mapping.skip_errors)
+    lookup = context.group_lookup()
+    groups = {group.code: group for group in context.groups}
+    reader = RatingReader(context, mapping.scale)
+    references: dict[str, int] = {}
+    for line, cells in sheet.rows:
+        problems: list[RowError] = []
+        problem = _problem_recorder(sheet, line, problems)
+        group_raw = cell_text(cells, mapping.group_column)
+        group_key = value_key(group_raw)
+        target = mapping.group_values.get(group_key) or lookup.get(group_key)
+        if target == LEAVE_OUT:
+            check.left_out.append(
+                RowError(
+                    line,
+                    sheet.label(mapping.group_column),
+                    group_raw,
+                    _("Left out: you chose not to import rows with this group."),
+                )
+            )
+            continue
+        group = groups.get(target or "")
+        if not group_key:
+            problem(mapping.group_column, group_raw, _("The stakeholder group is missing."))
+        elif group is None:
+            problem(
+                mapping.group_column,
+                group_raw,
+                _(
+                    "“%(value)s” is not a stakeholder group of this assessment: map it to "
+                    "a group or fix the file."
+                )
+                % {"value": group_raw},
+            )
+        internal = group.internal if group is not None else False
+        side_raw = cell_text(cells, mapping.side_column)
+        side_key = value_key(side_raw)
+        if side_key in INTERNAL_VALUES:
+            internal = True
+        elif side_key in EXTERNAL_VALUES:
+            internal = False
+        elif side_key:
+            problem(
+                mapping.side_column,
+                side_raw,
+                _("“%(value)s” is neither internal nor external.") % {"value": side_raw},
+            )
+        reference = cell_text(cells, mapping.reference_column) or default_reference(file_name, line)
+        if len(reference) > REFERENCE_MAX_LENGTH:
+            problem(
+                mapping.reference_column,
+                reference,
+                _("The reference is longer than %(max)d characters.")
+                % {"max": REFERENCE_MAX_LENGTH},
+            )
+        elif reference in references:
+            problem(
+                mapping.reference_column,
+                reference,
+                _("Same reference as row %(line)d.") % {"line": references[reference]},
+            )
+        elif reference in context.existing_references:
+            problem(
+                mapping.reference_column,
+                reference,
+                _("This reference was already imported into this assessment."),
+            )
+        references.setdefault(reference, line)
+        duration_raw = cell_text(cells, mapping.duration_column)
+        duration = None
+        try:
+            duration = parse_duration(duration_raw)
+        except ValueError:
+            problem(
+                mapping.duration_column,
+                duration_raw,
+                _("“%(value)s” is not a duration in seconds.") % {"value": duration_raw},
+            )
+        ratings: list[CellRating] = []
+        unreadable = False
+        for cell in mapping.cells:
+            raw = cell_text(cells, cell.column)
+            rating = reader.read(value_key(raw))
+            if isinstance(rating, str):
+                problem(cell.column, raw, rating)
+                unreadable = True
+            else:
+                ratings.append(CellRating(cell.topic, cell.axis, rating.value, rating.dont_know))
+        if not unreadable and all(rating.value is None for rating in ratings):
+            problem(None, "", _("The row has no rating: every topic is empty or “don't know”."))
+        if problems:
+            check.errors.extend(problems)
+        elif group is not None:
+            check.rows.append(
+                ReplyRow(line, reference, group.code, internal, duration, tuple(ratings))
+            )
+    return check

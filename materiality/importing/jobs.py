@@ -1,0 +1,283 @@
+"""Running an import: in the request for small files, on a worker for large ones, with
+its progress kept in the cache."""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from materiality.audit import audit_record
+from materiality.dispatch import send_after_commit
+from materiality.importing.checking import MAX_REPORTED_ERRORS, ReplyCheck, RowError, replies_check
+from materiality.importing.context import ImportContext, ReplySheet, import_context
+from materiality.importing.mapping import ReplyMapping
+from materiality.importing.storing import DuplicateReferences, replies_store
+from materiality.importing.tables import SpreadsheetError
+from materiality.importing.uploads import (
+    ReplyImportJob,
+    _job_write,
+    import_job_discard,
+    import_job_load,
+    import_job_table,
+)
+from materiality.models import (
+    Assessment,
+    AuditAction,
+    RunTrigger,
+)
+from materiality.runs.requests import aggregation_request
+
+logger = logging.getLogger(__name__)
+
+
+# --- Replies collected with another tool -------------------------------------------------
+#
+#   upload ──▶ the file is kept in the default storage (imports/<id>.<ext>) beside a job
+#              description (imports/<id>.json); nothing is stored as replies yet
+#   map    ──▶ ReplyMapping: which column holds the group, the side, the reference, the
+#              duration and each topic × axis, and how cell values become levels
+#   check  ──▶ every row validated: ReplyCheck (rows ready to store, row-by-row errors)
+#   store  ──▶ one transaction of bulk inserts: small files at once, large ones in a Celery
+#              task that reports its progress in the cache
+
+# Above this many rows, storing goes to a Celery task and the user watches a progress page.
+ASYNC_THRESHOLD = 2_000
+PROGRESS_TIMEOUT = 7 * 24 * 3600
+
+
+# --- Progress and result --------------------------------------------------------------
+
+
+class ImportState(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+@dataclass
+class ImportProgress:
+    """What the progress page shows; kept in the cache, one key per import, so a worker
+    can update it per batch while the page reads it (REDIS_URL when workers run apart)."""
+
+    state: str
+    file_name: str
+    user_name: str = ""
+    total: int = 0
+    stored: int = 0
+    message: str = ""
+    errors: list[RowError] = field(default_factory=list)
+    error_count: int = 0
+    left_out: list[RowError] = field(default_factory=list)
+    skipped: list[RowError] = field(default_factory=list)
+    finished_at: datetime | None = None
+    run_id: int | None = None
+    assessment_id: int = 0
+
+    @property
+    def percent(self) -> int:
+        if self.state == ImportState.DONE:
+            return 100
+        return math.floor(100 * self.stored / self.total) if self.total else 0
+
+    @property
+    def active(self) -> bool:
+        return self.state in (ImportState.QUEUED, ImportState.RUNNING)
+
+
+def _progress_key(import_id: str) -> str:
+    return f"materiality:reply-import:{import_id}"
+
+
+def progress_save(import_id: str, progress: ImportProgress) -> None:
+    cache.set(_progress_key(import_id), asdict(progress), PROGRESS_TIMEOUT)
+
+
+def import_progress(import_id: str) -> ImportProgress | None:
+    data = cache.get(_progress_key(import_id))
+    if not isinstance(data, dict):
+        return None
+    lists = {
+        name: [RowError(**error) for error in data.get(name, [])]
+        for name in ("errors", "left_out", "skipped")
+    }
+    return ImportProgress(**{**data, **lists})
+
+
+def import_progress_forget(import_id: str) -> None:
+    cache.delete(_progress_key(import_id))
+
+
+# --- Running an import ----------------------------------------------------------------
+
+
+def reply_import_start(
+    *, job: ReplyImportJob, mapping: ReplyMapping, context: ImportContext, check: ReplyCheck
+) -> ImportProgress:
+    """Import a checked file: at once up to ASYNC_THRESHOLD rows, else in a Celery task
+    sent after commit (the progress page follows it)."""
+    job.mapping = mapping.as_dict()
+    _job_write(job)
+    if len(check.rows) <= ASYNC_THRESHOLD:
+        return reply_import_execute(job.id, context=context, check=check) or ImportProgress(
+            state=ImportState.FAILED, file_name=job.file_name, assessment_id=job.assessment_id
+        )
+    progress = ImportProgress(
+        state=ImportState.QUEUED,
+        file_name=job.file_name,
+        user_name=job.user_name,
+        total=len(check.rows),
+        assessment_id=job.assessment_id,
+    )
+    progress_save(job.id, progress)
+    import_id = job.id
+
+    def unsent() -> None:  # say so rather than let the page wait for ever
+        progress = import_progress(import_id)
+        if progress is not None:
+            progress.state = ImportState.FAILED
+            progress.message = _("The task queue cannot be reached. Nothing was stored; try again.")
+            progress_save(import_id, progress)
+
+    send_after_commit("materiality.tasks.import_replies", import_id, on_failure=unsent)
+    return progress
+
+
+def reply_import_execute(
+    import_id: str, *, context: ImportContext | None = None, check: ReplyCheck | None = None
+) -> ImportProgress | None:
+    """Check (again, unless given a fresh check) and store an import, request an
+    aggregation run, delete the upload. Safe to run twice: a finished import is not
+    stored again, and the duplicate-reference check runs under a lock."""
+    current = import_progress(import_id)
+    if current is not None and current.state == ImportState.DONE:
+        return current
+    job = import_job_load(import_id)
+    if job is None or job.mapping is None:
+        return current
+    # A worker writes the report in the language of the person who asked for it.
+    with translation.override(job.language or settings.LANGUAGE_CODE):
+        return _execute(job, context, check)
+
+
+def _execute(
+    job: ReplyImportJob, context: ImportContext | None, check: ReplyCheck | None
+) -> ImportProgress:
+    progress = ImportProgress(
+        state=ImportState.RUNNING,
+        file_name=job.file_name,
+        user_name=job.user_name,
+        assessment_id=job.assessment_id,
+    )
+    progress_save(job.id, progress)
+    assessment = Assessment.objects.filter(pk=job.assessment_id).first()
+    if assessment is None:
+        return _failed(job, progress, None, _("The assessment no longer exists."))
+    try:
+        if context is None or check is None:
+            context = import_context(assessment)
+            sheet = ReplySheet.from_table(import_job_table(job))
+            mapping = ReplyMapping.from_dict(job.mapping or {})
+            check = replies_check(sheet, context=context, mapping=mapping, file_name=job.file_name)
+        progress.total = len(check.rows)
+        progress.left_out = check.left_out[:MAX_REPORTED_ERRORS]
+        if not check.storable:
+            return _failed(job, progress, check, _("Nothing was imported: some rows need fixing."))
+
+        def on_batch(stored: int) -> None:
+            progress.stored = stored
+            progress_save(job.id, progress)
+
+        user = get_user_model().objects.filter(pk=job.user_id).first() if job.user_id else None
+        # The replies, the scores run they call for and the audit entry that records the
+        # import (file, rows, who, when) are stored together or not at all.
+        with transaction.atomic():
+            replies_store(context=context, rows=check.rows, on_batch=on_batch)
+            run = aggregation_request(
+                assessment=assessment, trigger=RunTrigger.MANUAL, requested_by=user
+            )
+            audit_record(
+                assessment=assessment,
+                action=AuditAction.REPLIES_IMPORTED,
+                actor=user,
+                run=run,
+                note=_import_note(job, check),
+            )
+    except DuplicateReferences as clash:
+        current = import_progress(job.id)
+        if current is not None and current.state == ImportState.DONE:
+            return current  # the same import, delivered twice, already went through
+        message = _("Nothing was imported: these references were imported meanwhile: %(refs)s.")
+        return _failed(job, progress, None, message % {"refs": ", ".join(clash.references[:10])})
+    except SpreadsheetError as error:
+        return _failed(job, progress, None, str(error))
+    except Exception:
+        # Whatever went wrong, the transaction rolled back: say so on the progress page
+        # rather than leave it "running" for ever (the worker's log has the details).
+        logger.exception("Reply import %s failed", job.id)
+        return _failed(
+            job, progress, None, _("The import failed unexpectedly. Nothing was stored.")
+        )
+    progress.state = ImportState.DONE
+    progress.skipped = check.errors[:MAX_REPORTED_ERRORS]
+    progress.error_count = len(check.error_lines)
+    progress.finished_at = timezone.now()
+    progress.run_id = run.pk
+    progress_save(job.id, progress)
+    logger.info(
+        "Imported %d replies into assessment %s from %r for %s (import %s)",
+        progress.stored,
+        job.assessment_id,
+        job.file_name,
+        job.user_name,
+        job.id,
+    )
+    import_job_discard(job.id)
+    return progress
+
+
+def _lines(lines: Sequence[int], shown: int = 50) -> str:
+    listed = ", ".join(str(line) for line in lines[:shown])
+    return listed + (" …" if len(lines) > shown else "")
+
+
+def _import_note(job: ReplyImportJob, check: ReplyCheck) -> str:
+    """The audit trail's record of an import (who and when are the entry's own)."""
+    note = _("Imported %(count)d replies from “%(file)s”.") % {
+        "count": len(check.rows),
+        "file": job.file_name,
+    }
+    if check.errors:
+        note += " " + _("Rows skipped for errors: %(lines)s.") % {
+            "lines": _lines(check.error_lines)
+        }
+    if check.left_out:
+        note += " " + _("Rows left out: %(lines)s.") % {
+            "lines": _lines([error.line for error in check.left_out])
+        }
+    return note
+
+
+def _failed(
+    job: ReplyImportJob, progress: ImportProgress, check: ReplyCheck | None, message: str
+) -> ImportProgress:
+    progress.state = ImportState.FAILED
+    progress.message = message
+    progress.stored = 0
+    if check is not None:
+        progress.errors = check.errors[:MAX_REPORTED_ERRORS]
+        progress.error_count = len(check.error_lines)
+    progress.finished_at = timezone.now()
+    progress_save(job.id, progress)
+    return progress

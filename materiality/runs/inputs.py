@@ -1,0 +1,152 @@
+"""A run's input: the rating counts and durations it scores, and their fingerprint."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from materiality.models import (
+    AggregationRun,
+    Assessment,
+    StakeholderGroup,
+    Topic,
+)
+from materiality.questionnaire import IMPORTANCE_QUESTION
+from materiality.runs.options import SCORING_VERSION, RunOptions, recorded_options
+from materiality.scoring import (
+    Cell,
+)
+from surveys.models import Question
+from surveys.tallies import (
+    Durations,
+    rating_cells,
+    reply_durations,
+    tally_catch_up,
+    tally_current,
+)
+
+# --- Reading the input ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunInput:
+    cells: list[Cell]
+    topics: list[str]
+    groups: list[str]
+    responses_total: int
+    excluded_straight_lined: int
+    excluded_too_fast: int
+    too_fast_seconds: int | None
+
+    @property
+    def responses_counted(self) -> int:
+        return self.responses_total - self.excluded_straight_lined - self.excluded_too_fast
+
+
+def too_fast_limit(durations: Durations, options: RunOptions) -> int | None:
+    """Seconds under which a completion counts as too fast: a fraction of the median
+    completion time of the replies, once there are enough for a stable median."""
+    if not options.exclude_too_fast or durations.total < options.too_fast_min_responses:
+        return None
+    # The median of the replies that have a duration: imported ones may have none.
+    timed = durations.timed
+    if timed < options.too_fast_min_responses:
+        return None
+    median = durations.timed_at(timed // 2)
+    return None if median is None else math.floor(median * options.too_fast_fraction)
+
+
+def read_input(
+    assessment: Assessment,
+    options: RunOptions,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+) -> RunInput:
+    """The run's input in a fixed number of queries, whatever the number of replies.
+
+    The replies are read from the survey's counts (`surveys.tallies`), brought up to
+    date first: a reply is read once, by the first run after it arrived. Then, under the
+    counts' lock, the replies by completion time (the median, the exclusions) and the
+    rating counts of the replies that are kept."""
+    survey_id = assessment.survey_id
+    topics = list(
+        Topic.objects.filter(assessmenttopic__assessment=assessment)
+        .order_by("assessmenttopic__order")
+        .values_list("code", flat=True)
+    )
+    groups = list(
+        StakeholderGroup.objects.filter(assessmentgroup__assessment=assessment)
+        .order_by("assessmentgroup__order")
+        .values_list("code", flat=True)
+    )
+    grid_id = Question.objects.values_list("pk", flat=True).get(
+        survey_id=survey_id, code=IMPORTANCE_QUESTION
+    )
+    tally_catch_up(survey_id, progress=progress)
+    with transaction.atomic():
+        tally_current(survey_id)
+        durations = reply_durations(survey_id)
+        limit = too_fast_limit(durations, options)
+        counted = rating_cells(
+            survey_id,
+            grid_id,
+            exclude_straight_lined=options.exclude_straight_lined,
+            faster_than=limit,
+        )
+    straight = durations.straight_lined() if options.exclude_straight_lined else 0
+    # A response that is both is counted once, as straight-lined.
+    fast = (
+        durations.faster_than(limit, straight_lined=not options.exclude_straight_lined)
+        if limit is not None
+        else 0
+    )
+    known_topics, known_groups = set(topics), set(groups)
+    cells = [
+        Cell(c.row_code, c.column_code, c.group, bool(c.internal), c.value, c.n)
+        for c in counted
+        # Only topics and groups of the assessment are scored; other codes can only come
+        # from an open link answered with a group since removed from the assessment.
+        if c.row_code in known_topics and c.group in known_groups
+    ]
+    return RunInput(
+        cells=cells,
+        topics=topics,
+        groups=groups,
+        responses_total=durations.total,
+        excluded_straight_lined=straight,
+        excluded_too_fast=fast,
+        too_fast_seconds=limit,
+    )
+
+
+def fingerprint(run_input: RunInput, options: RunOptions) -> str:
+    """SHA-256 of everything the result depends on: the counts, the vocabulary, the
+    options and the scoring version. Equal fingerprints mean equal results."""
+    payload = {
+        "cells": sorted(
+            (c.topic, c.axis, c.group, c.internal, c.level, c.count) for c in run_input.cells
+        ),
+        "topics": run_input.topics,
+        "groups": run_input.groups,
+        "options": options.as_dict(),
+        "scoring_version": SCORING_VERSION,
+    }
+    encoded = json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
+    return hashlib.sha256(encoded).hexdigest()
+
+
+def replay_input(run: AggregationRun) -> RunInput | None:
+    """The run's input counts read again, or None when the replies have changed since.
+
+    The counts are read with the run's recorded options, and are the run's input only if
+    their fingerprint equals the run's: the fingerprint, not the run's age, decides. One
+    grouped query, as for the run itself.
+    """
+    options = recorded_options(run)
+    run_input = read_input(run.assessment, options)
+    return run_input if fingerprint(run_input, options) == run.fingerprint else None

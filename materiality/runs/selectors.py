@@ -1,0 +1,115 @@
+"""Reads about runs: the latest ones, the run whose scores stand for another, thresholds."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from materiality.models import (
+    AXES,
+    COMPANY_AXIS,
+    STAKEHOLDER_AXIS,
+    AggregationRun,
+    Assessment,
+    RunStatus,
+    TopicScore,
+)
+from materiality.runs.options import recorded_options
+from materiality.scoring import (
+    ThresholdMode,
+)
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """For pages: the latest run, and the latest run with scores."""
+
+    latest: AggregationRun | None
+    scored: AggregationRun | None
+
+
+def latest_runs(assessment: Assessment) -> RunSummary:
+    latest = AggregationRun.objects.filter(assessment=assessment).order_by("-pk").first()
+    newest = (
+        AggregationRun.objects.filter(
+            assessment=assessment, status__in=[RunStatus.SUCCEEDED, RunStatus.UNCHANGED]
+        )
+        .select_related("same_as")
+        .order_by("-pk")
+        .first()
+    )
+    # The input can return to an earlier state (a reply erased, an option switched back):
+    # the newest scores are then the earlier run's, not the newest successful run's.
+    scored = newest.same_as if newest and newest.status == RunStatus.UNCHANGED else newest
+    return RunSummary(latest=latest, scored=scored)
+
+
+# --- The run's record -------------------------------------------------------------------
+
+
+def scored_run(run: AggregationRun) -> AggregationRun:
+    """The run whose scores *run* stands for: itself, or for a run marked UNCHANGED the
+    earlier run with the same input and options. ValueError for a run without scores."""
+    if run.status == RunStatus.UNCHANGED and run.same_as_id is not None:
+        run = AggregationRun.objects.select_related("assessment__survey").get(pk=run.same_as_id)
+    if run.status != RunStatus.SUCCEEDED:
+        raise ValueError(f"Run {run.pk} has no scores (status {run.status}).")
+    return run
+
+
+def applied_thresholds(
+    run: AggregationRun, scores: Sequence[TopicScore] | None = None
+) -> dict[str, float | None]:
+    """The threshold applied on each axis, on the rating scale.
+
+    Runs record them; for a run from before they did, they are derived from the stored
+    means by the rule of the method (the mean of the topic means plus the offset, or the
+    fixed value), averaged in topic-code order as scoring does.
+    """
+    recorded = run.thresholds or {}
+    if all(axis in recorded for axis in AXES):
+        return {axis: recorded[axis] for axis in AXES}
+    params = recorded_options(run).params
+    if params.threshold_mode is ThresholdMode.FIXED:
+        return {
+            COMPANY_AXIS: params.company_threshold,
+            STAKEHOLDER_AXIS: params.stakeholder_threshold,
+        }
+    if scores is None:
+        scores = list(TopicScore.objects.filter(run=run).select_related("topic"))
+    ordered = sorted(scores, key=lambda s: s.topic.code)
+    result: dict[str, float | None] = {}
+    for axis, offset in (
+        (COMPANY_AXIS, params.company_threshold),
+        (STAKEHOLDER_AXIS, params.stakeholder_threshold),
+    ):
+        means = [getattr(s, f"{axis}_mean") for s in ordered]
+        present = np.array([m for m in means if m is not None], dtype=float)
+        result[axis] = float(present.mean() + offset) if present.size else None
+    return result
+
+
+@dataclass(frozen=True)
+class ScoreRow:
+    score: TopicScore
+    name: str
+    dimension: str
+
+    @property
+    def company(self) -> dict[str, Any]:
+        return self.score.company
+
+    @property
+    def stakeholder(self) -> dict[str, Any]:
+        return self.score.stakeholder
+
+
+def run_scores(run: AggregationRun) -> list[ScoreRow]:
+    """A run's topics in rank order, with names in the active language: one query."""
+    return [
+        ScoreRow(score=score, name=score.topic.get_name(), dimension=score.topic.dimension)
+        for score in TopicScore.objects.filter(run=run).select_related("topic").order_by("rank")
+    ]
