@@ -45,6 +45,8 @@ def send(name: str, *args: Any, on_failure: Callable[[], object] | None = None) 
     return True
 
 
-def send_after_commit(name: str, *args: Any, on_failure: Callable[[], object] | None = None) -> None:
+def send_after_commit(
+    name: str, *args: Any, on_failure: Callable[[], object] | None = None
+) -> None:
     """Send task *name* once the current transaction commits (at once outside one)."""
     transaction.on_commit(lambda: send(name, *args, on_failure=on_failure))

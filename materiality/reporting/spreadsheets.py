@@ -13,6 +13,7 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -56,8 +57,12 @@ def write_table(sheet: Any, table: Table, *, first_row: int) -> None:
 
 
 def xlsx_value(value: Any) -> Any:
+    """A value as XLSX can hold it: no NaN or infinity, and no control characters, which
+    the format forbids (one pasted into a comment would make the whole file fail)."""
     if isinstance(value, float) and not math.isfinite(value):
         return None
+    if isinstance(value, str):
+        return ILLEGAL_CHARACTERS_RE.sub("", value)
     return value
 
 
@@ -136,6 +141,38 @@ def header_cell(sheet: Any, value: str, font: Font) -> Any:
 
 
 def text_cell(sheet: Any, value: str) -> Any:
-    cell = WriteOnlyCell(sheet, value=value)
+    cell = WriteOnlyCell(sheet, value=xlsx_value(value))
     cell.data_type = "s"  # a comment starting with "=" stays text, never a formula
     return cell
+
+
+def xlsx_cell(sheet: Any, value: Any) -> Any:
+    """A cell of a write-only sheet: text always as text (the formula guard), the rest
+    as it is."""
+    return text_cell(sheet, value) if isinstance(value, str) else xlsx_value(value)
+
+
+# --- Plain tables: one header row ------------------------------------------------------------
+
+
+def plain_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
+    """A table with one header row as CSV (UTF-8 with a byte-order mark), every cell
+    through the formula guard."""
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([csv_cell(label) for label in header])
+    writer.writerows([csv_cell(value) for value in row] for row in rows)
+    return buffer.getvalue().encode()
+
+
+def plain_xlsx(title: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
+    """A table with one header row as an XLSX workbook of one sheet."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(sheet_title(title))
+    sheet.append([header_cell(sheet, label, HEADER_FONT) for label in header])
+    for row in rows:
+        sheet.append([xlsx_cell(sheet, value) for value in row])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import secrets
 from typing import Any
 
@@ -20,6 +18,7 @@ from materiality.feedback.comments import comment_tag, feedback_comments
 from materiality.feedback.form import report_create
 from materiality.feedback.submitting import feedback_submit
 from materiality.feedback.summary import feedback_summary
+from materiality.feedback.table import feedback_table
 from materiality.forms import (
     CommentTagForm,
     FeedbackContactForm,
@@ -29,6 +28,12 @@ from materiality.forms import (
 )
 from materiality.models import Report
 from materiality.plots import BarSpec, bar_figure, render_figure
+from materiality.reporting.spreadsheets import (
+    CSV_CONTENT_TYPE,
+    XLSX_CONTENT_TYPE,
+    plain_csv,
+    plain_xlsx,
+)
 from materiality.views.access import permission_required
 from surveys.errors import SurveyError, SurveyLocked
 from surveys.forms import PageForm
@@ -260,33 +265,14 @@ def _chart_data(
 
 @permission_required("materiality.view_report")
 def report_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
-    from materiality.feedback.table import feedback_table
-
     report = _report(pk)
     language = translation.get_language() or settings.LANGUAGE_CODE
     header, rows = feedback_table(report, language)
     if fmt == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(header)
-        writer.writerows(rows)
-        response = HttpResponse(
-            ("\ufeff" + out.getvalue()).encode(), content_type="text/csv; charset=utf-8"
-        )
+        response = HttpResponse(plain_csv(header, rows), content_type=CSV_CONTENT_TYPE)
     elif fmt == "xlsx":
-        from openpyxl import Workbook
-
-        workbook = Workbook(write_only=True)
-        sheet = workbook.create_sheet(_("Feedback"))
-        sheet.append(header)
-        for row in rows:
-            sheet.append(row)
-        buffer = io.BytesIO()
-        workbook.save(buffer)
-        response = HttpResponse(
-            buffer.getvalue(),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
+        body = plain_xlsx(_("Feedback"), header, rows)
+        response = HttpResponse(body, content_type=XLSX_CONTENT_TYPE)
     else:
         raise Http404
     response["Content-Disposition"] = f'attachment; filename="feedback-{report.year}.{fmt}"'

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import random
 import re
@@ -401,3 +402,32 @@ def test_answers_export_as_csv_and_xlsx(esg_user: Any, open_report: Report) -> N
     rows = list(sheet.iter_rows(values_only=True))
     assert len(rows) == 2
     assert "很好" in rows[1]
+
+
+def test_a_comment_that_looks_like_a_formula_is_exported_as_text(
+    esg_user: Any, open_report: Report
+) -> None:
+    """The feedback exports go through the same formula guard as every other file: an
+    anonymous reader's comment never becomes a live formula, and a control character
+    pasted into it does not break the workbook."""
+    from openpyxl import load_workbook
+
+    comment = '=HYPERLINK("http://example.com","click")\x1b\x07'
+    client = reader("en")
+    data = answers(client, open_report)
+    data[comment_field(open_report)] = comment
+    client.post(form_url(open_report), data)
+    team = Client(HTTP_ACCEPT_LANGUAGE="en")
+    team.force_login(esg_user)
+
+    csv_text = team.get(reverse("materiality:report-export", args=[open_report.pk, "csv"]))
+    cells = next(csv.reader(io.StringIO(csv_text.content.decode("utf-8-sig").splitlines()[1])))
+    assert "'" + comment in cells
+
+    response = team.get(reverse("materiality:report-export", args=[open_report.pk, "xlsx"]))
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    assert sheet is not None
+    written = [cell for cell in sheet[2] if cell.value == comment[:-2]]
+    assert written, "the comment, without its control characters, is in the sheet"
+    assert written[0].data_type == "s"  # text, not a formula
