@@ -26,6 +26,18 @@ def enabled_languages() -> list[str]:
     return [code for code, _name in settings.LANGUAGES]
 
 
+def active_language() -> str:
+    """The language of the request being served (the site default outside one)."""
+    return get_language() or settings.LANGUAGE_CODE
+
+
+def requested_language(request: HttpRequest, parameter: str = "lang") -> str:
+    """A language asked for in the query string (`?lang=en`, as the chart language of the
+    results page), if it is one the site offers; else the active language."""
+    asked = request.GET.get(parameter, "")
+    return asked if asked in enabled_languages() else active_language()
+
+
 def fallback_chain(language: str | None) -> list[str]:
     """Languages to try, in order: the requested one, its generic form (``zh`` for
     ``zh-hans``), the site default, then every other enabled language."""
@@ -168,7 +180,7 @@ _FORM_OPTIONS = frozenset({"required", "label", "help_text", "disabled", "initia
 def survey_language(request: HttpRequest, survey: Any) -> str:
     """The language to show a survey in: the active one if the survey offers it, else the
     survey's first language (which is then activated for the rest of the request)."""
-    current = get_language() or settings.LANGUAGE_CODE
+    current = active_language()
     offered = list(survey.languages or enabled_languages())
     if current in offered:
         return current

@@ -15,8 +15,8 @@ import numpy as np
 
 from materiality.scoring.bootstrap import p_material, resample
 from materiality.scoring.estimates import Estimates, Floats, estimate, group_weights, tabulate
+from materiality.scoring.outcome import ScoreResult, Stats, Tier, TopicOutcome
 from materiality.scoring.params import AxisSource, Cell, Params, ThresholdMode, Weighting
-from materiality.scoring.results import ScoreResult, Stats, Tier, TopicScore
 from materiality.scoring.rules import crosses, rank_key, thresholds, tier
 
 __all__ = [
@@ -27,7 +27,7 @@ __all__ = [
     "Stats",
     "ThresholdMode",
     "Tier",
-    "TopicScore",
+    "TopicOutcome",
     "Weighting",
     "score",
 ]
@@ -76,7 +76,7 @@ def score(
             axis: _population_sd(per_group.mean[t, a]) for a, axis in enumerate(table.axes)
         }
         scores.append(
-            TopicScore(
+            TopicOutcome(
                 topic=table.topics[t],
                 axes=axis_stats[t],
                 by_group={

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from materiality.scoring.estimates import Bools, Floats
+from materiality.scoring.outcome import Tier
 from materiality.scoring.params import Params, ThresholdMode
-from materiality.scoring.results import Tier
 
 # A mean this close below a threshold counts as reaching it, and ranking compares values
 # at this resolution, so that floating-point rounding (a relative threshold computed from

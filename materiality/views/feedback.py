@@ -52,7 +52,7 @@ from surveys.services import (
     survey_close,
     survey_open,
 )
-from surveys.translations import pick, survey_language
+from surveys.translations import active_language, pick, requested_language, survey_language
 
 
 def _report(pk: int) -> Report:
@@ -92,7 +92,7 @@ def report_new(request: HttpRequest) -> HttpResponse:
 @permission_required("materiality.view_report")
 def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
     report = _report(pk)
-    language = translation.get_language() or settings.LANGUAGE_CODE
+    language = active_language()
     questionnaire = questionnaire_load(report.survey)
     all_questions = list(Question.objects.filter(survey=report.survey).order_by("order", "pk"))
     summary = report.summary or feedback_summary(report)
@@ -218,7 +218,7 @@ def report_qr(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
 def report_chart(request: HttpRequest, pk: int, question_pk: int) -> HttpResponse:
     report = _report(pk)
     question = get_object_or_404(Question, pk=question_pk, survey=report.survey)
-    language = request.GET.get("lang") or translation.get_language() or settings.LANGUAGE_CODE
+    language = requested_language(request)
     if language not in report.survey.languages:
         language = report.survey.languages[0]
     summary = report.summary or feedback_summary(report)
@@ -266,7 +266,7 @@ def _chart_data(
 @permission_required("materiality.view_report")
 def report_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     report = _report(pk)
-    language = translation.get_language() or settings.LANGUAGE_CODE
+    language = active_language()
     header, rows = feedback_table(report, language)
     if fmt == "csv":
         response = HttpResponse(plain_csv(header, rows), content_type=CSV_CONTENT_TYPE)

@@ -5,13 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -36,6 +34,7 @@ from materiality.runs.confirmation import (
 from materiality.runs.selectors import latest_runs, run_scores
 from materiality.views.access import get_assessment as _assessment
 from materiality.views.access import permission_required
+from surveys.translations import requested_language
 
 
 def _run(assessment: Assessment, run_id: int) -> AggregationRun:
@@ -66,7 +65,7 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
         heatmaps, sides = heatmaps_and_sides(run, topics, groups)
         variant_list, sensitivity_rows = sensitivity(run)
         previous_run, movements = year_over_year(run)
-        language = request.GET.get("lang") or translation.get_language() or settings.LANGUAGE_CODE
+        language = requested_language(request)
         context.update(
             scores=scores,
             groups=groups,
@@ -107,7 +106,7 @@ def run_matrix(request: HttpRequest, pk: int, run_id: int, fmt: str) -> HttpResp
     run = _run(assessment, run_id)
     if fmt not in MATRIX_CONTENT_TYPES:
         raise Http404
-    language = request.GET.get("lang") or translation.get_language() or settings.LANGUAGE_CODE
+    language = requested_language(request)
     if language not in assessment.survey.languages:
         language = assessment.survey.languages[0]
     group = None

@@ -27,7 +27,7 @@ from materiality.scoring import (
     Stats,
     ThresholdMode,
     Tier,
-    TopicScore,
+    TopicOutcome,
     Weighting,
     score,
 )
@@ -46,7 +46,7 @@ def cells_from(rows: Iterable[tuple[str, str, str, bool, int]]) -> list[Cell]:
     return [Cell(t, a, g, i, level, n) for (t, a, g, i, level), n in counted.items()]
 
 
-def topic(result: ScoreResult, code: str) -> TopicScore:
+def topic(result: ScoreResult, code: str) -> TopicOutcome:
     return next(t for t in result.topics if t.topic == code)
 
 
@@ -150,7 +150,7 @@ def assert_stats_match(stats: Stats, ratings: pd.DataFrame, expected) -> None:
         assert 1 <= stats.ci_low <= stats.ci_high <= 5
 
 
-def assert_groups_match(scored: TopicScore, axis: str, ratings: pd.DataFrame) -> None:
+def assert_groups_match(scored: TopicOutcome, axis: str, ratings: pd.DataFrame) -> None:
     """Per group: the plain statistics of the group's own ratings; divergence from them."""
     per_group = ratings.groupby("group")["level"]
     for g in GROUPS:
@@ -166,7 +166,7 @@ def assert_groups_match(scored: TopicScore, axis: str, ratings: pd.DataFrame) ->
     assert_close(scored.divergence[axis], divergence)
 
 
-def assert_rule_applied(scored: TopicScore, means: dict, thresholds: dict) -> None:
+def assert_rule_applied(scored: TopicOutcome, means: dict, thresholds: dict) -> None:
     crossed = {
         a: means[a] is not None and thresholds[a] is not None and means[a] >= thresholds[a] - 1e-9
         for a in AXES

@@ -34,7 +34,7 @@ class Stats:
 
 
 @dataclass(frozen=True, slots=True)
-class TopicScore:
+class TopicOutcome:
     topic: str
     axes: Mapping[str, Stats]  # axis -> overall stats
     by_group: Mapping[str, Mapping[str, Stats]]  # axis -> group -> stats
@@ -52,5 +52,5 @@ class TopicScore:
 class ScoreResult:
     params: Params
     thresholds: Mapping[str, float | None]  # axis -> threshold applied, on the rating scale
-    topics: tuple[TopicScore, ...]  # in rank order
+    topics: tuple[TopicOutcome, ...]  # in rank order
     respondents_counted: Mapping[str, int]  # axis -> number of ratings counted

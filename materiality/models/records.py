@@ -1,0 +1,86 @@
+"""The audit trail and the export jobs."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from materiality.models.assessments import Assessment
+from materiality.models.runs import AggregationRun
+
+
+class AuditAction(models.TextChoices):
+    CREATED = "created", _("Assessment created")
+    OPENED = "opened", _("Survey opened")
+    CLOSED = "closed", _("Survey closed")
+    RUN_REQUESTED = "run_requested", _("Scores computed on request")
+    REPLIES_IMPORTED = "replies_imported", _("Replies imported")
+    SUBMITTED = "submitted", _("Submitted for confirmation")
+    CONFIRMED = "confirmed", _("Confirmed")
+    SENT_BACK = "sent_back", _("Sent back")
+    EXPORTED = "exported", _("Exported")
+
+
+class AuditEntry(models.Model):
+    """Who did what, when, to an assessment: the trail shown on its pages and in the
+    evidence pack. Entries are only ever added."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="audit")
+    run = models.ForeignKey(
+        AggregationRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="audit"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    actor_name = models.CharField(max_length=150, blank=True)
+    action = models.CharField(max_length=24, choices=AuditAction.choices)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit entries")
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_name} {self.action}"
+
+
+class ExportStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for a worker")
+    RUNNING = "running", _("Being built")
+    DONE = "done", _("Ready")
+    FAILED = "failed", _("Failed")
+
+
+class ExportJob(models.Model):
+    """A file built in the background (large exports, the evidence pack as PDF), with its
+    progress, so the page can show a bar and then a download link."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="exports")
+    run = models.ForeignKey(
+        AggregationRun, on_delete=models.CASCADE, null=True, blank=True, related_name="exports"
+    )
+    kind = models.CharField(max_length=32)
+    language = models.CharField(max_length=16)
+    status = models.CharField(
+        max_length=16, choices=ExportStatus.choices, default=ExportStatus.PENDING
+    )
+    progress = models.PositiveSmallIntegerField(default=0)
+    path = models.CharField(max_length=300, blank=True)
+    filename = models.CharField(max_length=200, blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    error = models.TextField(blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} ({self.status})"

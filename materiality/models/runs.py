@@ -1,0 +1,146 @@
+"""Aggregation runs and the scores they store, overall and per stakeholder group."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from materiality.models.assessments import Assessment
+from materiality.models.vocabulary import StakeholderGroup, Topic
+
+# --- Aggregation runs and their scores ----------------------------------------------------
+
+
+class RunStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for a worker")
+    RUNNING = "running", _("Running")
+    SUCCEEDED = "succeeded", _("Done")
+    UNCHANGED = "unchanged", _("Same input and parameters as an earlier run")
+    FAILED = "failed", _("Failed")
+
+
+class RunTrigger(models.TextChoices):
+    MANUAL = "manual", _("Requested by the ESG team")
+    RESPONSE = "response", _("New responses")
+    CLOSE = "close", _("Survey closed")
+    COMMAND = "command", _("Command line")
+
+
+class ReviewStatus(models.TextChoices):
+    NONE = "", _("Not submitted")
+    SUBMITTED = "submitted", _("Awaiting confirmation")
+    CONFIRMED = "confirmed", _("Confirmed")
+    SENT_BACK = "sent_back", _("Sent back")
+
+
+class AggregationRun(models.Model):
+    """One computation of an assessment's scores: what went in (parameters, the input's
+    fingerprint, the counts), how it went (status, progress, timings, error) and, in
+    TopicScore/GroupScore rows, what came out. Its scores are written once and never
+    changed; a confirmed run also keeps its rendered files unchanged."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="runs")
+    status = models.CharField(max_length=16, choices=RunStatus.choices, default=RunStatus.PENDING)
+    trigger = models.CharField(max_length=16, choices=RunTrigger.choices)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    progress = models.PositiveSmallIntegerField(default=0)
+    options = models.JSONField(default=dict, help_text=_("Scoring parameters and filters used."))
+    fingerprint = models.CharField(max_length=64, blank=True, db_index=True)
+    same_as = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    responses_total = models.PositiveIntegerField(default=0)
+    responses_counted = models.PositiveIntegerField(default=0)
+    excluded_straight_lined = models.PositiveIntegerField(default=0)
+    excluded_too_fast = models.PositiveIntegerField(default=0)
+    ratings_counted = models.PositiveIntegerField(default=0)
+    thresholds = models.JSONField(
+        default=dict, help_text=_("The thresholds applied, per axis, on the rating scale.")
+    )
+    software = models.JSONField(default=dict, help_text=_("Versions that computed the run."))
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    review = models.CharField(
+        max_length=16, choices=ReviewStatus.choices, default=ReviewStatus.NONE, blank=True
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("aggregation run")
+        verbose_name_plural = _("aggregation runs")
+        permissions = [
+            ("submit_run", _("Can submit a run for confirmation")),
+            ("confirm_run", _("Can confirm a run or send it back")),
+        ]
+        constraints = [
+            # Coalescing: however many replies arrive, at most one run waits per assessment.
+            models.UniqueConstraint(
+                fields=["assessment"],
+                condition=models.Q(status="pending"),
+                name="one_pending_run_per_assessment",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Run {self.pk} ({self.status})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in (RunStatus.PENDING, RunStatus.RUNNING)
+
+
+class TopicScore(models.Model):
+    """A topic's overall result in one run: both axes and the topic-level verdict."""
+
+    run = models.ForeignKey(AggregationRun, on_delete=models.CASCADE, related_name="topic_scores")
+    topic = models.ForeignKey(Topic, on_delete=models.PROTECT, related_name="+")
+    rank = models.PositiveIntegerField()
+    combined = models.FloatField(null=True)
+    material = models.BooleanField()
+    tier = models.CharField(max_length=8)
+    p_material = models.FloatField(null=True)
+    divergence_flag = models.BooleanField(default=False)
+    company = models.JSONField(help_text=_("Statistics on the company axis."))
+    stakeholder = models.JSONField(help_text=_("Statistics on the stakeholder axis."))
+    company_mean = models.FloatField(null=True)
+    stakeholder_mean = models.FloatField(null=True)
+    company_divergence = models.FloatField(null=True)
+    stakeholder_divergence = models.FloatField(null=True)
+
+    class Meta:
+        ordering = ["run", "rank"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "topic"], name="one_score_per_topic_and_run")
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.rank} {self.topic_id}"
+
+
+class GroupScore(models.Model):
+    """A topic's statistics on one axis among one stakeholder group, in one run."""
+
+    run = models.ForeignKey(AggregationRun, on_delete=models.CASCADE, related_name="group_scores")
+    topic = models.ForeignKey(Topic, on_delete=models.PROTECT, related_name="+")
+    group = models.ForeignKey(StakeholderGroup, on_delete=models.PROTECT, related_name="+")
+    axis = models.CharField(max_length=16)
+    n = models.PositiveIntegerField()
+    mean = models.FloatField(null=True)
+    stats = models.JSONField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run", "topic", "group", "axis"], name="one_group_score_per_cell"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.topic_id}/{self.group_id}/{self.axis}"
