@@ -264,6 +264,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "ESG materiality assessments: vocabulary, surveys, scores.",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The description of a self-hosted site's API is for its users, not for anyone who
+    # finds the address: the schema asks for a sign-in like the endpoints.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
 }
 
 # --- Logging --------------------------------------------------------------------------
