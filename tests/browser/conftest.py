@@ -16,6 +16,7 @@ pytest-django's live server.
 from __future__ import annotations
 
 import os
+import subprocess
 from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import Any
@@ -87,11 +88,27 @@ def playwright() -> Iterator[Playwright]:
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = before
 
 
+def _has_chinese_font() -> bool:
+    try:
+        listed = subprocess.run(
+            ["fc-list", ":lang=zh-cn", "family"], capture_output=True, text=True, check=False
+        )
+    except OSError:  # no fontconfig at all
+        return False
+    return bool(listed.stdout.strip())
+
+
 @pytest.fixture(scope="package")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     require(
         os.access(CHROMIUM_PATH, os.X_OK),
         f"needs Chromium at {CHROMIUM_PATH} (apt-get install chromium, or set CHROMIUM_PATH)",
+    )
+    # Without a CJK font Chinese is drawn as boxes of the wrong width, and a page that
+    # overflows at 360 px in Chinese would pass here while failing its users.
+    require(
+        _has_chinese_font(),
+        "needs a Chinese font for Chromium (apt-get install fonts-noto-cjk)",
     )
     chromium = playwright.chromium.launch(
         executable_path=CHROMIUM_PATH, args=CHROMIUM_ARGS, headless=True
