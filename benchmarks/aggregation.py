@@ -798,8 +798,8 @@ def _measure(
         vacuum_analyze,
     )
     from benchmarks.respondents import bench_survey
+    from materiality.demo.shape import DEMO_REPLIES_PER_GROUP
     from materiality.demo.storing import replies_load
-    from materiality.demo.synthetic import DEMO_REPLIES_PER_GROUP
     from materiality.models import Assessment
     from surveys.models import Response, ResponseStatus
 

@@ -144,7 +144,8 @@ def spec_for(case: Case) -> MatrixSpec:
     from django.utils.translation import gettext as _
     from django.utils.translation import pgettext
 
-    from materiality.demo.synthetic import DEMO_REPLIES_PER_GROUP, GroupPlan, replies_generate
+    from materiality.demo.shape import DEMO_REPLIES_PER_GROUP
+    from materiality.demo.synthetic import GroupPlan, replies_generate
     from materiality.models import AXES, COMPANY_AXIS, STAKEHOLDER_AXIS, Dimension
     from materiality.plots import MatrixPoint, MatrixSpec
     from materiality.questionnaire import DEFAULT_COMPANY_AXIS, DEFAULT_STAKEHOLDER_AXIS

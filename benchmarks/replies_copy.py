@@ -36,8 +36,8 @@ from psycopg import sql
 from psycopg.copy import QueuedLibpqWriter
 
 from benchmarks import bare_sql
+from materiality.demo.shape import DEMO_REPLIES_PER_GROUP
 from materiality.demo.synthetic import (
-    DEMO_REPLIES_PER_GROUP,
     DONT_KNOW,
     FIELDWORK,
     SOURCE_REFERENCE,

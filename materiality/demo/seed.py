@@ -14,8 +14,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
 
+from materiality.demo.shape import DEMO_REPLIES_PER_GROUP
 from materiality.demo.storing import replies_load
-from materiality.demo.synthetic import DEMO_REPLIES_PER_GROUP
 from materiality.feedback.comments import comment_tag
 from materiality.feedback.form import report_create
 from materiality.feedback.submitting import feedback_submit

@@ -27,6 +27,9 @@ label than its own), crossing threshold lines, confidence-interval whiskers or o
 leaders, and how many still-unplaced points' natural label slots the candidate would take
 away. A second pass then revisits every leader-line label in case the final layout freed
 a spot next to its marker.
+
+Why one module of this size: the placer (`_Placer`) is one search whose candidates,
+costs and rip-up share their state; the box geometry it calls is in `boxes.py`.
 """
 
 from __future__ import annotations
@@ -34,20 +37,26 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
 
+from materiality.plots.boxes import (
+    BoolArray,
+    Box,
+    FloatArray,
+    HAlign,
+    VAlign,
+    aligned_box,
+    boxes_overlap,
+    distance_to_boxes,
+    pad_boxes,
+    segments_cross,
+    segments_hit_boxes,
+)
 from materiality.plots.fonts import contains_cjk
 
 __all__ = ["LabelVariant", "Placement", "place_labels", "wrap_label"]
-
-Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in display pixels (y up)
-FloatArray = npt.NDArray[np.float64]
-BoolArray = npt.NDArray[np.bool_]
-HAlign = Literal["left", "right", "center"]
-VAlign = Literal["bottom", "top", "center"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,7 +142,7 @@ def place_labels(
     n = len(centres)
     placer = _Placer(
         centres=np.asarray(centres, dtype=float).reshape(n, 2),
-        markers=_pad(
+        markers=pad_boxes(
             np.asarray(marker_boxes, dtype=float).reshape(n, 4), _MARKER_PAD_PT * px_per_pt
         ),
         variants=variants,
@@ -257,7 +266,7 @@ class _Placer:
         if not placed:
             return None
         boxes = np.array([box for _, box in placed])
-        nearest = np.argsort(_distance_to_boxes(self.centres[i], boxes), kind="stable")
+        nearest = np.argsort(distance_to_boxes(self.centres[i], boxes), kind="stable")
         for k in (placed[int(j)][0] for j in nearest[:_RIP_UP_TRIES]):
             saved = self.placements[k]
             self.placements[k] = None
@@ -285,7 +294,7 @@ class _Placer:
                 for slide in (0.0,) if diagonal else _SLIDES:
                     ax = cx + ux * (hx + gap) + (slide * w if ux == 0 else 0.0)
                     ay = cy + uy * (hy + gap) + (slide * h if uy == 0 else 0.0)
-                    box = _aligned_box(ax, ay, w, h, ha, va)
+                    box = aligned_box(ax, ay, w, h, ha, va)
                     boxes.append(box)
                     anchors.append((ax, ay))
                     has.append(ha)
@@ -321,7 +330,7 @@ class _Placer:
                 anchors[:, 1] + h / 2,
             ]
         )
-        length = _distance_to_boxes(self.centres[i], boxes) / self.pt
+        length = distance_to_boxes(self.centres[i], boxes) / self.pt
         cost = _LEADER_BASE_COST + _LEADER_COST_PER_PT * length + variant.penalty
         k = len(anchors)
         return _Candidates(
@@ -353,7 +362,7 @@ class _Placer:
 
     def _free(self, i: int, cands: _Candidates) -> BoolArray:
         """Which candidates break no hard rule."""
-        padded = _pad(cands.boxes, self.pad)
+        padded = pad_boxes(cands.boxes, self.pad)
         x0, y0, x1, y1 = self.area
         ok: BoolArray = (
             (cands.boxes[:, 0] >= x0)
@@ -364,40 +373,40 @@ class _Placer:
         placed = self._placed_boxes()
         for blockers in (self.markers, placed, self.obstacles):
             if len(blockers):
-                ok &= ~_overlaps(padded, blockers).any(axis=1)
+                ok &= ~boxes_overlap(padded, blockers).any(axis=1)
         leaders = self._leader_segments()
         if len(leaders) and ok.any():
             idx = np.flatnonzero(ok)
-            ok[idx] &= ~_segments_hit_boxes(leaders, padded[idx]).any(axis=0)
+            ok[idx] &= ~segments_hit_boxes(leaders, padded[idx]).any(axis=0)
         if cands.leader and ok.any():
             idx = np.flatnonzero(ok)
             segments = self._leader_from(i, cands.boxes[idx])
             others = np.delete(self.markers, i, axis=0)
-            blockers = np.concatenate([others, _pad(placed, self.pad), self.obstacles])
+            blockers = np.concatenate([others, pad_boxes(placed, self.pad), self.obstacles])
             if len(blockers):
-                ok[idx] &= ~_segments_hit_boxes(segments, blockers).any(axis=1)
+                ok[idx] &= ~segments_hit_boxes(segments, blockers).any(axis=1)
         return ok
 
     def _soft_cost(self, i: int, cands: _Candidates, idx: npt.NDArray[np.intp]) -> FloatArray:
         boxes = cands.boxes[idx]
         cost = np.zeros(len(idx))
         if len(self.soft_segments):
-            crossed = _segments_hit_boxes(self.soft_segments, boxes)
+            crossed = segments_hit_boxes(self.soft_segments, boxes)
             cost += self.soft_costs @ crossed
         waiting = np.flatnonzero(self.unplaced)
         waiting = waiting[waiting != i]
         if len(waiting):
-            cost += _LOOKAHEAD_COST * _overlaps(boxes, self.slots[waiting]).sum(axis=1)
+            cost += _LOOKAHEAD_COST * boxes_overlap(boxes, self.slots[waiting]).sum(axis=1)
         if cands.leader:
             leaders = self._leader_segments()
             if len(leaders):
-                crossings = _segments_cross(self._leader_from(i, boxes), leaders)
+                crossings = segments_cross(self._leader_from(i, boxes), leaders)
                 cost += _LEADER_CROSSING_COST * crossings.sum(axis=1)
         else:
-            own = _distance_to_boxes(self.centres[i], boxes)
+            own = distance_to_boxes(self.centres[i], boxes)
             others = np.delete(self.centres, i, axis=0)
             if len(others):
-                nearest = np.min([_distance_to_boxes(c, boxes) for c in others], axis=0)
+                nearest = np.min([distance_to_boxes(c, boxes) for c in others], axis=0)
                 cost += _AMBIGUITY_COST * (nearest < own)
         return cost
 
@@ -408,10 +417,10 @@ class _Placer:
         x0, y0, x1, y1 = self.area
         for order, variant in enumerate(options):
             cands = self._near(i, variant)
-            padded = _pad(cands.boxes, self.pad)
-            hits = _overlaps(padded, self.markers).sum(axis=1).astype(float)
+            padded = pad_boxes(cands.boxes, self.pad)
+            hits = boxes_overlap(padded, self.markers).sum(axis=1).astype(float)
             if len(placed):
-                hits += _overlaps(padded, placed).sum(axis=1)
+                hits += boxes_overlap(padded, placed).sum(axis=1)
             outside = (
                 (cands.boxes[:, 0] < x0)
                 | (cands.boxes[:, 1] < y0)
@@ -426,7 +435,7 @@ class _Placer:
     # -- state ----------------------------------------------------------------------------
     def _placed_boxes(self) -> FloatArray:
         boxes = [p.box for p in self.placements if p is not None]
-        return _pad(np.array(boxes, dtype=float).reshape(-1, 4), self.pad)
+        return pad_boxes(np.array(boxes, dtype=float).reshape(-1, 4), self.pad)
 
     def _leader_segments(self) -> FloatArray:
         segments = [
@@ -460,87 +469,6 @@ class _Placer:
 # -- geometry helpers ---------------------------------------------------------------------
 def _empty(*, leader: bool) -> _Candidates:
     return _Candidates(np.zeros((0, 4)), np.zeros((0, 2)), [], [], np.zeros(0), leader)
-
-
-def _aligned_box(x: float, y: float, w: float, h: float, ha: HAlign, va: VAlign) -> Box:
-    left = x if ha == "left" else x - w if ha == "right" else x - w / 2
-    bottom = y if va == "bottom" else y - h if va == "top" else y - h / 2
-    return (left, bottom, left + w, bottom + h)
-
-
-def _pad(boxes: FloatArray, pad: float) -> FloatArray:
-    return boxes + np.array([-pad, -pad, pad, pad])
-
-
-def _overlaps(a: FloatArray, b: FloatArray) -> BoolArray:
-    """(len(a), len(b)) matrix: do the boxes overlap (touching edges do not)?"""
-    return (
-        (a[:, None, 0] < b[None, :, 2])
-        & (a[:, None, 2] > b[None, :, 0])
-        & (a[:, None, 1] < b[None, :, 3])
-        & (a[:, None, 3] > b[None, :, 1])
-    )
-
-
-def _distance_to_boxes(point: FloatArray, boxes: FloatArray) -> FloatArray:
-    dx = np.maximum(np.maximum(boxes[:, 0] - point[0], point[0] - boxes[:, 2]), 0.0)
-    dy = np.maximum(np.maximum(boxes[:, 1] - point[1], point[1] - boxes[:, 3]), 0.0)
-    result: FloatArray = np.hypot(dx, dy)
-    return result
-
-
-def _segments_hit_boxes(segments: FloatArray, boxes: FloatArray) -> BoolArray:
-    """(len(segments), len(boxes)) matrix: does the segment pass through the box?
-
-    Liang-Barsky clipping, vectorised.
-    """
-    x0 = segments[:, 0, None]
-    y0 = segments[:, 1, None]
-    dx = segments[:, 2, None] - x0
-    dy = segments[:, 3, None] - y0
-    t_in = np.zeros((len(segments), len(boxes)))
-    t_out = np.ones((len(segments), len(boxes)))
-    hit = np.ones((len(segments), len(boxes)), dtype=bool)
-    for p, q in (
-        (-dx, x0 - boxes[None, :, 0]),
-        (dx, boxes[None, :, 2] - x0),
-        (-dy, y0 - boxes[None, :, 1]),
-        (dy, boxes[None, :, 3] - y0),
-    ):
-        p = np.broadcast_to(p, t_in.shape)
-        q = np.broadcast_to(q, t_in.shape)
-        parallel = p == 0
-        hit &= ~(parallel & (q < 0))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            r = np.where(parallel, 0.0, q / np.where(parallel, 1.0, p))
-        t_in = np.where(~parallel & (p < 0), np.maximum(t_in, r), t_in)
-        t_out = np.where(~parallel & (p > 0), np.minimum(t_out, r), t_out)
-    result: BoolArray = hit & (t_in < t_out)
-    return result
-
-
-def _segments_cross(a: FloatArray, b: FloatArray) -> BoolArray:
-    """(len(a), len(b)) matrix: do the segments properly cross each other?"""
-
-    def orient(
-        px: FloatArray,
-        py: FloatArray,
-        qx: FloatArray,
-        qy: FloatArray,
-        rx: FloatArray,
-        ry: FloatArray,
-    ) -> FloatArray:
-        value: FloatArray = np.sign((qx - px) * (ry - py) - (qy - py) * (rx - px))
-        return value
-
-    ax0, ay0, ax1, ay1 = (a[:, k, None] for k in range(4))
-    bx0, by0, bx1, by1 = (b[None, :, k] for k in range(4))
-    d1 = orient(ax0, ay0, ax1, ay1, bx0, by0)
-    d2 = orient(ax0, ay0, ax1, ay1, bx1, by1)
-    d3 = orient(bx0, by0, bx1, by1, ax0, ay0)
-    d4 = orient(bx0, by0, bx1, by1, ax1, ay1)
-    result: BoolArray = (d1 * d2 < 0) & (d3 * d4 < 0)
-    return result
 
 
 # Closing punctuation a CJK line must not start with: full-width comma, full stop, enumeration

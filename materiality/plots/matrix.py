@@ -3,11 +3,15 @@ stakeholders (y), one marker per topic, coloured and shaped by ESG dimension.
 
 Plain data in, a matplotlib Figure out; no Django. Built on ``matplotlib.figure.Figure``
 with an Agg canvas, never pyplot, whose global figure registry leaks in a server.
+
+Why one module of this size: the figure is built by one class, `_MatrixBuilder`, whose
+steps (axes, zone, points, whiskers, labels, legend, caption) share the figure, its
+transforms and what the earlier steps placed; split up, they would hand that state around.
+Sizes are measured in `measuring.py`, labels placed by `labels.py`.
 """
 
 from __future__ import annotations
 
-import functools
 import math
 import re
 import threading
@@ -24,13 +28,12 @@ from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.lines import Line2D
-from matplotlib.markers import MarkerStyle
 from matplotlib.patches import Patch, Polygon
-from matplotlib.text import Text
 from matplotlib.typing import RcKeyType
 
 from materiality.plots import fonts
 from materiality.plots.labels import LabelVariant, Placement, place_labels, wrap_label
+from materiality.plots.measuring import FIGURE_DPI, label_extent, marker_box
 
 __all__ = [
     "DIMENSION_STYLES",
@@ -46,7 +49,6 @@ __all__ = [
 ]
 
 FIGURE_SIZE = (8.0, 6.5)  # inches: a report page's width, with room for a caption
-FIGURE_DPI = 110.0  # screen; print renders at 300 dpi (see render.py)
 LABEL_SIZE = 8.0  # points
 MARKER_AREA = 56.0  # points², matplotlib's scatter "s": ~7.5 pt across
 TEXT_COLOUR = "#1a1a1a"
@@ -566,51 +568,3 @@ class _MatrixBuilder:
             arrowprops=arrow,
             gid=label_gid(index, p.code),
         )
-
-
-def label_extent(text: str, font: FontProperties) -> tuple[float, float]:
-    """Width and height in display pixels of a topic label as the matrix draws it (Agg,
-    FIGURE_DPI). The same text in the same font, under the same text settings, always
-    measures the same, so a process measures each topic name once rather than at every
-    render: measuring was a third of a render's time."""
-    rc = tuple(mpl.rcParams[key] for key in _MEASURING_SETTINGS)
-    return _measured(text, font.copy(), rc)  # a copy: the key must not change later
-
-
-# The settings besides the font that change how wide a text comes out.
-_MEASURING_SETTINGS: tuple[RcKeyType, ...] = (
-    "text.hinting",
-    "text.hinting_factor",
-    "text.kerning_factor",
-)
-
-
-@functools.lru_cache(maxsize=4096)
-def _measured(text: str, font: FontProperties, rc: tuple[object, ...]) -> tuple[float, float]:
-    figure = Figure(dpi=FIGURE_DPI)
-    probe = Text(0, 0, text, fontproperties=font, linespacing=1.05, parse_math=False)
-    probe.set_figure(figure)
-    box = probe.get_window_extent(FigureCanvasAgg(figure).get_renderer())
-    return box.width, box.height
-
-
-def marker_box(
-    centre: Sequence[float] | np.ndarray,
-    marker: str,
-    area: float,
-    px_per_pt: float,
-    *,
-    edge_width: float = 0.0,
-) -> tuple[float, float, float, float]:
-    """Display extent of a scatter marker of size *area* (points²) centred at *centre*."""
-    style = MarkerStyle(marker)
-    extents = style.get_path().transformed(style.get_transform()).get_extents()
-    scale = math.sqrt(area) * px_per_pt
-    grow = edge_width / 2 * px_per_pt
-    cx, cy = float(centre[0]), float(centre[1])
-    return (
-        cx + extents.x0 * scale - grow,
-        cy + extents.y0 * scale - grow,
-        cx + extents.x1 * scale + grow,
-        cy + extents.y1 * scale + grow,
-    )

@@ -1,7 +1,11 @@
 """Document wording: every text of the exports and the evidence pack, in one place.
 
 The texts go through gettext like the pages' (marked with gettext_noop here, translated
-when a document is written in a chosen language)."""
+when a document is written in a chosen language).
+
+Why one module of this size: it holds two tables of texts (the exports' and the
+evidence pack's) and nothing else; every document's wording in one place is the point.
+"""
 
 from __future__ import annotations
 

@@ -39,7 +39,8 @@ from materiality.plots import (
     render_figure,
 )
 from materiality.plots.labels import LabelVariant, place_labels, wrap_label
-from materiality.plots.matrix import label_extent, matplotlib_settings
+from materiality.plots.matrix import matplotlib_settings
+from materiality.plots.measuring import label_extent
 
 # The model company's 17 topics, most material first (SEED-FACTS.md), at positions like
 # those of its published matrix: both scores between about 3.6 and 4.7 on a 1-5 scale,

@@ -16,11 +16,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from materiality.demo.shape import DEMO_REPLIES_PER_GROUP, REPORT_RANKING
 from materiality.demo.storing import replies_load
 from materiality.demo.synthetic import (
-    DEMO_REPLIES_PER_GROUP,
     DONT_KNOW,
-    REPORT_RANKING,
     SOURCE_REFERENCE,
     GroupPlan,
     ReplyBlock,
