@@ -218,25 +218,6 @@ def open_link_create(
     )
 
 
-def personal_invitation_create(
-    *,
-    assessment: Assessment,
-    email: str,
-    group: StakeholderGroup,
-    language: str = "",
-    expires_at: datetime | None = None,
-) -> IssuedInvitation:
-    return invitation_create(
-        survey=assessment.survey,
-        kind=InvitationKind.PERSONAL,
-        email=email,
-        respondent_group=group.code,
-        respondent_internal=group.internal,
-        language=language,
-        expires_at=expires_at,
-    )
-
-
 # --- Personal invitations ---------------------------------------------------------------
 
 

@@ -78,9 +78,6 @@ class Topic(models.Model):
     def get_name(self, language: str | None = None) -> str:
         return pick(self.name, language) or self.code
 
-    def get_description(self, language: str | None = None) -> str:
-        return pick(self.description, language)
-
 
 class TopicReference(models.Model):
     """Where a topic comes from: a GRI disclosure, an SDG target, a Nasdaq metric, …
