@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-import time
 import unicodedata
 from dataclasses import dataclass
 from typing import Any
@@ -32,7 +31,7 @@ from drf_spectacular.authentication import BasicScheme
 from rest_framework import exceptions, status
 from rest_framework.authentication import BasicAuthentication
 
-from surveys.ratelimits import client_hash, hit, unhit
+from surveys.ratelimits import client_hash, hit, seconds_left, unhit
 
 SCOPE = "signin"
 
@@ -85,8 +84,7 @@ def wait_message() -> str:
 
 
 def _seconds_left() -> int:
-    window = settings.SIGNIN_WINDOW_SECONDS
-    return max(1, int(window - time.time() % window))
+    return seconds_left(settings.SIGNIN_WINDOW_SECONDS)
 
 
 class SigninForm(AuthenticationForm):

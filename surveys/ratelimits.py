@@ -5,6 +5,9 @@ requests across processes are counted exactly once each.
 When the cache cannot be reached the limits are off, not the site: a reader's feedback
 or a respondent's start is not refused, nor a team's sign-in, for want of a counter.
 Each time it happens an error is logged, for the operator to see.
+
+Windows are measured by one clock, `now`: tests replace it (the `ratelimit_clock`
+fixture) to stand still inside a window or move to the next one without waiting.
 """
 
 from __future__ import annotations
@@ -63,8 +66,18 @@ def _unreachable(key: str) -> None:
     logger.error("Rate limit %r not applied: the cache cannot be reached", scope, exc_info=True)
 
 
+def now() -> float:
+    """The time the windows are measured by, in seconds since the epoch: the wall clock."""
+    return time.time()
+
+
+def seconds_left(window_seconds: int) -> int:
+    """Whole seconds until the current window ends (at least 1), e.g. for Retry-After."""
+    return max(1, int(window_seconds - now() % window_seconds))
+
+
 def _window_key(key: str, window_seconds: int) -> str:
-    return f"ratelimit:{key}:{int(time.time() // window_seconds)}"
+    return f"ratelimit:{key}:{int(now() // window_seconds)}"
 
 
 def client_address(request: HttpRequest) -> str:

@@ -111,7 +111,11 @@ _MEASURE_WIDTH = """(screenWidth) => {
 
 def assert_no_horizontal_scroll(page: Page) -> None:
     """Fails when the page is wider than the screen, i.e. scrolls sideways (or, on a
-    phone, gets zoomed out to fit)."""
+    phone, gets zoomed out to fit).
+
+    Measured once the page has loaded: before its stylesheet applies, every wide table
+    stretches the page, whatever the stylesheet does about it."""
+    page.wait_for_load_state("load")
     screen_width = page.viewport_size["width"] if page.viewport_size else 0
     width = page.evaluate(_MEASURE_WIDTH, screen_width)
     if width["clientWidth"] > screen_width:

@@ -11,7 +11,7 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import BrowserContext, Locator, Page, expect
 
-from materiality.feedback import report_create
+from materiality.feedback.form import report_create
 from materiality.models import Report
 from surveys.models import Answer, Response, ResponseStatus
 from surveys.services import survey_open

@@ -15,8 +15,9 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import BrowserContext, Locator, Page, expect
 
-from materiality.aggregation import aggregation_execute, aggregation_request
-from materiality.feedback import feedback_submit, report_create
+from materiality.demo.storing import replies_load
+from materiality.feedback.form import report_create
+from materiality.feedback.submitting import feedback_submit
 from materiality.models import (
     AggregationRun,
     Assessment,
@@ -28,8 +29,10 @@ from materiality.models import (
     RunTrigger,
     StakeholderGroup,
 )
+from materiality.runs.confirmation import run_submit_for_confirmation
+from materiality.runs.execution import aggregation_execute
+from materiality.runs.requests import aggregation_request
 from materiality.services import group_link_create, open_link_create
-from materiality.synthetic import replies_load
 from surveys.models import QuestionKind
 from surveys.selectors import questionnaire_load
 from surveys.services import AnswerInput, survey_open
@@ -245,6 +248,38 @@ def test_the_results_are_reviewed_submitted_and_confirmed(
     scored.refresh_from_db()
     assert scored.review == ReviewStatus.CONFIRMED
     assert Assessment.objects.get(pk=scored.assessment_id).published_run_id == scored.pk
+
+
+# Row headers of the topic tables get room for a few characters a line at least.
+_NARROWEST_TOPIC_NAME = """() => Math.min(...[...document.querySelectorAll(
+  "table.topics tbody th[scope=row]")].map((th) =>
+    th.clientWidth / parseFloat(getComputedStyle(th).fontSize)))"""
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_assessment_and_its_results_fit_the_screen_in_both_languages(
+    make_context: Callable[..., BrowserContext],
+    log_in: Callable[..., None],
+    esg_user: Any,
+    scored: AggregationRun,
+    language: str,
+) -> None:
+    # Submitted, the run's choice in the run selector is long: "#… · 2026-… · Awaiting
+    # confirmation" is wider than a phone's screen.
+    run_submit_for_confirmation(run=scored, user=esg_user)
+    context = make_context(locale="en-US" if language == "en" else "zh-CN")
+    log_in(esg_user, context)
+    page = context.new_page()
+
+    for url in (
+        reverse("materiality:assessment", args=[scored.assessment_id]),
+        results_url(scored),
+    ):
+        page.goto(url)
+        expect(page.locator("html")).to_have_attribute("lang", language)
+        expect(page.locator(".scores-table tbody tr")).to_have_count(17)
+        check_page(page)
+        assert page.evaluate(_NARROWEST_TOPIC_NAME) >= 6, "topic names squeezed"
 
 
 def test_an_export_is_built_and_downloaded(

@@ -8,6 +8,7 @@ import signal
 import time
 import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -68,7 +69,7 @@ def test_replies_during_a_broker_outage_are_scored_once_it_is_back(
 
 
 def test_a_worker_killed_mid_run_leaves_a_failed_run_and_no_scores(
-    celery_worker: Any, open_assessment: Assessment, tmp_path: Path, settings: Any
+    celery_worker: Any, open_assessment: Assessment, tmp_path: Path
 ) -> None:
     for seed in range(4):
         reply(open_assessment, "customers", seed)
@@ -84,7 +85,6 @@ def test_a_worker_killed_mid_run_leaves_a_failed_run_and_no_scores(
         run = AggregationRun.objects.create(assessment=open_assessment, trigger=RunTrigger.MANUAL)
         aggregate.apply_async((run.pk,), queue=queue)
         wait_for(lambda: run_status(run.pk) == RunStatus.RUNNING)
-        time.sleep(0.2)
         os.kill(victim.pid, signal.SIGKILL)
         victim.wait(timeout=10)
     finally:
@@ -93,9 +93,10 @@ def test_a_worker_killed_mid_run_leaves_a_failed_run_and_no_scores(
     assert run_status(run.pk) == RunStatus.RUNNING
     assert not TopicScore.objects.filter(run_id=run.pk).exists()
 
-    # Later the run counts as dead; asking again fails it and computes a fresh run.
-    settings.MATERIA_RUN_STALE_SECONDS = 1
-    time.sleep(1.5)
+    # Long after its last heartbeat the run counts as dead; asking again fails it and
+    # computes a fresh run.
+    long_ago = datetime(2020, 1, 1, tzinfo=UTC)
+    AggregationRun.objects.filter(pk=run.pk).update(heartbeat_at=long_ago)
     rerun = aggregation_request(assessment=open_assessment, trigger=RunTrigger.MANUAL)
     assert run_status(run.pk) == RunStatus.FAILED
     wait_for(lambda: run_status(rerun.pk) == RunStatus.SUCCEEDED, seconds=60)
