@@ -76,3 +76,26 @@ class IncompleteResponse(SurveyError):
     def __init__(self, pages: list[int]) -> None:
         self.pages = pages
         super().__init__(_("Please complete the pages marked below, then submit again."))
+
+
+class ReplyInvalid(SurveyError):
+    """A reply handed to `surveys.bulk.responses_store_bulk` does not fit the survey. The
+    whole call is refused: nothing of it was stored."""
+
+    status = 400
+    title = _("A reply does not fit the questionnaire")
+
+    def __init__(self, *, number: int, reference: str, problem: str) -> None:
+        self.number = number  # the reply's position among those given, from 1
+        self.reference = reference
+        self.problem = problem
+        if reference:
+            reply = _("Reply %(number)d (“%(reference)s”)") % {
+                "number": number,
+                "reference": reference,
+            }
+        else:
+            reply = _("Reply %(number)d") % {"number": number}
+        super().__init__(
+            _("%(reply)s: %(problem)s. Nothing was stored.") % {"reply": reply, "problem": problem}
+        )

@@ -217,10 +217,6 @@ class GroupProgress:
     started: int
     completed: int
 
-    @property
-    def response_rate(self) -> float | None:
-        return self.completed / self.invited if self.invited else None
-
 
 def survey_progress(survey: Survey, groups: Sequence[str]) -> list[GroupProgress]:
     """Invited / started / completed per respondent group: two grouped queries.

@@ -1,4 +1,7 @@
-"""Writes of the questionnaire engine. Views, the API and importers call these.
+"""Writes of the questionnaire engine: the one writer of its tables. Views, the API,
+the importer and the demo call these, whoever collected the answers; whole responses
+stored many at a time (an import, the demo's replies) go through `surveys.bulk`, which
+checks them against the questionnaire and keeps the same bookkeeping as a submit.
 
 Every function that changes several rows runs in one transaction. Submitting is a
 conditional UPDATE (in progress → submitted) so that of two concurrent submits exactly
@@ -108,47 +111,54 @@ def survey_set_questions(*, survey: Survey, questions: Sequence[QuestionSpec]) -
     """Replace a draft survey's questions. Refused once the survey has opened: answers
     must keep meaning what respondents were shown."""
     with transaction.atomic():
-        locked = Survey.objects.select_for_update().get(pk=survey.pk)
-        if locked.status != SurveyStatus.DRAFT:
-            raise SurveyLocked
+        locked = _editable(survey.pk)
         Question.objects.filter(survey=locked).delete()
         options: list[QuestionOption] = []
         for order, spec in enumerate(questions, start=1):
-            question = Question.objects.create(
-                survey=locked,
-                code=spec.code,
-                kind=spec.kind,
-                text=dict(spec.text),
-                help_text=dict(spec.help_text),
-                required=spec.required,
-                order=order * 10,
-                page=spec.page,
-                scale_min=spec.scale_min,
-                scale_max=spec.scale_max,
-                scale_labels={k: dict(v) for k, v in spec.scale_labels.items()},
-                allow_dont_know=spec.allow_dont_know,
-                row_comments=spec.row_comments,
-                max_length=spec.max_length,
-                purpose=spec.purpose,
-            )
-            for role, specs in (
-                (OptionRole.ROW, spec.rows),
-                (OptionRole.COLUMN, spec.columns),
-                (OptionRole.CHOICE, spec.choices),
-            ):
-                options.extend(
-                    QuestionOption(
-                        question=question,
-                        role=role,
-                        code=option.code,
-                        label=dict(option.label),
-                        description=dict(option.description),
-                        score=option.score,
-                        order=position,
-                    )
-                    for position, option in enumerate(specs, start=1)
-                )
+            options.extend(_question_create(locked, spec, order=order * 10)[1])
         QuestionOption.objects.bulk_create(options)
+
+
+def _question_create(
+    survey: Survey, spec: QuestionSpec, *, order: int
+) -> tuple[Question, list[QuestionOption]]:
+    """Store the question `spec` describes, with everything it says; its rows, columns
+    and choices come back unsaved, for the caller's one bulk insert."""
+    question = Question.objects.create(
+        survey=survey,
+        code=spec.code,
+        kind=spec.kind,
+        text=dict(spec.text),
+        help_text=dict(spec.help_text),
+        required=spec.required,
+        order=order,
+        page=spec.page,
+        scale_min=spec.scale_min,
+        scale_max=spec.scale_max,
+        scale_labels={k: dict(v) for k, v in spec.scale_labels.items()},
+        allow_dont_know=spec.allow_dont_know,
+        row_comments=spec.row_comments,
+        max_length=spec.max_length,
+        purpose=spec.purpose,
+    )
+    options = [
+        QuestionOption(
+            question=question,
+            role=role,
+            code=option.code,
+            label=dict(option.label),
+            description=dict(option.description),
+            score=option.score,
+            order=position,
+        )
+        for role, specs in (
+            (OptionRole.ROW, spec.rows),
+            (OptionRole.COLUMN, spec.columns),
+            (OptionRole.CHOICE, spec.choices),
+        )
+        for position, option in enumerate(specs, start=1)
+    ]
+    return question, options
 
 
 def survey_open(*, survey: Survey) -> None:
@@ -423,7 +433,7 @@ def answer_rows(response: Response, answers: Iterable[AnswerInput]) -> list[Answ
     """Unsaved Answer rows for one bulk insert."""
     return [
         Answer(
-            response=response,
+            response_id=response.pk,
             question_id=answer.question_id,
             row_code=answer.row_code,
             column_code=answer.column_code,
@@ -590,39 +600,12 @@ def question_set_retired(*, question: Question, retired: bool) -> None:
 
 @transaction.atomic
 def question_add(*, survey: Survey, spec: QuestionSpec) -> Question:
-    """Add a question at the end of a draft survey (any of the engine's kinds)."""
+    """Add a question at the end of a draft survey (any of the engine's kinds), stored
+    as fully as `survey_set_questions` stores it."""
     locked = _editable(survey.pk)
     if Question.objects.filter(survey=locked, code=spec.code).exists():
         raise SurveyLocked(_("A question with this code exists already."))
     last = Question.objects.filter(survey=locked).order_by("-order").values_list("order", flat=True)
-    question = Question.objects.create(
-        survey=locked,
-        code=spec.code,
-        kind=spec.kind,
-        text=dict(spec.text),
-        required=spec.required,
-        order=(last.first() or 0) + 10,
-        page=spec.page,
-        scale_min=spec.scale_min,
-        scale_max=spec.scale_max,
-        scale_labels={k: dict(v) for k, v in spec.scale_labels.items()},
-        allow_dont_know=spec.allow_dont_know,
-        max_length=spec.max_length,
-    )
-    QuestionOption.objects.bulk_create(
-        QuestionOption(
-            question=question,
-            role=role,
-            code=option.code,
-            label=dict(option.label),
-            score=option.score,
-            order=position,
-        )
-        for role, specs in (
-            (OptionRole.ROW, spec.rows),
-            (OptionRole.COLUMN, spec.columns),
-            (OptionRole.CHOICE, spec.choices),
-        )
-        for position, option in enumerate(specs, start=1)
-    )
+    question, options = _question_create(locked, spec, order=(last.first() or 0) + 10)
+    QuestionOption.objects.bulk_create(options)
     return question

@@ -24,8 +24,10 @@ from django.conf import settings as django_settings
 from django.db import connection
 
 from config.celery import app as celery_app
+from materiality.models import AggregationRun, Assessment, RunStatus
 from materiality.roles import Role
-from tests.factories import UserFactory
+from materiality.services import assessment_open
+from tests.factories import AggregationRunFactory, AssessmentFactory, UserFactory
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
@@ -37,6 +39,12 @@ def require(condition: object, reason: str) -> None:
     if IN_CI:
         pytest.fail(f"required in CI: {reason}", pytrace=False)
     pytest.skip(reason)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "scored_run(**kwargs): AggregationRunFactory arguments for `scored_run`"
+    )
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -59,6 +67,32 @@ def _empty_cache() -> Iterator[None]:
     cache.clear()
     yield
     cache.clear()
+
+
+class RatelimitClock:
+    """The rate limits' clock in a test: it stands still until the test moves it."""
+
+    def __init__(self, start: float) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture(autouse=True)
+def ratelimit_clock(monkeypatch: pytest.MonkeyPatch) -> RatelimitClock:
+    """Rate-limit windows are measured by this clock, not the wall clock: no test's
+    counts fall into two windows, and `ratelimit_clock.advance(seconds)` moves to the
+    next window without waiting. It starts at a midnight (UTC), where windows of a
+    minute, a quarter of an hour, an hour or a day all begin."""
+    from surveys import ratelimits
+
+    clock = RatelimitClock(start=20_000 * 86_400)
+    monkeypatch.setattr(ratelimits, "now", clock)
+    return clock
 
 
 @pytest.fixture(autouse=True)
@@ -175,34 +209,31 @@ def _wait_for_worker(process: subprocess.Popen[bytes], log: Path, queue: str) ->
     pytest.fail(f"the Celery worker did not answer within 60 s:\n{log.read_text()[-3000:]}")
 
 
-# --- An open assessment with the seed vocabulary --------------------------------------
+# --- An open assessment with the seed vocabulary, and a scored run of it ---------------
 
 
 @pytest.fixture
-def assessment(db: None) -> Any:
+def assessment(db: None) -> Assessment:
     """A draft assessment over the 17 seed topics and 8 seed groups."""
-    from datetime import date
-
-    from materiality.models import StakeholderGroup, Topic
-    from materiality.services import AssessmentInput, assessment_create
-
-    return assessment_create(
-        data=AssessmentInput(
-            title={"zh-hans": "2026 年度实质性评估", "en": "2026 materiality assessment"},
-            period_start=date(2026, 1, 1),
-            period_end=date(2026, 12, 31),
-            topics=list(Topic.objects.all()),
-            groups=list(StakeholderGroup.objects.all()),
-        )
-    )
+    return AssessmentFactory()
 
 
 @pytest.fixture
-def open_assessment(assessment: Any) -> Any:
-    from materiality.services import assessment_open
-
+def open_assessment(assessment: Assessment) -> Assessment:
     assessment_open(assessment=assessment)
     return assessment
+
+
+@pytest.fixture
+def scored_run(request: pytest.FixtureRequest, open_assessment: Assessment) -> AggregationRun:
+    """`open_assessment` with replies, scored through the real run path: by default 80
+    synthetic replies from four groups (see `AggregationRunFactory`). A module or a test
+    that needs other replies or options says so with the factory's arguments, e.g.
+    `@pytest.mark.scored_run(replies=add_mixed_replies)`."""
+    marker = request.node.get_closest_marker("scored_run")
+    run = AggregationRunFactory(assessment=open_assessment, **(marker.kwargs if marker else {}))
+    assert run.status == RunStatus.SUCCEEDED, run.error
+    return run
 
 
 def link_path(issued: Any) -> str:

@@ -5,10 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.test import Client
 from django.urls import reverse
 
 from materiality.models import StakeholderGroup, Topic
+from tests.factories import (
+    OpenReportFactory,
+    StakeholderGroupFactory,
+    TopicFactory,
+    TopicReferenceFactory,
+    add_reader_comment,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -142,3 +150,52 @@ def change_form_data(topic: Topic) -> dict[str, Any]:
         data[f"references-{i}-title_zh-hans"] = ""
         data[f"references-{i}-title_en"] = ""
     return data
+
+
+# --- Queries: the same few whatever the number of rows ----------------------------------
+
+# Session and user (2; an administrator needs no permission reads); the rows counted,
+# with and without the filters (2); the page of rows.
+CHANGELIST_QUERIES = 2 + 2 + 1
+# Session and user (2); the topic, its references, the reader comments tagged with it
+# (with their answers, responses, surveys and reports in one query).
+TOPIC_PAGE_QUERIES = 2 + 3
+
+
+@pytest.mark.parametrize("rows", [3, 10])
+@pytest.mark.parametrize(
+    ("factory", "changelist"),
+    [
+        pytest.param(TopicFactory, "admin:materiality_topic_changelist", id="topics"),
+        pytest.param(
+            StakeholderGroupFactory, "admin:materiality_stakeholdergroup_changelist", id="groups"
+        ),
+    ],
+)
+def test_a_changelist_takes_a_fixed_number_of_queries(
+    admin_client: Client, django_assert_num_queries: Any, rows: int, factory: Any, changelist: str
+) -> None:
+    factory.create_batch(rows)
+    total = factory._meta.model.objects.count()
+    with django_assert_num_queries(CHANGELIST_QUERIES):
+        result = admin_client.get(reverse(changelist)).context["cl"]
+    assert len(result.result_list) == total
+
+
+@pytest.mark.parametrize("rows", [3, 10])
+def test_a_topics_page_takes_a_fixed_number_of_queries(
+    admin_client: Client, esg_user: Any, django_assert_num_queries: Any, rows: int
+) -> None:
+    topic = TopicFactory()
+    TopicReferenceFactory.create_batch(rows, topic=topic)
+    report = OpenReportFactory()
+    for i in range(rows):
+        add_reader_comment(report, f"Tell us more, number {i}", topics=[topic], tagged_by=esg_user)
+    url = reverse("admin:materiality_topic_change", args=[topic.pk])
+    # Content types are cached for the process once read: read it now, so the count does
+    # not depend on which test ran first.
+    ContentType.objects.get_for_model(Topic)
+    with django_assert_num_queries(TOPIC_PAGE_QUERIES):
+        html = admin_client.get(url).content.decode()
+    assert html.count("Tell us more, number") == rows
+    assert html.count('name="references-') >= rows

@@ -5,6 +5,8 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from tests.factories import StakeholderGroupFactory, TopicFactory, TopicReferenceFactory
+
 pytestmark = pytest.mark.django_db
 
 
@@ -59,13 +61,33 @@ def test_the_vocabulary_is_read_only(client: Client, esg_user: Any) -> None:
     assert response.status_code in (403, 405)
 
 
+# Session, user and permissions (4); the rows counted, the page of rows.
+LIST_QUERIES = 4 + 2
+
+
+@pytest.mark.parametrize("rows", [3, 10])
 def test_the_topic_list_takes_a_fixed_number_of_queries(
-    client: Client, esg_user: Any, django_assert_max_num_queries: Any
+    rows: int, client: Client, esg_user: Any, django_assert_num_queries: Any
 ) -> None:
+    for topic in TopicFactory.create_batch(rows):
+        TopicReferenceFactory.create_batch(2, topic=topic)
     client.force_login(esg_user)
-    # session + user + permissions + count + topics + references, whatever the topic count
-    with django_assert_max_num_queries(8):
-        client.get("/api/topics/")
+    # ... and the page's references, whatever the number of topics.
+    with django_assert_num_queries(LIST_QUERIES + 1):
+        body = client.get("/api/topics/").json()
+    assert body["count"] == len(body["results"]) == 17 + rows
+    assert len(body["results"][-1]["references"]) == 2
+
+
+@pytest.mark.parametrize("rows", [3, 10])
+def test_the_stakeholder_group_list_takes_a_fixed_number_of_queries(
+    rows: int, client: Client, esg_user: Any, django_assert_num_queries: Any
+) -> None:
+    StakeholderGroupFactory.create_batch(rows)
+    client.force_login(esg_user)
+    with django_assert_num_queries(LIST_QUERIES):
+        body = client.get("/api/stakeholder-groups/").json()
+    assert body["count"] == len(body["results"]) == 8 + rows
 
 
 def test_the_openapi_schema_is_served(client: Client, esg_user: Any) -> None:

@@ -7,6 +7,7 @@ import logging
 import random
 import re
 from datetime import date, datetime
+from functools import partial
 from typing import Any
 
 import pytest
@@ -22,10 +23,18 @@ from materiality.reporting.evidence.pack import evidence_pack
 from materiality.reporting.evidence.pdf import evidence_pdf
 from materiality.reporting.jobs import ExportKind, build_export
 from materiality.reporting.wording import EXPORT_WORDS, PACK_WORDS
-from materiality.services import AssessmentInput, assessment_create, assessment_open
-from tests.materiality.test_exports import add_reply, compute, populate, random_ratings
+from materiality.services import assessment_open
+from tests.factories import (
+    AggregationRunFactory,
+    AssessmentFactory,
+    add_mixed_replies,
+    add_reply,
+    random_ratings,
+)
 
-pytestmark = pytest.mark.django_db
+# Scored over hand-written replies: the pack's numbers (20 submitted, 2 excluded, an
+# answered personal invitation) are theirs.
+pytestmark = [pytest.mark.django_db, pytest.mark.scored_run(replies=add_mixed_replies)]
 
 HEADINGS = {
     "en": [
@@ -78,12 +87,6 @@ def text_readable(reader: PdfReader) -> PdfReader:
     return reader
 
 
-@pytest.fixture
-def scored(open_assessment: Assessment) -> AggregationRun:
-    populate(open_assessment)
-    return compute(open_assessment)
-
-
 def section(html: str, key: str) -> str:
     match = re.search(rf'<section id="{key}">(.*?)</section>', html, re.S)
     assert match, key
@@ -92,9 +95,9 @@ def section(html: str, key: str) -> str:
 
 @pytest.mark.parametrize("language", ["en", "zh-hans"])
 def test_the_html_pack_has_every_section_in_the_language_asked_for(
-    scored: AggregationRun, language: str
+    scored_run: AggregationRun, language: str
 ) -> None:
-    html = evidence_html(scored, language)
+    html = evidence_html(scored_run, language)
     assert html.startswith("<!doctype html>")
     lang = "zh-Hans" if language == "zh-hans" else "en"
     assert f'<html lang="{lang}">' in html
@@ -111,10 +114,10 @@ def test_the_html_pack_has_every_section_in_the_language_asked_for(
     for group in StakeholderGroup.objects.all():
         assert group.get_name(language) in groups
     material = section(html, "material_topics")
-    for score in TopicScore.objects.filter(run=scored, material=True).select_related("topic"):
+    for score in TopicScore.objects.filter(run=scored_run, material=True).select_related("topic"):
         assert topics[score.topic.code] in material
     assert "<svg" in section(html, "matrix")
-    assert scored.fingerprint in section(html, "reproduce")
+    assert scored_run.fingerprint in section(html, "reproduce")
     assert NOT_CONFIRMED[language] in section(html, "trail")
     # Self-contained: nothing is fetched from anywhere.
     assert "<script" not in html
@@ -122,8 +125,8 @@ def test_the_html_pack_has_every_section_in_the_language_asked_for(
     assert not re.search(r'(src|href)="(https?:)?//', html)
 
 
-def test_the_english_pack_states_the_method_and_the_numbers(scored: AggregationRun) -> None:
-    html = evidence_html(scored, "en")
+def test_the_english_pack_states_the_method_and_the_numbers(scored_run: AggregationRun) -> None:
+    html = evidence_html(scored_run, "en")
     method = section(html, "method")
     assert "Per respondent" in method
     assert "Every respondent rated both axes" in method
@@ -150,24 +153,20 @@ def test_the_english_pack_states_the_method_and_the_numbers(scored: AggregationR
 
 
 def test_the_pack_compares_with_the_previous_period(
-    scored: AggregationRun, open_assessment: Assessment
+    scored_run: AggregationRun, open_assessment: Assessment
 ) -> None:
-    previous = assessment_create(
-        data=AssessmentInput(
-            title={"zh-hans": "2025 年度实质性评估", "en": "2025 materiality assessment"},
-            period_start=date(2025, 1, 1),
-            period_end=date(2025, 12, 31),
-            topics=list(Topic.objects.exclude(code="climate-change")),
-            groups=list(StakeholderGroup.objects.all()),
-        )
+    previous = AssessmentFactory(
+        title={"zh-hans": "2025 年度实质性评估", "en": "2025 materiality assessment"},
+        period_start=date(2025, 1, 1),
+        period_end=date(2025, 12, 31),
+        topics=list(Topic.objects.exclude(code="climate-change")),
     )
     Assessment.objects.filter(pk=open_assessment.pk).update(previous=previous)
-    pack = evidence_pack(scored, "en")
+    pack = evidence_pack(scored_run, "en")
     assert "has no computed result" in pack.change_intro
     assessment_open(assessment=previous)
-    populate(previous, seed=99)
-    before = compute(previous)
-    pack = evidence_pack(scored, "en")
+    before = AggregationRunFactory(assessment=previous, replies=partial(add_mixed_replies, seed=99))
+    pack = evidence_pack(scored_run, "en")
     assert pack.change_intro.startswith("Compared with 2025 materiality assessment")
     assert f"run {before.pk}" in pack.change_intro
     rows = {row.name: row for row in pack.changes}
@@ -176,18 +175,18 @@ def test_the_pack_compares_with_the_previous_period(
     assert climate.status == "New"
     assert climate.previous_rank == "—"
     assert "New topics: Climate change response." in pack.change_notes
-    now = TopicScore.objects.get(run=scored, topic__code="risk-management")
+    now = TopicScore.objects.get(run=scored_run, topic__code="risk-management")
     then = TopicScore.objects.get(run=before, topic__code="risk-management")
     risk = rows["Risk management"]
     assert (risk.rank, risk.previous_rank) == (str(now.rank), str(then.rank))
     change = then.rank - now.rank
     assert risk.change == (f"{change:+d}" if change else "0")
-    html = evidence_html(scored, "zh-hans")
+    html = evidence_html(scored_run, "zh-hans")
     assert "与2025 年度实质性评估" in section(html, "change")
     assert "新增议题：应对气候变化。" in section(html, "change")
 
 
-def test_the_confirmation_trail_is_listed_when_there_is_one(scored: AggregationRun) -> None:
+def test_the_confirmation_trail_is_listed_when_there_is_one(scored_run: AggregationRun) -> None:
     trail = [
         TrailEntry(timezone.make_aware(datetime(2026, 12, 1, 9, 30)), "esg-member", "Submitted"),
         TrailEntry(
@@ -197,7 +196,7 @@ def test_the_confirmation_trail_is_listed_when_there_is_one(scored: AggregationR
             "Matches the board's view <b>",
         ),
     ]
-    html = evidence_html(scored, "en", trail=trail, rationale="Regulators matter most.")
+    html = evidence_html(scored_run, "en", trail=trail, rationale="Regulators matter most.")
     part = section(html, "trail")
     assert "Not yet confirmed" not in part
     assert "2026-12-03 14:00" in part
@@ -214,20 +213,20 @@ PDF_TEXTS = {
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
 def test_the_pdf_pack_is_real_text_in_both_scripts(
-    scored: AggregationRun, language: str, caplog: pytest.LogCaptureFixture
+    scored_run: AggregationRun, language: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     # A group named in Chinese only: the English pack must set it in the CJK font too.
     StakeholderGroup.objects.filter(code="media").update(name={"zh-hans": "媒体"})
     progress: list[int] = []
     with caplog.at_level(logging.WARNING):
-        content = evidence_pdf(scored, language, progress=progress.append)
+        content = evidence_pdf(scored_run, language, progress=progress.append)
     assert content.startswith(b"%PDF-")
     assert not [r for r in caplog.records if "glyph" in r.getMessage()]
     reader = PdfReader(io.BytesIO(content))
     assert len(reader.pages) > 3
     pages = [page.extract_text() for page in text_readable(reader).pages]
     text = "\n".join(pages)
-    assert scored.fingerprint in text  # on one line, so it can be copied whole
+    assert scored_run.fingerprint in text  # on one line, so it can be copied whole
     assert "媒体" in text
     for expected in PDF_TEXTS[language]:
         assert expected in text
@@ -243,23 +242,23 @@ def test_the_pdf_pack_is_real_text_in_both_scripts(
 
 
 def test_the_pack_says_when_the_replies_have_changed_since_the_run(
-    scored: AggregationRun, open_assessment: Assessment
+    scored_run: AggregationRun, open_assessment: Assessment
 ) -> None:
     add_reply(open_assessment, "customers", random_ratings(open_assessment, random.Random(2)))
-    pack = evidence_pack(scored, "en")
+    pack = evidence_pack(scored_run, "en")
     assert any("have changed since this run" in note for note in pack.group_notes)
     assert pack.reproducibility[-1].value.startswith("not recoverable")
-    assert pack.fingerprint == scored.fingerprint
+    assert pack.fingerprint == scored_run.fingerprint
 
 
-def test_the_pack_is_built_into_storage_for_download(scored: AggregationRun) -> None:
-    built = build_export(ExportKind.EVIDENCE_HTML, scored.pk, "zh-hans")
-    assert built.filename == f"evidence-run{scored.pk}-zh-hans.html"
+def test_the_pack_is_built_into_storage_for_download(scored_run: AggregationRun) -> None:
+    built = build_export(ExportKind.EVIDENCE_HTML, scored_run.pk, "zh-hans")
+    assert built.filename == f"evidence-run{scored_run.pk}-zh-hans.html"
     assert built.content_type == "text/html; charset=utf-8"
     with default_storage.open(built.path, "rb") as stored:
         assert "实质性议题清单" in stored.read().decode()
     seen: list[int] = []
-    pdf = build_export(ExportKind.EVIDENCE_PDF, scored.pk, "en", seen.append)
+    pdf = build_export(ExportKind.EVIDENCE_PDF, scored_run.pk, "en", seen.append)
     with default_storage.open(pdf.path, "rb") as stored:
         assert stored.read(5) == b"%PDF-"
     assert seen == sorted(seen)

@@ -8,25 +8,10 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from materiality.demo.storing import replies_load
-from materiality.models import AggregationRun, Assessment, AuditEntry, ExportJob, RunTrigger
-from materiality.runs.execution import aggregation_execute
-from materiality.runs.requests import aggregation_request
+from materiality.models import AggregationRun, AuditEntry, ExportJob
+from tests.factories import ExportJobFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def scored(open_assessment: Assessment) -> AggregationRun:
-    Assessment.objects.filter(pk=open_assessment.pk).update(scoring={"bootstrap_samples": 100})
-    replies_load(
-        assessment=open_assessment, replies_per_group={"customers": 20, "employees": 20}, seed=3
-    )
-    run = aggregation_execute(
-        aggregation_request(assessment=open_assessment, trigger=RunTrigger.MANUAL).pk
-    )
-    assert run is not None
-    return run
 
 
 def request_export(client: Client, run: AggregationRun, kind: str, language: str = "en") -> Any:
@@ -47,7 +32,7 @@ def request_export(client: Client, run: AggregationRun, kind: str, language: str
 )
 def test_an_export_is_built_then_downloaded(
     decider_user: Any,
-    scored: AggregationRun,
+    scored_run: AggregationRun,
     kind: str,
     starts_with: bytes,
     django_capture_on_commit_callbacks: Any,
@@ -55,7 +40,7 @@ def test_an_export_is_built_then_downloaded(
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(decider_user)
     with django_capture_on_commit_callbacks(execute=True):
-        response = request_export(client, scored, kind, "zh-hans")
+        response = request_export(client, scored_run, kind, "zh-hans")
     assert response.status_code == 302
     job = ExportJob.objects.get()
     assert job.status == "done"
@@ -63,21 +48,19 @@ def test_an_export_is_built_then_downloaded(
     page = client.get(response["Location"]).content.decode()
     assert "Download" in page
     download = client.get(
-        reverse("materiality:export-download", args=[scored.assessment_id, job.pk])
+        reverse("materiality:export-download", args=[scored_run.assessment_id, job.pk])
     )
     assert download.status_code == 200
     body = b"".join(download.streaming_content)  # type: ignore[attr-defined]
     assert body.startswith(starts_with)
-    assert AuditEntry.objects.filter(action="exported", assessment=scored.assessment).exists()
+    assert AuditEntry.objects.filter(action="exported", assessment=scored_run.assessment).exists()
 
 
-def test_the_progress_page_reports_as_json(esg_user: Any, scored: AggregationRun) -> None:
+def test_the_progress_page_reports_as_json(esg_user: Any, scored_run: AggregationRun) -> None:
     client = Client()
     client.force_login(esg_user)
-    job = ExportJob.objects.create(
-        assessment=scored.assessment, run=scored, kind="scores-csv", language="en"
-    )
-    url = reverse("materiality:export", args=[scored.assessment_id, job.pk])
+    job = ExportJobFactory(run=scored_run)
+    url = reverse("materiality:export", args=[scored_run.assessment_id, job.pk])
     assert client.get(url, HTTP_ACCEPT="application/json").json() == {
         "status": "pending",
         "progress": 0,
@@ -87,22 +70,24 @@ def test_the_progress_page_reports_as_json(esg_user: Any, scored: AggregationRun
     assert 'http-equiv="refresh"' in html
 
 
-def test_an_unknown_kind_or_foreign_run_is_refused(esg_user: Any, scored: AggregationRun) -> None:
+def test_an_unknown_kind_or_foreign_run_is_refused(
+    esg_user: Any, scored_run: AggregationRun
+) -> None:
     client = Client()
     client.force_login(esg_user)
-    assert request_export(client, scored, "everything").status_code == 404
-    url = reverse("materiality:export-new", args=[scored.assessment_id])
+    assert request_export(client, scored_run, "everything").status_code == 404
+    url = reverse("materiality:export-new", args=[scored_run.assessment_id])
     assert client.post(url, {"kind": "scores-csv", "run": 999999}).status_code == 404
     assert not ExportJob.objects.exists()
 
 
-def test_outsiders_cannot_export_or_download(outsider_user: Any, scored: AggregationRun) -> None:
-    job = ExportJob.objects.create(
-        assessment=scored.assessment, run=scored, kind="scores-csv", language="en", status="done"
-    )
+def test_outsiders_cannot_export_or_download(
+    outsider_user: Any, scored_run: AggregationRun
+) -> None:
+    job = ExportJobFactory(run=scored_run, status="done")
     client = Client()
     client.force_login(outsider_user)
-    assert request_export(client, scored, "scores-csv").status_code == 403
-    download = reverse("materiality:export-download", args=[scored.assessment_id, job.pk])
+    assert request_export(client, scored_run, "scores-csv").status_code == 403
+    download = reverse("materiality:export-download", args=[scored_run.assessment_id, job.pk])
     assert client.get(download).status_code == 403
     assert Client().get(download).status_code == 302

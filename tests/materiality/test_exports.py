@@ -5,34 +5,16 @@ from __future__ import annotations
 import csv
 import io
 import random
-import secrets
-from collections.abc import Mapping
-from datetime import timedelta
 from typing import Any
 
 import pandas as pd
 import pytest
 from django.core.files.storage import default_storage
-from django.utils import timezone
 from openpyxl import load_workbook
 
-from materiality.demo.storing import replies_load
-from materiality.demo.synthetic import DEMO_REPLIES_PER_GROUP
-from materiality.models import (
-    AXES,
-    AggregationRun,
-    Assessment,
-    RunStatus,
-    RunTrigger,
-    StakeholderGroup,
-    TopicScore,
-)
-from materiality.questionnaire import (
-    GROUP_QUESTION,
-    IMPORTANCE_QUESTION,
-    OVERALL_COMMENT_QUESTION,
-    SIDE_QUESTION,
-)
+from materiality.demo.shape import DEMO_REPLIES_PER_GROUP
+from materiality.models import AXES, AggregationRun, Assessment, RunStatus, RunTrigger, TopicScore
+from materiality.questionnaire import IMPORTANCE_QUESTION
 from materiality.reporting.jobs import ExportKind, build_export
 from materiality.reporting.response_files import (
     DONT_KNOW,
@@ -41,192 +23,18 @@ from materiality.reporting.response_files import (
     responses_xlsx,
 )
 from materiality.reporting.score_files import scores_csv, scores_xlsx
-from materiality.runs.execution import aggregation_execute
-from materiality.runs.requests import aggregation_request
-from surveys.models import (
-    Answer,
-    Invitation,
-    InvitationKind,
-    Question,
-    Response,
-    ResponseStatus,
+from surveys.models import Answer, Response, ResponseStatus
+from tests.factories import (
+    AggregationRunFactory,
+    add_mixed_replies,
+    add_reply,
+    random_ratings,
+    topic_codes,
 )
 
-pytestmark = pytest.mark.django_db
-
-# --- Replies, written the way the engine stores them (fast: no HTTP walk) ---------------
-
-Rating = int | str | None  # a level, DONT_KNOW, or None for an unanswered cell
-
-
-def add_reply(
-    assessment: Assessment,
-    group: str,
-    ratings: Mapping[tuple[str, str], Rating],
-    *,
-    internal: bool | None = None,
-    duration: int | None = 600,
-    straight_lined: bool = False,
-    submitted: bool = True,
-    language: str = "en",
-    comments: Mapping[str, str] | None = None,
-    overall_comment: str = "",
-    at: Any = None,
-) -> Response:
-    questions = dict(
-        Question.objects.filter(survey_id=assessment.survey_id).values_list("code", "pk")
-    )
-    if internal is None:
-        internal = StakeholderGroup.objects.get(code=group).internal
-    now = at or timezone.now()
-    response = Response.objects.create(
-        survey_id=assessment.survey_id,
-        resume_hash=secrets.token_hex(32),
-        status=ResponseStatus.SUBMITTED if submitted else ResponseStatus.IN_PROGRESS,
-        language=language,
-        respondent_group=group,
-        respondent_internal=internal,
-        started_at=now - timedelta(seconds=duration or 0),
-        submitted_at=now if submitted else None,
-        duration_seconds=duration if submitted else None,
-        straight_lined=straight_lined,
-    )
-    answers = [
-        Answer(response=response, question_id=questions[GROUP_QUESTION], column_code=group),
-        Answer(
-            response=response,
-            question_id=questions[SIDE_QUESTION],
-            column_code="internal" if internal else "external",
-        ),
-    ]
-    for (topic, axis), value in ratings.items():
-        if value is None:
-            continue
-        answers.append(
-            Answer(
-                response=response,
-                question_id=questions[IMPORTANCE_QUESTION],
-                row_code=topic,
-                column_code=axis,
-                value=None if value == DONT_KNOW else int(value),
-                dont_know=value == DONT_KNOW,
-            )
-        )
-    for topic, text in (comments or {}).items():
-        answers.append(
-            Answer(
-                response=response,
-                question_id=questions[IMPORTANCE_QUESTION],
-                row_code=topic,
-                text=text,
-            )
-        )
-    if overall_comment:
-        answers.append(
-            Answer(
-                response=response,
-                question_id=questions[OVERALL_COMMENT_QUESTION],
-                text=overall_comment,
-            )
-        )
-    Answer.objects.bulk_create(answers)
-    return response
-
-
-def topic_codes(assessment: Assessment) -> list[str]:
-    return list(assessment.topics.order_by("assessmenttopic__order").values_list("code", flat=True))
-
-
-def random_ratings(assessment: Assessment, rng: random.Random) -> dict[tuple[str, str], Rating]:
-    """Ratings that differ between topics (so ranks are not ties), with some DK."""
-    ratings: dict[tuple[str, str], Rating] = {}
-    for index, topic in enumerate(topic_codes(assessment)):
-        for axis in AXES:
-            if rng.random() < 0.07:
-                ratings[(topic, axis)] = DONT_KNOW
-            else:
-                lean = 1 if index < 6 else 0 if index < 12 else -1
-                ratings[(topic, axis)] = max(1, min(5, rng.choice([2, 3, 4, 4, 5]) + lean))
-    return ratings
-
-
-# Enough replies for the too-fast rule (it needs 10), from internal and external groups.
-GROUPS = [
-    "customers",
-    "employees",
-    "customers",
-    "government-regulators",
-    "employees",
-    "shareholders-investors",
-] * 3
-
-
-def populate(assessment: Assessment, *, seed: int = 7) -> dict[str, Response]:
-    """18 ordinary replies, plus one straight-lined, one too fast, one in progress; an
-    employee answering as external (a side chosen per response, not per group)."""
-    rng = random.Random(seed)
-    base = timezone.now() - timedelta(days=3)
-    for index, group in enumerate(GROUPS):
-        add_reply(
-            assessment,
-            group,
-            random_ratings(assessment, rng),
-            duration=rng.randint(400, 900),
-            at=base + timedelta(minutes=index),
-            internal=False if index == 4 else None,
-            comments={"risk-management": f"Comment from Ann Example number {index}"},
-            overall_comment="Please call me, Ann Example" if index == 0 else "",
-        )
-    special = {
-        "straight": add_reply(
-            assessment,
-            "customers",
-            dict.fromkeys(((t, a) for t in topic_codes(assessment) for a in AXES), 5),
-            straight_lined=True,
-            at=base + timedelta(hours=1),
-        ),
-        "fast": add_reply(
-            assessment,
-            "media",
-            random_ratings(assessment, rng),
-            duration=20,
-            at=base + timedelta(hours=2),
-        ),
-        "in_progress": add_reply(
-            assessment, "customers", random_ratings(assessment, rng), submitted=False
-        ),
-    }
-    Invitation.objects.create(
-        survey_id=assessment.survey_id,
-        kind=InvitationKind.PERSONAL,
-        token_hash=secrets.token_hex(32),
-        token_salt="salt",
-        token_hint="abcd",
-        email="ann@example.com",
-        respondent_group="government-regulators",
-        respondent_internal=False,
-        responded_at=timezone.now(),
-    )
-    return special
-
-
-def compute(assessment: Assessment, **scoring: Any) -> AggregationRun:
-    Assessment.objects.filter(pk=assessment.pk).update(
-        scoring={"bootstrap_samples": 200, **scoring}
-    )
-    assessment.refresh_from_db()
-    run = aggregation_execute(
-        aggregation_request(assessment=assessment, trigger=RunTrigger.MANUAL).pk
-    )
-    assert run is not None
-    assert run.status == RunStatus.SUCCEEDED, run.error
-    return run
-
-
-@pytest.fixture
-def scored(open_assessment: Assessment) -> tuple[Assessment, AggregationRun]:
-    populate(open_assessment)
-    return open_assessment, compute(open_assessment)
+# Scored over hand-written replies whose mix (straight-lined, too fast, in progress, an
+# employee answering as external) these tests check in the files.
+pytestmark = [pytest.mark.django_db, pytest.mark.scored_run(replies=add_mixed_replies)]
 
 
 def read_csv(content: bytes) -> tuple[list[str], list[str], list[list[str]]]:
@@ -243,9 +51,9 @@ def as_number(text: str) -> float | None:
 
 
 def test_the_scores_csv_is_the_ranked_overall_table_of_the_stored_scores(
-    scored: tuple[Assessment, AggregationRun],
+    scored_run: AggregationRun,
 ) -> None:
-    _assessment, run = scored
+    run = scored_run
     codes, labels, rows = read_csv(scores_csv(run, "en"))
     assert codes[:3] == ["rank", "topic", "topic_name"]
     assert "Importance to the company · Mean" in labels
@@ -270,9 +78,9 @@ def test_the_scores_csv_is_the_ranked_overall_table_of_the_stored_scores(
 
 
 def test_the_scores_workbook_has_every_view_with_numbers_as_numbers(
-    scored: tuple[Assessment, AggregationRun],
+    scored_run: AggregationRun,
 ) -> None:
-    _assessment, run = scored
+    run = scored_run
     book = load_workbook(io.BytesIO(scores_xlsx(run, "en")))
     assert book.sheetnames == ["Overall", "By group", "By axis source", "Run"]
     overall = book["Overall"]
@@ -316,9 +124,10 @@ def test_the_scores_workbook_has_every_view_with_numbers_as_numbers(
 
 
 def test_the_axis_source_sheet_equals_an_independent_recomputation(
-    scored: tuple[Assessment, AggregationRun],
+    scored_run: AggregationRun,
 ) -> None:
-    assessment, run = scored
+    run = scored_run
+    assessment = run.assessment
     sheet = load_workbook(io.BytesIO(scores_xlsx(run, "en")))["By axis source"]
     assert "other axis source" in sheet["A1"].value
     assert "fingerprint" in sheet["A1"].value
@@ -361,9 +170,10 @@ def test_the_axis_source_sheet_equals_an_independent_recomputation(
 
 
 def test_the_axis_source_sheet_says_so_when_the_replies_have_changed(
-    scored: tuple[Assessment, AggregationRun],
+    scored_run: AggregationRun,
 ) -> None:
-    assessment, run = scored
+    run = scored_run
+    assessment = run.assessment
     add_reply(assessment, "customers", random_ratings(assessment, random.Random(1)))
     book = load_workbook(io.BytesIO(scores_xlsx(run, "en")))
     sheet = book["By axis source"]
@@ -374,9 +184,9 @@ def test_the_axis_source_sheet_says_so_when_the_replies_have_changed(
 
 
 def test_a_chinese_scores_export_has_chinese_sheets_and_labels_and_the_same_codes(
-    scored: tuple[Assessment, AggregationRun],
+    scored_run: AggregationRun,
 ) -> None:
-    _assessment, run = scored
+    run = scored_run
     book = load_workbook(io.BytesIO(scores_xlsx(run, "zh-hans")))
     assert book.sheetnames == ["总体", "按群体", "按评分来源", "计算记录"]
     overall = book["总体"]
@@ -398,7 +208,7 @@ def test_a_chinese_scores_export_has_chinese_sheets_and_labels_and_the_same_code
 def test_the_responses_export_has_one_row_per_submitted_response_with_coded_columns(
     open_assessment: Assessment,
 ) -> None:
-    special = populate(open_assessment)
+    special = add_mixed_replies(open_assessment)
     content = b"".join(responses_csv(open_assessment, "en"))
     codes, labels, rows = read_csv(content)
     assert len(rows) == 20  # 18 + straight-lined + too fast; not the one in progress
@@ -476,7 +286,7 @@ def test_comments_are_exported_on_request_and_formulas_are_defused(
 
 
 def test_the_responses_workbook_holds_what_the_csv_holds(open_assessment: Assessment) -> None:
-    populate(open_assessment)
+    add_mixed_replies(open_assessment)
     codes, labels, rows = read_csv(b"".join(responses_csv(open_assessment, "zh-hans")))
     book = load_workbook(io.BytesIO(responses_xlsx(open_assessment, "zh-hans")))
     assert book.sheetnames == ["回复", "说明"]
@@ -528,9 +338,10 @@ def by_hand(content: bytes, too_fast_seconds: int) -> pd.DataFrame:
 
 
 def test_the_overall_means_can_be_reproduced_by_hand_from_the_exported_replies(
-    scored: tuple[Assessment, AggregationRun],
+    scored_run: AggregationRun,
 ) -> None:
-    assessment, run = scored
+    run = scored_run
+    assessment = run.assessment
     content = b"".join(responses_csv(assessment, "en"))
     record = {
         row[0]: row[2]
@@ -559,8 +370,9 @@ def test_the_demo_matrix_numbers_can_be_reproduced_by_hand_from_the_exported_rep
 ) -> None:
     # The demo's own replies: its generator, seed and group sizes (1,151 replies with
     # "don't know", straight-liners and speeders), scored with the default options.
-    replies_load(assessment=open_assessment, replies_per_group=DEMO_REPLIES_PER_GROUP, seed=2021)
-    run = compute(open_assessment)
+    run = AggregationRunFactory(
+        assessment=open_assessment, replies=DEMO_REPLIES_PER_GROUP, seed=2021
+    )
     assert run.responses_total == 1151
     assert run.excluded_straight_lined > 0
     assert run.excluded_too_fast > 0
@@ -586,8 +398,11 @@ def test_the_demo_matrix_numbers_can_be_reproduced_by_hand_from_the_exported_rep
 def test_the_means_by_hand_follow_the_weighting_and_axis_source(
     open_assessment: Assessment, scoring: dict[str, Any]
 ) -> None:
-    populate(open_assessment)
-    run = compute(open_assessment, **scoring)
+    run = AggregationRunFactory(
+        assessment=open_assessment,
+        replies=add_mixed_replies,
+        scoring={"bootstrap_samples": 200, **scoring},
+    )
     content = b"".join(responses_csv(open_assessment, "en"))
     limit = read_limit(run)
     means = means_from_responses_csv(
@@ -618,9 +433,10 @@ def read_limit(run: AggregationRun) -> int:
 
 
 def test_a_large_export_is_built_into_storage_with_progress(
-    scored: tuple[Assessment, AggregationRun],
+    scored_run: AggregationRun,
 ) -> None:
-    assessment, run = scored
+    run = scored_run
+    assessment = run.assessment
     seen: list[int] = []
     built = build_export(ExportKind.RESPONSES_XLSX, assessment.pk, "en", seen.append)
     assert built.path.startswith("exports/")
@@ -646,8 +462,8 @@ def test_a_large_export_is_built_into_storage_with_progress(
         assert stored.read() == scores_csv(run, "en")
 
 
-def test_the_matrix_files_are_exports_too(scored: tuple[Assessment, AggregationRun]) -> None:
-    _assessment, run = scored
+def test_the_matrix_files_are_exports_too(scored_run: AggregationRun) -> None:
+    run = scored_run
     svg = build_export(ExportKind.MATRIX_SVG, run.pk, "zh-hans")
     assert svg.filename == f"matrix-run{run.pk}-zh-hans.svg"
     assert svg.content_type == "image/svg+xml"
@@ -660,13 +476,11 @@ def test_the_matrix_files_are_exports_too(scored: tuple[Assessment, AggregationR
 
 
 def test_an_unchanged_run_exports_the_scores_of_the_run_it_repeats(
-    scored: tuple[Assessment, AggregationRun],
+    scored_run: AggregationRun,
 ) -> None:
-    assessment, run = scored
-    repeat = aggregation_execute(
-        aggregation_request(assessment=assessment, trigger=RunTrigger.MANUAL).pk
-    )
-    assert repeat is not None
+    run = scored_run
+    assessment = run.assessment
+    repeat = AggregationRunFactory(assessment=assessment, replies=None, scoring=None)
     assert repeat.status == RunStatus.UNCHANGED
     assert scores_csv(repeat, "en") == scores_csv(run, "en")
 

@@ -14,11 +14,12 @@ from django.test import Client
 from django.test.utils import override_settings
 from django.urls import reverse
 
-from materiality.feedback.form import report_create
+from materiality.feedback.comments import comment_tag
 from materiality.feedback.summary import feedback_summary
 from materiality.models import CommentTag, Report, Topic
 from surveys.models import Answer, Question, Response
-from surveys.services import survey_close, survey_open
+from surveys.services import survey_close
+from tests.factories import OpenReportFactory, ReportFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -27,17 +28,12 @@ RADIO = re.compile(r'type="radio" name="(q\d+(?:_r\d+_c\d+)?)" value="([^"]+)"')
 
 @pytest.fixture
 def report(db: None) -> Report:
-    return report_create(
-        title={"zh-hans": "2026 ESG 报告", "en": "2026 ESG report"},
-        year=2026,
-        languages=["zh-hans", "en"],
-    )
+    return ReportFactory()
 
 
 @pytest.fixture
-def open_report(report: Report) -> Report:
-    survey_open(survey=report.survey)
-    return report
+def open_report(db: None) -> Report:
+    return OpenReportFactory()
 
 
 def form_url(report: Report) -> str:
@@ -431,3 +427,45 @@ def test_a_comment_that_looks_like_a_formula_is_exported_as_text(
     written = [cell for cell in sheet[2] if cell.value == comment[:-2]]
     assert written, "the comment, without its control characters, is in the sheet"
     assert written[0].data_type == "s"  # text, not a formula
+
+
+# --- Queries: the same few whatever the number of rows ----------------------------------
+
+# Session, user and permissions (4); the reports with their forms' surveys.
+REPORT_LIST_QUERIES = 4 + 1
+# Session, user and permissions (4); the report with its survey; its questions; the
+# summary, computed live while none is stored (4); the comments with their responses,
+# their tags, the tags' topics and the same readers' other answers (4); the topics to tag
+# comments with, read once for every comment's choices.
+REPORT_QUERIES = 4 + 1 + 1 + 4 + 4 + 1
+
+
+@pytest.mark.parametrize("rows", [3, 10])
+def test_the_list_of_reports_takes_a_fixed_number_of_queries(
+    rows: int, esg_user: Any, django_assert_num_queries: Any
+) -> None:
+    ReportFactory.create_batch(rows)
+    team = Client(HTTP_ACCEPT_LANGUAGE="en")
+    team.force_login(esg_user)
+    with django_assert_num_queries(REPORT_LIST_QUERIES):
+        html = team.get(reverse("materiality:reports")).content.decode()
+    assert html.count("2026 ESG report") == rows
+
+
+@pytest.mark.parametrize("rows", [3, 10])
+def test_the_report_page_takes_a_fixed_number_of_queries(
+    rows: int, esg_user: Any, open_report: Report, django_assert_num_queries: Any
+) -> None:
+    for i in range(rows):
+        client = reader(address=f"192.0.2.{i}")
+        data = answers(client, open_report, random.Random(i))
+        data[comment_field(open_report)] = f"Comment number {i}"
+        client.post(form_url(open_report), data)
+    topics = [topic.pk for topic in Topic.objects.all()[:2]]
+    for comment in Answer.objects.exclude(text=""):
+        comment_tag(answer=comment, topic_ids=topics, user=esg_user)
+    team = Client(HTTP_ACCEPT_LANGUAGE="en")
+    team.force_login(esg_user)
+    with django_assert_num_queries(REPORT_QUERIES):
+        html = team.get(reverse("materiality:report", args=[open_report.pk])).content.decode()
+    assert html.count("Comment number") == rows

@@ -45,6 +45,7 @@ from materiality.models import (
 from materiality.runs.execution import aggregation_execute
 from materiality.tasks import import_replies
 from surveys.models import Answer, Response, ResponseSource, ResponseStatus
+from tests.factories import AssessmentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -704,17 +705,7 @@ def test_anonymous_visitors_are_sent_to_log_in(open_assessment: Assessment) -> N
 def test_an_import_is_only_reachable_through_its_own_assessment(
     esg_user: Any, open_assessment: Assessment
 ) -> None:
-    from materiality.services import AssessmentInput, assessment_create
-
-    other = assessment_create(
-        data=AssessmentInput(
-            title={"en": "Other"},
-            period_start=open_assessment.period_start,
-            period_end=open_assessment.period_end,
-            topics=topics_of(open_assessment),
-            groups=list(open_assessment.groups.all()),
-        )
-    )
+    other = AssessmentFactory()
     client = logged_in(esg_user)
     pages = import_pages(client, open_assessment)
     _method, url = pages["mapping"]
@@ -760,6 +751,38 @@ def test_importing_takes_no_query_per_row(
     others = [q for q in queries.captured_queries if not q["sql"].startswith("INSERT")]
     assert len(others) <= FIXED_QUERIES
     assert Answer.objects.count() == answers
+
+
+# Session, user and permissions (4); the assessment with its survey.
+IMPORT_PAGE = 4 + 1
+# Besides, to read the file against the assessment: its topics, groups and questions, and
+# the references imported before (4). The file's rows are in storage, the result in the
+# cache: neither costs a query per row.
+MAPPING_QUERIES = IMPORT_PAGE + 4
+CHECK_QUERIES = IMPORT_PAGE + 4
+PROGRESS_QUERIES = IMPORT_PAGE
+
+
+@pytest.mark.parametrize("rows", [3, 10])
+def test_the_import_pages_take_no_query_per_row(
+    rows: int, esg_user: Any, open_assessment: Assessment, django_assert_num_queries: Any
+) -> None:
+    """Mapping, checking and the result of a file with `rows` good and `rows` bad rows."""
+    table = replies_table(open_assessment, 2 * rows)
+    for row in table[1 + rows :]:
+        row[1] = "Aliens"
+    client = logged_in(esg_user)
+    url = upload(client, open_assessment, "r.csv", csv_bytes(table))["Location"]
+    with django_assert_num_queries(MAPPING_QUERIES):
+        html = client.get(url).content.decode()
+    with django_assert_num_queries(CHECK_QUERIES):
+        checked = submit(client, url, html, action="check").content.decode()
+    assert checked.count("“Aliens” is not a stakeholder group of this assessment") == rows
+    imported_url = submit(client, url, html, skip_errors="on")["Location"]
+    with django_assert_num_queries(PROGRESS_QUERIES):
+        page = client.get(imported_url).content.decode()
+    assert f"{rows} replies imported from “r.csv”" in page
+    assert page.count("“Aliens” is not a stakeholder group of this assessment") == rows
 
 
 def test_a_large_file_is_imported_by_a_celery_task_with_progress(

@@ -13,13 +13,12 @@ import pytest
 from django.db import connection
 from django.test import Client
 
-from materiality.models import StakeholderGroup
-from materiality.services import group_link_create, personal_invitation_create
 from surveys.errors import AlreadySubmitted
-from surveys.models import Response, ResponseStatus
+from surveys.models import InvitationKind, Response, ResponseStatus, Survey
 from surveys.services import invitation_resolve, response_resume, response_start, response_submit
 from tests.conftest import link_path
 from tests.respondents import answer_all, start
+from tests.surveys.factories import InvitationFactory
 
 pytestmark = [
     pytest.mark.postgres,
@@ -49,10 +48,19 @@ def at_once(count: int, work: Callable[[], Any]) -> list[Any]:
     return results
 
 
-def test_of_many_simultaneous_submits_exactly_one_wins(open_assessment: Any) -> None:
-    group = StakeholderGroup.objects.get(code="customers")
+def personal_link(survey: Survey, email: str) -> Any:
+    return InvitationFactory(
+        survey=survey,
+        kind=InvitationKind.PERSONAL,
+        email=email,
+        respondent_group="staff",
+        respondent_internal=True,
+    )
+
+
+def test_of_many_simultaneous_submits_exactly_one_wins(survey: Survey) -> None:
     client = Client()
-    walk = start(client, link_path(group_link_create(assessment=open_assessment, group=group)))
+    walk = start(client, link_path(InvitationFactory(survey=survey)))
     answer_all(client, walk)
 
     results = at_once(6, lambda: response_submit(response=response_resume(walk.resume)))
@@ -64,10 +72,9 @@ def test_of_many_simultaneous_submits_exactly_one_wins(open_assessment: Any) -> 
     assert Response.objects.get().status == ResponseStatus.SUBMITTED
 
 
-def test_a_double_click_on_submit_over_http_stores_one_response(open_assessment: Any) -> None:
-    group = StakeholderGroup.objects.get(code="customers")
+def test_a_double_click_on_submit_over_http_stores_one_response(survey: Survey) -> None:
     client = Client()
-    walk = start(client, link_path(group_link_create(assessment=open_assessment, group=group)))
+    walk = start(client, link_path(InvitationFactory(survey=survey)))
     answer_all(client, walk)
 
     statuses = at_once(2, lambda: Client().post(walk.review_url).status_code)
@@ -77,12 +84,9 @@ def test_a_double_click_on_submit_over_http_stores_one_response(open_assessment:
 
 
 def test_two_devices_opening_one_personal_link_at_once_share_one_response(
-    open_assessment: Any,
+    survey: Survey,
 ) -> None:
-    group = StakeholderGroup.objects.get(code="employees")
-    issued = personal_invitation_create(
-        assessment=open_assessment, email="ann@example.com", group=group
-    )
+    issued = personal_link(survey, "ann@example.com")
 
     results = at_once(4, lambda: response_start(invitation=invitation_resolve(issued.token)))
 
@@ -91,11 +95,8 @@ def test_two_devices_opening_one_personal_link_at_once_share_one_response(
     assert len({r.response.pk for r in results}) == 1
 
 
-def test_two_tabs_submitting_one_personal_invitation_count_once(open_assessment: Any) -> None:
-    group = StakeholderGroup.objects.get(code="employees")
-    issued = personal_invitation_create(
-        assessment=open_assessment, email="bo@example.com", group=group
-    )
+def test_two_tabs_submitting_one_personal_invitation_count_once(survey: Survey) -> None:
+    issued = personal_link(survey, "bo@example.com")
     tab = Client()
     walk = start(tab, link_path(issued))
     answer_all(tab, walk)

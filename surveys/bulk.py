@@ -1,0 +1,308 @@
+"""Whole responses collected elsewhere, stored many at a time: replies imported from a
+file, the demo's synthetic replies. Part of the engine's one writer (`surveys.services`
+is its home): whoever collected the replies stores them here rather than writing the
+tables itself.
+
+A reply arrives complete and is stored as submitted, as `response_submit` leaves a
+response: submitted_at, duration_seconds (started_at that much earlier) and
+straight_lined by the engine's rule. Every answer is checked against the survey's asked
+questions first; one reply that does not fit refuses the whole call, naming it, and
+nothing of the call is stored. The bookkeeping matches a submit's:
+
+* rating counts: a submit writes none, and neither does this; the replies stay
+  uncounted (`tally_batch` null) until the next read folds them in (`surveys.tallies`);
+* invitations: a reply brings no link, so no invitation is marked responded, and an
+  anonymous survey keeps no way back to a person;
+* submit hooks (`SURVEYS_SUBMIT_HOOKS`) do not run: they follow one submission, and a
+  caller that stores thousands decides what follows once, in its own transaction (the
+  importer asks for a scores run and records it in the audit trail with the import).
+
+Queries: a lock on the survey row and the questionnaire (two reads, none for a
+non-draft survey this process has read before), then per batch of replies one INSERT
+of responses and one of answers per ANSWER_ROWS_PER_INSERT rows. SQLite, to Django 5.2,
+splits each into statements of at most 999 parameters; without INSERT … RETURNING
+(SQLite before 3.35) one SELECT per batch finds the new responses' ids.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from itertools import islice
+
+from django.db import connection, models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from surveys.errors import ReplyInvalid, SurveyNotOpen
+from surveys.models import (
+    Answer,
+    Question,
+    QuestionKind,
+    QuestionPurpose,
+    Response,
+    ResponseSource,
+    ResponseStatus,
+    Survey,
+    SurveyStatus,
+)
+from surveys.selectors import Questionnaire, questionnaire_load
+from surveys.services import AnswerInput, answer_rows, is_straight_lined
+
+# Replies validated and inserted per step (and per `on_batch` report).
+BATCH_SIZE = 500
+# Rows per INSERT, well under PostgreSQL's 65,535 parameters: a response has 18
+# columns, an answer 7.
+RESPONSE_ROWS_PER_INSERT = 2000
+ANSWER_ROWS_PER_INSERT = 4000
+
+
+@dataclass(frozen=True)
+class ReplyInput:
+    """One respondent's whole response, as collected elsewhere.
+
+    `answers` as the web form gives them (`AnswerInput`: a grid cell with a rating or
+    "don't know", a row's comment with no column, a choice in `column_code`, a text).
+    The respondent's group and side are taken from the answers to the questions that
+    describe the respondent, where the reply has them, as the web form does; the fields
+    here hold them otherwise (a survey without such questions, a file that names the
+    group), and must agree with those answers when both are given. `respondent_fixed`:
+    the group and side came with the reply, as with a group link, rather than being
+    asked."""
+
+    answers: Sequence[AnswerInput]
+    submitted_at: datetime | None = None  # None: the time of the store
+    duration_seconds: int | None = None  # None: not known
+    language: str = ""
+    respondent_group: str = ""
+    respondent_internal: bool | None = None
+    respondent_fixed: bool = False
+    source_reference: str = ""  # where the reply came from (a file and line, "synthetic")
+
+
+@transaction.atomic
+def responses_store_bulk(
+    *,
+    survey: Survey,
+    replies: Iterable[ReplyInput],
+    source: ResponseSource,
+    batch_size: int = BATCH_SIZE,
+    on_batch: Callable[[int], None] | None = None,
+) -> int:
+    """Store `replies` as submitted responses of `survey`, with their answers; returns
+    how many. All or nothing: `ReplyInvalid` names the first reply that does not fit
+    (and what is wrong); `SurveyNotOpen` for a draft survey, whose questions may still
+    change. A closed survey takes replies (an import after the fieldwork).
+
+    `replies` is read once, `batch_size` at a time, so a generator of a million replies
+    is never held whole; `on_batch` is told the number stored so far after each batch
+    (a progress bar). The survey row stays locked until the caller's transaction ends:
+    the questionnaire cannot change under the replies."""
+    if batch_size < 1:
+        raise ValueError("batch_size must be at least 1.")
+    locked = Survey.objects.select_for_update().get(pk=survey.pk)
+    if locked.status == SurveyStatus.DRAFT:
+        raise SurveyNotOpen
+    checker = _Checker(questionnaire_load(locked))
+    now = timezone.now()
+    stored = 0
+    for batch in _batches(replies, batch_size):
+        responses = [
+            checker.response(reply, number=stored + i, survey_id=locked.pk, source=source, now=now)
+            for i, reply in enumerate(batch, start=1)
+        ]
+        _insert(responses, batch)
+        stored += len(batch)
+        if on_batch is not None:
+            on_batch(stored)
+    return stored
+
+
+def _batches(replies: Iterable[ReplyInput], size: int) -> Iterator[list[ReplyInput]]:
+    iterator = iter(replies)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def _insert(responses: list[Response], replies: Sequence[ReplyInput]) -> None:
+    Response.objects.bulk_create(responses, batch_size=RESPONSE_ROWS_PER_INSERT)
+    if not connection.features.can_return_rows_from_bulk_insert:
+        # Old SQLite: the new ids by their (unique) resume hashes, in one query.
+        ids = dict(
+            Response.objects.filter(
+                resume_hash__in=[response.resume_hash for response in responses]
+            ).values_list("resume_hash", "pk")
+        )
+        for response in responses:
+            response.pk = ids[response.resume_hash]
+    answers: list[Answer] = []
+    for response, reply in zip(responses, replies, strict=True):
+        answers.extend(answer_rows(response, reply.answers))
+    Answer.objects.bulk_create(answers, batch_size=ANSWER_ROWS_PER_INSERT)
+
+
+class _Checker:
+    """Checks replies against the survey's asked questions (indexed once, to check many
+    replies fast) and makes their responses."""
+
+    def __init__(self, questionnaire: Questionnaire) -> None:
+        self.questions = {question.pk: question for question in questionnaire.questions}
+        self.rows: dict[int, frozenset[str]] = {}
+        # A grid's columns, or a choice question's choices: what `column_code` may hold.
+        self.columns: dict[int, frozenset[str]] = {}
+        for question in questionnaire.questions:
+            self.rows[question.pk] = frozenset(o.code for o in questionnaire.rows(question))
+            options = questionnaire.columns(question) or questionnaire.choices(question)
+            self.columns[question.pk] = frozenset(o.code for o in options)
+        self.grid_cells = sum(
+            len(self.rows[q.pk]) * len(self.columns[q.pk])
+            for q in questionnaire.questions
+            if q.kind == QuestionKind.GRID
+        )
+        # The texts of a reply that the database would refuse (PostgreSQL) or keep whole
+        # (SQLite) when too long: (the ReplyInput field, the model's limit).
+        self.limits: list[tuple[str, int]] = []
+        for name in ("language", "respondent_group", "source_reference"):
+            field = Response._meta.get_field(name)
+            if isinstance(field, models.CharField) and field.max_length is not None:
+                self.limits.append((name, field.max_length))
+
+    def response(
+        self, reply: ReplyInput, *, number: int, survey_id: int, source: str, now: datetime
+    ) -> Response:
+        """The unsaved response of a checked reply; `ReplyInvalid` if it does not fit."""
+
+        def refuse(problem: str) -> ReplyInvalid:
+            return ReplyInvalid(number=number, reference=reply.source_reference, problem=problem)
+
+        group, internal, ratings = self._check_answers(reply.answers, refuse)
+        if reply.respondent_group and group is not None and group != reply.respondent_group:
+            raise refuse(
+                _("it is given the group “%(given)s” but answers “%(answered)s”")
+                % {"given": reply.respondent_group, "answered": group}
+            )
+        if reply.respondent_internal is not None and internal not in (
+            None,
+            reply.respondent_internal,
+        ):
+            raise refuse(_("it is given one side (internal or external) but answers the other"))
+        duration = reply.duration_seconds
+        if duration is not None and duration < 0:
+            raise refuse(_("its duration is negative"))
+        for name, limit in self.limits:
+            if len(getattr(reply, name)) > limit:
+                raise refuse(
+                    _("its %(field)s is longer than %(max)d characters")
+                    % {"field": name, "max": limit}
+                )
+        submitted = reply.submitted_at or now
+        return Response(
+            survey_id=survey_id,
+            # Nobody holds a token for this hash: a stored reply cannot be resumed.
+            resume_hash=secrets.token_hex(32),
+            status=ResponseStatus.SUBMITTED,
+            source=source,
+            source_reference=reply.source_reference,
+            language=reply.language,
+            respondent_group=reply.respondent_group if group is None else group,
+            respondent_internal=reply.respondent_internal if internal is None else internal,
+            respondent_fixed=reply.respondent_fixed,
+            started_at=submitted - timedelta(seconds=duration or 0),
+            submitted_at=submitted,
+            duration_seconds=duration,
+            straight_lined=is_straight_lined(ratings, self.grid_cells),
+        )
+
+    def _check_answers(
+        self, answers: Sequence[AnswerInput], refuse: Callable[[str], ReplyInvalid]
+    ) -> tuple[str | None, bool | None, list[int]]:
+        """The group and side the answers give (None: not answered) and the grid's
+        ratings; `refuse` builds the error for the first answer that does not fit."""
+        group: str | None = None
+        internal: bool | None = None
+        ratings: list[int] = []
+        seen: set[tuple[int, str, str]] = set()
+        chosen: set[int] = set()  # single-choice questions answered
+        for answer in answers:
+            question = self.questions.get(answer.question_id)
+            if question is None:
+                raise refuse(
+                    _("it answers question %(id)d, which this survey does not ask")
+                    % {"id": answer.question_id}
+                )
+            key = (answer.question_id, answer.row_code, answer.column_code)
+            if key in seen:
+                raise refuse(_("it answers “%(code)s” twice") % {"code": question.code})
+            seen.add(key)
+            problem = self._problem(question, answer)
+            if not problem and question.kind == QuestionKind.SINGLE:
+                problem = _("it takes one choice only") if question.pk in chosen else ""
+                chosen.add(question.pk)
+            if problem:
+                raise refuse(f"“{question.code}”: {problem}")
+            if question.kind == QuestionKind.GRID and answer.value is not None:
+                ratings.append(answer.value)
+            elif question.purpose == QuestionPurpose.RESPONDENT_GROUP:
+                group = answer.column_code
+            elif question.purpose == QuestionPurpose.RESPONDENT_SIDE:
+                internal = answer.column_code == "internal"
+        return group, internal, ratings
+
+    def _problem(self, question: Question, answer: AnswerInput) -> str:
+        """What is wrong with one answer to `question`, or ""."""
+        kind = question.kind
+        qid = question.pk
+        if kind == QuestionKind.GRID:
+            if answer.row_code not in self.rows[qid]:
+                return _("it has no row “%(code)s”") % {"code": answer.row_code}
+            if not answer.column_code:  # the row's comment
+                if not question.row_comments:
+                    return _("it takes no comment per row")
+                return _text_problem(question, answer)
+            if answer.column_code not in self.columns[qid]:
+                return _("it has no column “%(code)s”") % {"code": answer.column_code}
+            return _rating_problem(question, answer)
+        if answer.row_code:
+            return _("it has no rows")
+        if kind in (QuestionKind.RATING, QuestionKind.TEXT):
+            if answer.column_code:
+                return _("it has no columns or choices")
+            if kind == QuestionKind.RATING:
+                return _rating_problem(question, answer)
+            return _text_problem(question, answer)
+        # A single or multiple choice: the chosen code, nothing else.
+        if answer.column_code not in self.columns[qid]:
+            return _("it has no choice “%(code)s”") % {"code": answer.column_code}
+        if answer.value is not None or answer.dont_know or answer.text:
+            return _("a choice holds no rating, “don't know” or text")
+        return ""
+
+
+def _rating_problem(question: Question, answer: AnswerInput) -> str:
+    if answer.text:
+        return _("a rating holds no text")
+    if answer.dont_know:
+        if answer.value is not None:
+            return _("a rating cannot be “don't know” too")
+        return "" if question.allow_dont_know else _("it offers no “don't know”")
+    if answer.value is None:
+        return _("the rating is missing")
+    if not question.scale_min <= answer.value <= question.scale_max:
+        return _("%(value)d is outside its scale %(low)d–%(high)d") % {
+            "value": answer.value,
+            "low": question.scale_min,
+            "high": question.scale_max,
+        }
+    return ""
+
+
+def _text_problem(question: Question, answer: AnswerInput) -> str:
+    if answer.value is not None or answer.dont_know:
+        return _("a text holds no rating or “don't know”")
+    if not answer.text.strip():
+        return _("the text is empty")
+    if len(answer.text) > question.max_length:
+        return _("the text is longer than %(max)d characters") % {"max": question.max_length}
+    return ""

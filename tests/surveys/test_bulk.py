@@ -1,0 +1,359 @@
+"""Whole replies collected elsewhere (an import, the demo) stored many at a time: all
+or nothing, checked against the questionnaire, and counted exactly as the same replies
+submitted one by one through the form."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import replace
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.db import connection, transaction
+from django.db.models import AutoField
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone, translation
+
+from surveys import bulk
+from surveys.bulk import ReplyInput, responses_store_bulk
+from surveys.errors import ReplyInvalid, SurveyNotOpen
+from surveys.models import (
+    RATING_COUNT_KEY,
+    Answer,
+    DurationCount,
+    InvitationKind,
+    Question,
+    RatingCount,
+    Response,
+    ResponseSource,
+    ResponseStatus,
+    SurveyStatus,
+)
+from surveys.selectors import questionnaire_load
+from surveys.services import (
+    AnswerInput,
+    AnswerScope,
+    answers_save,
+    invitation_create,
+    response_start,
+    response_submit,
+    survey_close,
+)
+from surveys.tallies import tally_current
+from tests.surveys.conftest import COLUMNS, ROWS, CampusSurvey, campus_replies, campus_survey
+
+pytestmark = pytest.mark.django_db
+
+
+def store(campus: CampusSurvey, replies: list[ReplyInput], **options: Any) -> int:
+    return responses_store_bulk(
+        survey=campus.survey, replies=replies, source=ResponseSource.IMPORT, **options
+    )
+
+
+def every_cell(campus: CampusSurvey, value: int | None = None) -> list[AnswerInput]:
+    """A rating for every cell of the grid: `value` everywhere, or 1 to 5 in turn."""
+    cells = [(row, column) for row, _label in ROWS for column, _label in COLUMNS]
+    return [
+        AnswerInput(campus.grid.pk, row, column, value=value or 1 + i % 5)
+        for i, (row, column) in enumerate(cells)
+    ]
+
+
+def answers_of(response: Response) -> set[tuple[int, str, str, int | None, bool, str]]:
+    return set(
+        response.answers.values_list(
+            "question_id", "row_code", "column_code", "value", "dont_know", "text"
+        )
+    )
+
+
+def test_every_reply_is_stored_as_a_submitted_response_with_its_answers(
+    campus: CampusSurvey,
+) -> None:
+    submitted = timezone.now() - timedelta(days=3)
+    mixed = [
+        AnswerInput(campus.group.pk, column_code="visitors"),
+        AnswerInput(campus.side.pk, column_code="external"),
+        *every_cell(campus)[1:],
+        AnswerInput(campus.grid.pk, "canteen", "quality", dont_know=True),
+        AnswerInput(campus.grid.pk, "canteen", text="Queues at noon."),
+        AnswerInput(campus.remarks.pk, text="Thank you."),
+    ]
+    replies = [
+        ReplyInput(
+            answers=mixed,
+            submitted_at=submitted,
+            duration_seconds=420,
+            language="en",
+            source_reference="paper.csv:2",
+        ),
+        # No questions about the respondent: the group comes with the reply, as from a
+        # group link; every rating the same: straight-lined by the engine's rule.
+        ReplyInput(
+            answers=every_cell(campus, 5),
+            respondent_group="staff",
+            respondent_internal=True,
+            respondent_fixed=True,
+            source_reference="paper.csv:3",
+        ),
+    ]
+    seen: list[int] = []
+
+    assert store(campus, replies, on_batch=seen.append) == 2
+
+    assert seen == [2]
+    first, second = Response.objects.order_by("pk")
+    assert first.status == second.status == ResponseStatus.SUBMITTED
+    assert first.source == ResponseSource.IMPORT
+    assert (first.source_reference, first.language) == ("paper.csv:2", "en")
+    assert (first.respondent_group, first.respondent_internal) == ("visitors", False)
+    assert not first.respondent_fixed
+    assert first.submitted_at == submitted
+    assert first.duration_seconds == 420
+    assert first.started_at == submitted - timedelta(seconds=420)
+    assert not first.straight_lined
+    assert answers_of(first) == {
+        (a.question_id, a.row_code, a.column_code, a.value, a.dont_know, a.text) for a in mixed
+    }
+    assert (second.respondent_group, second.respondent_internal) == ("staff", True)
+    assert second.respondent_fixed
+    assert second.duration_seconds is None
+    assert second.started_at == second.submitted_at
+    assert second.straight_lined
+    # Nothing counted yet (the next read folds them in); nothing to resume them with.
+    assert first.tally_batch is None
+    assert second.tally_batch is None
+    assert first.invitation_id is None
+    assert len({first.resume_hash, second.resume_hash}) == 2
+
+
+def test_a_generator_of_replies_is_stored_batch_by_batch(campus: CampusSurvey) -> None:
+    replies = campus_replies(campus, seed=1, per_group=4)
+    seen: list[int] = []
+    stored = store(campus, (reply for reply in replies), batch_size=5, on_batch=seen.append)
+    assert stored == 12
+    assert seen == [5, 10, 12]
+    assert Response.objects.count() == 12
+    assert Answer.objects.count() == sum(len(reply.answers) for reply in replies)
+
+
+def test_the_new_responses_are_found_where_inserts_return_no_ids(
+    campus: CampusSurvey, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(type(connection.features), "can_return_rows_from_bulk_insert", False)
+    replies = campus_replies(campus, seed=5, per_group=3)
+    assert store(campus, replies) == 9
+    stored = Response.objects.order_by("pk")
+    for response, reply in zip(stored, replies, strict=True):
+        assert answers_of(response) == {
+            (a.question_id, a.row_code, a.column_code, a.value, a.dont_know, a.text)
+            for a in reply.answers
+        }
+
+
+def _problem(campus: CampusSurvey, case: str) -> ReplyInput:
+    """A reply that does not fit, in one way."""
+    grid = campus.grid.pk
+    cells = every_cell(campus)
+    broken = {
+        "unknown question": [*cells, AnswerInput(999_999, text="?")],
+        "unknown row": [*cells, AnswerInput(grid, "swimming-pool", "quality", value=3)],
+        "unknown column": [*cells[1:], AnswerInput(grid, "canteen", "speed", value=3)],
+        "rating off the scale": [*cells[1:], AnswerInput(grid, "canteen", "quality", value=6)],
+        "no rating": [*cells[1:], AnswerInput(grid, "canteen", "quality")],
+        "rating and don't know": [
+            *cells[1:],
+            AnswerInput(grid, "canteen", "quality", value=2, dont_know=True),
+        ],
+        "the same cell twice": [*cells, AnswerInput(grid, "canteen", "quality", value=2)],
+        "unknown choice": [*cells, AnswerInput(campus.group.pk, column_code="aliens")],
+        "two single choices": [
+            *cells,
+            AnswerInput(campus.group.pk, column_code="staff"),
+            AnswerInput(campus.group.pk, column_code="students"),
+        ],
+        "comment too long": [*cells, AnswerInput(grid, "gym", text="x" * 1001)],
+        "empty text": [*cells, AnswerInput(campus.remarks.pk, text="  ")],
+        "text with a row": [*cells, AnswerInput(campus.remarks.pk, "gym", text="Hi")],
+    }
+    if case in broken:
+        return ReplyInput(answers=broken[case], source_reference="file.csv:3")
+    odd = ReplyInput(answers=cells, source_reference="file.csv:3")
+    return {
+        "group given and answered differently": replace(
+            odd,
+            answers=[*cells, AnswerInput(campus.group.pk, column_code="students")],
+            respondent_group="staff",
+        ),
+        "negative duration": replace(odd, duration_seconds=-5),
+        "language too long": replace(odd, language="x" * 17),
+    }[case]
+
+
+PROBLEMS = {
+    "unknown question": "question 999999, which this survey does not ask",
+    "unknown row": "“services”: it has no row “swimming-pool”",
+    "unknown column": "“services”: it has no column “speed”",
+    "rating off the scale": "“services”: 6 is outside its scale 1–5",
+    "no rating": "“services”: the rating is missing",
+    "rating and don't know": "“services”: a rating cannot be “don't know” too",
+    "the same cell twice": "it answers “services” twice",
+    "unknown choice": "“respondent-group”: it has no choice “aliens”",
+    "two single choices": "“respondent-group”: it takes one choice only",
+    "comment too long": "“services”: the text is longer than 1000 characters",
+    "empty text": "“remarks”: the text is empty",
+    "text with a row": "“remarks”: it has no rows",
+    "group given and answered differently": "given the group “staff” but answers “students”",
+    "negative duration": "its duration is negative",
+    "language too long": "its language is longer than 16 characters",
+}
+
+
+@pytest.mark.parametrize("case", list(PROBLEMS))
+def test_one_reply_that_does_not_fit_stores_nothing_and_is_named(
+    campus: CampusSurvey, case: str
+) -> None:
+    good = ReplyInput(answers=every_cell(campus), source_reference="file.csv:2")
+    with translation.override("en"), pytest.raises(ReplyInvalid) as refused:
+        store(campus, [good, _problem(campus, case)])
+    message = str(refused.value)
+    assert message.startswith("Reply 2 (“file.csv:3”): ")
+    assert PROBLEMS[case] in message
+    assert message.endswith("Nothing was stored.")
+    assert (refused.value.number, refused.value.reference) == (2, "file.csv:3")
+    assert not Response.objects.exists()
+    assert not Answer.objects.exists()
+
+
+def test_a_reply_refused_in_a_later_batch_takes_the_earlier_batches_back(
+    campus: CampusSurvey,
+) -> None:
+    replies = campus_replies(campus, seed=2, per_group=3)
+    replies.append(ReplyInput(answers=[AnswerInput(campus.grid.pk, "canteen", "quality", 9)]))
+    with translation.override("en"), pytest.raises(ReplyInvalid, match="Reply 10: "):
+        store(campus, replies, batch_size=2)
+    assert not Response.objects.exists()
+    assert not Answer.objects.exists()
+
+
+def test_a_retired_question_takes_no_answers(campus: CampusSurvey) -> None:
+    Question.objects.filter(pk=campus.remarks.pk).update(retired=True)
+    reply = ReplyInput(answers=[*every_cell(campus), AnswerInput(campus.remarks.pk, text="Hi")])
+    with translation.override("en"), pytest.raises(ReplyInvalid, match="survey does not ask"):
+        store(campus, [reply])
+    assert not Response.objects.exists()
+
+
+def test_a_draft_survey_takes_no_replies_and_a_closed_one_does(db: None) -> None:
+    draft = campus_survey(status=SurveyStatus.DRAFT)
+    with pytest.raises(SurveyNotOpen):
+        store(draft, [ReplyInput(answers=every_cell(draft))])
+    assert not Response.objects.exists()
+    closed = campus_survey()
+    survey_close(survey=closed.survey)
+    assert store(closed, [ReplyInput(answers=every_cell(closed))]) == 1
+
+
+# --- The same counts as the form ------------------------------------------------------
+
+
+def submit_one_by_one(campus: CampusSurvey, replies: list[ReplyInput]) -> None:
+    """Each reply as a respondent gives it: an open link, one save, the submit."""
+    link = invitation_create(survey=campus.survey, kind=InvitationKind.OPEN).invitation
+    questionnaire = questionnaire_load(campus.survey)
+    scope = [AnswerScope(question.pk) for question in questionnaire.questions]
+    for reply in replies:
+        response = response_start(invitation=link, language=reply.language).response
+        answers_save(
+            response=response, questionnaire=questionnaire, scope=scope, answers=reply.answers
+        )
+        response_submit(response=response, questionnaire=questionnaire)
+        # The form measures the time itself; give it the reply's.
+        Response.objects.filter(pk=response.pk).update(duration_seconds=reply.duration_seconds)
+
+
+def counts(campus: CampusSurvey) -> tuple[Counter[tuple[Any, ...]], Counter[tuple[Any, ...]]]:
+    """The survey's rating and duration counts once read, keyed without ids."""
+    survey_id = campus.survey.pk
+    with transaction.atomic():
+        tally = tally_current(survey_id)
+    ratings = RatingCount.objects.filter(survey_id=survey_id).values_list(
+        "question__code", *RATING_COUNT_KEY[1:], "n"
+    )
+    durations = DurationCount.objects.filter(survey_id=survey_id).values_list(
+        "timed", "duration_seconds", "straight_lined", "n"
+    )
+    assert tally.responses == Response.objects.filter(survey_id=survey_id).count()
+    return Counter({row[:-1]: row[-1] for row in ratings}), Counter(
+        {row[:-1]: row[-1] for row in durations}
+    )
+
+
+def respondents(campus: CampusSurvey) -> Counter[tuple[Any, ...]]:
+    return Counter(
+        Response.objects.filter(survey=campus.survey).values_list(
+            "status", "respondent_group", "respondent_internal", "straight_lined", "language"
+        )
+    )
+
+
+def test_the_counts_equal_those_of_the_same_replies_submitted_through_the_form(
+    db: None,
+) -> None:
+    imported, answered = campus_survey(), campus_survey()
+    replies = campus_replies(imported, seed=3, per_group=8)
+    # The same replies to the other survey's questions (the same codes, other ids).
+    ids = {
+        getattr(imported, name).pk: getattr(answered, name).pk
+        for name in ("group", "side", "grid", "remarks")
+    }
+    same = [
+        replace(reply, answers=[replace(a, question_id=ids[a.question_id]) for a in reply.answers])
+        for reply in replies
+    ]
+
+    store(imported, replies)
+    submit_one_by_one(answered, same)
+
+    assert counts(imported) == counts(answered)
+    assert sum(counts(imported)[0].values()) > 24 * 12  # most cells rated, not "don't know"
+    assert respondents(imported) == respondents(answered)
+    assert any(straight for *_rest, straight, _language in respondents(imported))
+
+
+# --- Queries ----------------------------------------------------------------------------
+
+
+def bulk_inserts(model: Any, count: int, batch: int) -> int:
+    """INSERT statements for `count` objects created in bulk: the database limits how
+    many rows one statement takes (SQLite: 999 parameters), PostgreSQL does not."""
+    fields = [f for f in model._meta.concrete_fields if not isinstance(f, AutoField)]
+    limit = connection.ops.bulk_batch_size(fields, [None] * count) or count
+    return math.ceil(count / min(batch, limit))
+
+
+# The savepoint and its release, the survey's lock, its questions and their options.
+FIXED_QUERIES = 5
+
+
+@pytest.mark.parametrize("per_group", [2, 60])
+def test_storing_takes_no_query_per_reply(
+    campus: CampusSurvey, per_group: int, django_assert_max_num_queries: Any
+) -> None:
+    replies = campus_replies(campus, seed=4, per_group=per_group)
+    answers = sum(len(reply.answers) for reply in replies)
+    inserts = bulk_inserts(Response, len(replies), bulk.RESPONSE_ROWS_PER_INSERT)
+    inserts += bulk_inserts(Answer, answers, bulk.ANSWER_ROWS_PER_INSERT)
+    with (
+        CaptureQueriesContext(connection) as queries,
+        django_assert_max_num_queries(FIXED_QUERIES + inserts),
+    ):
+        store(campus, replies)
+    others = [q for q in queries.captured_queries if not q["sql"].startswith("INSERT")]
+    assert len(others) <= FIXED_QUERIES
+    assert Answer.objects.count() == answers
+    if connection.vendor == "postgresql":
+        assert len(queries) == FIXED_QUERIES + 2  # one INSERT of responses, one of answers
