@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from materiality.demo.synthetic import (
@@ -25,22 +24,18 @@ from materiality.questionnaire import (
     OVERALL_COMMENT_QUESTION,
     SIDE_QUESTION,
 )
+from surveys.bulk import ReplyInput, responses_store_bulk
 from surveys.models import (
-    Answer,
     OptionRole,
     Question,
     QuestionOption,
-    Response,
     ResponseSource,
-    ResponseStatus,
     Survey,
     SurveyStatus,
 )
+from surveys.services import AnswerInput
 
 # --- Loading into an assessment -------------------------------------------------------
-
-# Answer rows per INSERT: 7 parameters each stays well under PostgreSQL's 65,535.
-ANSWER_ROWS_PER_INSERT = 4000
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,19 +106,14 @@ def replies_load(
             languages=survey.languages or [settings.LANGUAGE_CODE],
         )
         start, end = _fieldwork(survey, now)
-        loaded = 0
-        batch: list[Respondent] = []
-        for block in blocks:
-            for respondent in block.respondents():
-                batch.append(respondent)
-                if len(batch) == batch_size:
-                    _insert(batch, survey=survey, form=form, start=start, end=end)
-                    loaded += len(batch)
-                    batch = []
-        if batch:
-            _insert(batch, survey=survey, form=form, start=start, end=end)
-            loaded += len(batch)
-    return loaded
+        replies = (
+            _reply(respondent, form=form, start=start, end=end)
+            for block in blocks
+            for respondent in block.respondents()
+        )
+        return responses_store_bulk(
+            survey=survey, replies=replies, source=ResponseSource.WEB, batch_size=batch_size
+        )
 
 
 def _form(survey: Survey) -> _Form:
@@ -160,70 +150,32 @@ def _fieldwork(survey: Survey, now: datetime) -> tuple[datetime, datetime]:
     return start, end
 
 
-def _insert(
-    batch: Sequence[Respondent], *, survey: Survey, form: _Form, start: datetime, end: datetime
-) -> None:
+def _reply(r: Respondent, *, form: _Form, start: datetime, end: datetime) -> ReplyInput:
+    # Submitted within the fieldwork period, started `duration` before.
     span = (end - start).total_seconds()
-    responses = []
-    for r in batch:
-        # Submitted within the fieldwork period, started `duration` before.
-        submitted = start + timedelta(
-            seconds=r.duration_seconds + r.arrival * max(span - r.duration_seconds, 0)
-        )
-        responses.append(
-            Response(
-                survey=survey,
-                resume_hash=secrets.token_hex(32),
-                status=ResponseStatus.SUBMITTED,
-                source=ResponseSource.WEB,
-                source_reference=SOURCE_REFERENCE,
-                language=r.language,
-                respondent_group=r.group,
-                respondent_internal=r.internal,
-                respondent_fixed=False,
-                started_at=submitted - timedelta(seconds=r.duration_seconds),
-                submitted_at=submitted,
-                duration_seconds=r.duration_seconds,
-                straight_lined=r.straight_lined,
-            )
-        )
-    Response.objects.bulk_create(responses)
-    if not connection.features.can_return_rows_from_bulk_insert:
-        # Old SQLite: fetch the new ids by their (unique) resume hashes, one query.
-        ids = dict(
-            Response.objects.filter(resume_hash__in=[x.resume_hash for x in responses]).values_list(
-                "resume_hash", "pk"
-            )
-        )
-        for response in responses:
-            response.pk = ids[response.resume_hash]
-    answers: list[Answer] = []
-    for response, r in zip(responses, batch, strict=True):
-        rid = response.pk
-        answers.append(
-            Answer(response_id=rid, question_id=form.group_question, column_code=r.group)
-        )
-        side = "internal" if r.internal else "external"
-        answers.append(Answer(response_id=rid, question_id=form.side_question, column_code=side))
-        for topic, cells in zip(form.topics, r.ratings, strict=True):
-            for axis, value in zip(AXES, cells, strict=True):
-                answers.append(
-                    Answer(
-                        response_id=rid,
-                        question_id=form.importance,
-                        row_code=topic,
-                        column_code=axis,
-                        value=value,
-                        dont_know=value is None,
-                    )
-                )
-        if form.row_comments:
-            answers.extend(
-                Answer(response_id=rid, question_id=form.importance, row_code=topic, text=text)
-                for topic, text in r.comments
-            )
-        if form.overall_comment and r.overall_comment:
+    submitted = start + timedelta(
+        seconds=r.duration_seconds + r.arrival * max(span - r.duration_seconds, 0)
+    )
+    side = "internal" if r.internal else "external"
+    answers = [
+        AnswerInput(form.group_question, column_code=r.group),
+        AnswerInput(form.side_question, column_code=side),
+    ]
+    for topic, cells in zip(form.topics, r.ratings, strict=True):
+        for axis, value in zip(AXES, cells, strict=True):
             answers.append(
-                Answer(response_id=rid, question_id=form.overall_comment, text=r.overall_comment)
+                AnswerInput(form.importance, topic, axis, value=value, dont_know=value is None)
             )
-    Answer.objects.bulk_create(answers, batch_size=ANSWER_ROWS_PER_INSERT)
+    if form.row_comments:
+        answers.extend(AnswerInput(form.importance, topic, text=text) for topic, text in r.comments)
+    if form.overall_comment and r.overall_comment:
+        answers.append(AnswerInput(form.overall_comment, text=r.overall_comment))
+    return ReplyInput(
+        answers=answers,
+        submitted_at=submitted,
+        duration_seconds=r.duration_seconds,
+        language=r.language,
+        respondent_group=r.group,
+        respondent_internal=r.internal,
+        source_reference=SOURCE_REFERENCE,
+    )

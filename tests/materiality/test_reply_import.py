@@ -44,6 +44,7 @@ from materiality.models import (
 )
 from materiality.runs.execution import aggregation_execute
 from materiality.tasks import import_replies
+from surveys import bulk
 from surveys.models import Answer, Response, ResponseSource, ResponseStatus
 from tests.factories import AssessmentFactory
 
@@ -728,7 +729,7 @@ def bulk_inserts(model: Any, count: int, batch: int) -> int:
 # assessment and of the user who asked (2); the import's transaction (2) and inside it the
 # lock and the references again (2, in a savepoint: 2); the aggregation request (stale-run
 # sweep, savepoint, insert, release: 4); the audit entry (1).
-FIXED_QUERIES = 22
+FIXED_QUERIES = 27
 
 
 @pytest.mark.parametrize("rows", [20, 200])
@@ -741,7 +742,7 @@ def test_importing_takes_no_query_per_row(
     )
     answers = rows * (34 + 2)
     inserts = bulk_inserts(Response, rows, storing.STORE_BATCH_ROWS) + bulk_inserts(
-        Answer, answers, storing.ANSWER_BATCH
+        Answer, answers, bulk.ANSWER_ROWS_PER_INSERT
     )
     with (
         CaptureQueriesContext(connection) as queries,

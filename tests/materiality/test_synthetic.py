@@ -346,17 +346,18 @@ def load_counting_queries(assessment: Assessment, replies: int) -> tuple[list[st
 def test_loading_sends_no_query_per_reply(open_assessment: Assessment) -> None:
     small, _ = load_counting_queries(open_assessment, 200)
     large, written = load_counting_queries(open_assessment, 400)
-    # Besides INSERTs, a fixed handful: the survey lock, the questions, the options, the
-    # groups (and savepoints), whatever the number of replies.
+    # Besides INSERTs, a fixed handful whatever the number of replies: the survey lock,
+    # the questions, the options, the groups; the engine's lock and its read of the
+    # questionnaire (none the second time: it keeps an open survey's), and savepoints.
     others = [sql for sql in large if not sql.startswith("INSERT")]
-    assert len(others) <= 8
-    assert len(others) == len([sql for sql in small if not sql.startswith("INSERT")])
+    assert len(others) <= len([sql for sql in small if not sql.startswith("INSERT")]) <= 11
     # Every INSERT carries many rows. (SQLite, to Django 5.2, takes at most 999
     # parameters per statement: about 140 answers; PostgreSQL takes a batch in two.)
     inserts = len(large) - len(others)
     assert written / inserts > 50
     if connection.vendor == "postgresql":
-        assert len(large) == len(small) + 2 * 2
+        small_inserts = len([sql for sql in small if sql.startswith("INSERT")])
+        assert inserts == small_inserts + 2 * 2
 
 
 @pytest.mark.django_db
