@@ -11,7 +11,6 @@ from datetime import date, datetime
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 
 from materiality.audit import audit_record
 from materiality.dispatch import send_after_commit
@@ -43,8 +42,10 @@ from surveys.services import (
     invitation_create,
     invitations_create_personal,
     survey_close,
+    survey_create,
     survey_open,
     survey_set_questions,
+    survey_update,
 )
 
 Text = Mapping[str, str]
@@ -79,7 +80,7 @@ def _scale_labels(data: AssessmentInput) -> dict[str, dict[str, str]]:
 
 @transaction.atomic
 def assessment_create(*, data: AssessmentInput, created_by: Any = None) -> Assessment:
-    survey = Survey.objects.create(
+    survey = survey_create(
         title=dict(data.title),
         intro=dict(DEFAULT_INTRO),
         privacy_notice=dict(DEFAULT_PRIVACY),
@@ -115,13 +116,13 @@ def assessment_update(*, assessment: Assessment, data: AssessmentInput) -> Asses
     survey = Survey.objects.select_for_update().get(pk=assessment.survey_id)
     if survey.status != SurveyStatus.DRAFT:
         raise SurveyLocked
-    Survey.objects.filter(pk=survey.pk).update(
+    survey_update(
+        survey=survey,
         title=dict(data.title),
         languages=list(data.languages),
         opens_at=data.opens_at,
         closes_at=data.closes_at,
         estimated_minutes=data.estimated_minutes,
-        updated_at=timezone.now(),
     )
     for name in ("period_start", "period_end", "scale_min", "scale_max", "previous"):
         setattr(assessment, name, getattr(data, name))
@@ -212,7 +213,7 @@ def open_link_create(
     *, assessment: Assessment, expires_at: datetime | None = None
 ) -> IssuedInvitation:
     """A public link where respondents pick their group (and side) themselves."""
-    Survey.objects.filter(pk=assessment.survey_id).update(allow_open_link=True)
+    survey_update(survey=assessment.survey, allow_open_link=True)
     return invitation_create(
         survey=assessment.survey, kind=InvitationKind.OPEN, expires_at=expires_at
     )

@@ -161,6 +161,43 @@ def _question_create(
     return question, options
 
 
+# What a caller may set on a survey; its status moves only through open and close.
+SURVEY_SETTINGS = frozenset(
+    {
+        "title",
+        "intro",
+        "privacy_notice",
+        "thanks",
+        "languages",
+        "opens_at",
+        "closes_at",
+        "anonymous",
+        "estimated_minutes",
+        "allow_open_link",
+    }
+)
+
+
+def _survey_settings(values: Mapping[str, Any]) -> dict[str, Any]:
+    unknown = set(values) - SURVEY_SETTINGS
+    if unknown:
+        raise TypeError(f"Not a survey setting: {', '.join(sorted(unknown))}")
+    return dict(values)
+
+
+def survey_create(**settings: Any) -> Survey:
+    """A new draft survey with the given settings (names in SURVEY_SETTINGS)."""
+    return Survey.objects.create(**_survey_settings(settings))
+
+
+def survey_update(*, survey: Survey, **settings: Any) -> None:
+    """Change a survey's settings (names in SURVEY_SETTINGS); the object is refreshed."""
+    Survey.objects.filter(pk=survey.pk).update(
+        **_survey_settings(settings), updated_at=timezone.now()
+    )
+    survey.refresh_from_db()
+
+
 def survey_open(*, survey: Survey) -> None:
     Survey.objects.filter(pk=survey.pk).exclude(status=SurveyStatus.OPEN).update(
         status=SurveyStatus.OPEN, updated_at=timezone.now()

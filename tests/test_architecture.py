@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ast
 import itertools
+import re
 from collections import defaultdict, deque
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -501,3 +502,35 @@ def test_the_checker_finds_a_longer_cycle_and_every_edge_of_it() -> None:
         ["m.b", "m.c", "m.b"],
         ["m.a", "m.b", "m.c", "m.a"],
     ]
+
+
+# --- One writer per table ---------------------------------------------------------------
+
+_WRITES = (
+    r"\.objects(?:\.[a-z_]+\([^()]*\))*"
+    r"\.(?:create|bulk_create|update|delete|get_or_create|update_or_create|bulk_update)\("
+)
+
+
+def test_materiality_writes_no_surveys_table_itself() -> None:
+    """The surveys engine's services are the only writers of its tables: materiality
+    asks them (surveys.services, surveys.bulk), whoever collects the replies."""
+    from django.apps import apps
+
+    names = [model.__name__ for model in apps.get_app_config("surveys").get_models()]
+    pattern = re.compile(rf"\b(?:{'|'.join(names)}){_WRITES}")
+    offences = [
+        f"{path}:{number}: {line.strip()}"
+        for path in sorted(Path("materiality").rglob("*.py"))
+        if "migrations" not in path.parts
+        for number, line in enumerate(path.read_text().splitlines(), start=1)
+        if pattern.search(line)
+    ]
+    assert not offences, "materiality writes surveys tables itself:\n" + "\n".join(offences)
+
+
+def test_the_writer_check_sees_a_write() -> None:
+    pattern = re.compile(rf"\bSurvey{_WRITES}")
+    assert pattern.search("Survey.objects.filter(pk=1).update(allow_open_link=True)")
+    assert pattern.search("Survey.objects.create(title={})")
+    assert not pattern.search("Survey.objects.select_for_update().get(pk=1)")

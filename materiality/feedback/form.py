@@ -12,11 +12,11 @@ from materiality.feedback.summary import Text
 from materiality.models import Report
 from surveys.models import (
     QuestionKind,
-    Survey,
 )
 from surveys.services import (
     OptionSpec,
     QuestionSpec,
+    survey_create,
     survey_set_questions,
 )
 
@@ -165,7 +165,7 @@ def report_create(
     document_url: str = "",
     created_by: Any = None,
 ) -> Report:
-    survey = Survey.objects.create(
+    survey = survey_create(
         title=dict(title),
         intro=dict(FEEDBACK_INTRO),
         privacy_notice=dict(FEEDBACK_PRIVACY),
