@@ -5,6 +5,9 @@ questions have rows and columns, choice questions have choices, each with a stab
 and a label per language. A response holds one typed row per answer. Database
 constraints guard what must never be wrong whatever the code above does: one answer per
 cell, ratings on the engine's scale, one response per personal invitation.
+
+Why one module of this size: the engine's tables and the constraints between them read
+best together, and Django finds them here; the kept counts' models are at the end.
 """
 
 from __future__ import annotations

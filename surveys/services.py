@@ -6,6 +6,10 @@ checks them against the questionnaire and keeps the same bookkeeping as a submit
 Every function that changes several rows runs in one transaction. Submitting is a
 conditional UPDATE (in progress → submitted) so that of two concurrent submits exactly
 one wins, whatever the timing; the other gets `AlreadySubmitted`.
+
+Why one module of this size: it is the engine's one door for writes (surveys, questions,
+invitations, responses); splitting it would scatter that door. The bulk path, the
+largest part that stands on its own, is in `surveys.bulk`.
 """
 
 from __future__ import annotations

@@ -20,6 +20,9 @@ row (36 per reply) at every run; keeping them means reading each reply once:
 Every fold and rebuild runs under a lock on the survey's `RatingTally` row, so two never
 interleave. Submitting a reply writes nothing here: the fold happens when the counts
 are read (an aggregation run), so the submit path pays nothing for it.
+
+Why one module of this size: folding, rebuilding and reading the counts share one
+invariant (a reply is in the counts exactly when it carries a mark), kept in one place.
 """
 
 from __future__ import annotations
