@@ -17,7 +17,6 @@ import pandas as pd
 import pytest
 from django.core.files.storage import default_storage
 from django.db import connection
-from django.db.models import AutoField
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -47,6 +46,7 @@ from materiality.tasks import import_replies
 from surveys import bulk
 from surveys.models import Answer, Response, ResponseSource, ResponseStatus
 from tests.factories import AssessmentFactory
+from tests.queries import bulk_inserts
 
 pytestmark = pytest.mark.django_db
 
@@ -714,14 +714,6 @@ def test_an_import_is_only_reachable_through_its_own_assessment(
 
 
 # --- Speed and scale ------------------------------------------------------------------
-
-
-def bulk_inserts(model: Any, count: int, batch: int) -> int:
-    """INSERT statements for `count` objects created in bulk: the database limits how
-    many rows one statement takes (SQLite: 999 parameters), PostgreSQL does not."""
-    fields = [f for f in model._meta.concrete_fields if not isinstance(f, AutoField)]
-    limit = connection.ops.bulk_batch_size(fields, [None] * count) or count
-    return math.ceil(count / min(batch, limit))
 
 
 # Whatever the number of rows: session, user and permissions (4); the assessment, its

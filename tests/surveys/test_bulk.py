@@ -4,7 +4,6 @@ submitted one by one through the form."""
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from dataclasses import replace
 from datetime import timedelta
@@ -12,7 +11,6 @@ from typing import Any
 
 import pytest
 from django.db import connection, transaction
-from django.db.models import AutoField
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
@@ -42,6 +40,7 @@ from surveys.services import (
     survey_close,
 )
 from surveys.tallies import tally_current
+from tests.queries import bulk_inserts
 from tests.surveys.conftest import COLUMNS, ROWS, CampusSurvey, campus_replies, campus_survey
 
 pytestmark = pytest.mark.django_db
@@ -325,14 +324,6 @@ def test_the_counts_equal_those_of_the_same_replies_submitted_through_the_form(
 
 
 # --- Queries ----------------------------------------------------------------------------
-
-
-def bulk_inserts(model: Any, count: int, batch: int) -> int:
-    """INSERT statements for `count` objects created in bulk: the database limits how
-    many rows one statement takes (SQLite: 999 parameters), PostgreSQL does not."""
-    fields = [f for f in model._meta.concrete_fields if not isinstance(f, AutoField)]
-    limit = connection.ops.bulk_batch_size(fields, [None] * count) or count
-    return math.ceil(count / min(batch, limit))
 
 
 # The savepoint and its release, the survey's lock, its questions and their options.
