@@ -9,13 +9,23 @@ from typing import Any
 from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import QuerySet
+from django.forms import ModelForm
 from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from materiality.models import CommentTag, StakeholderGroup, Topic, TopicReference
+from materiality.models import Assessment, CommentTag, StakeholderGroup, Topic, TopicReference
+from materiality.runs.describing import option_lines
+from materiality.runs.method import (
+    MethodLocked,
+    current_options,
+    method_editable,
+    method_groups,
+    method_update,
+)
+from materiality.runs.method_form import WEIGHT_PREFIX, MethodForm
 
 
 def translated_column(field: str, language: str, title: str) -> Callable[[Any], str]:
@@ -136,3 +146,118 @@ class StakeholderGroupAdmin(RetireMixin, admin.ModelAdmin):
         self, request: HttpRequest, obj: StakeholderGroup | None = None
     ) -> list[str]:
         return ["code"] if obj is not None else []
+
+
+@admin.register(Assessment)
+class AssessmentAdmin(admin.ModelAdmin):
+    """An assessment's method settings, with the ESG team's form and service (so the
+    audit trail notes the change and the scores are computed again). Assessments are
+    made and changed on the site; here nothing is added or deleted."""
+
+    list_display = ["__str__", "period", "survey_status", "published_result"]
+    list_select_related = ["survey"]
+    ordering = ["-period_end", "-pk"]
+    summary_fields = ["title", "period", "survey_status", "published_result"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Assessment]:
+        return super().get_queryset(request).select_related("survey")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Once a result is confirmed, the settings are only shown.
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or method_editable(obj))
+
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> type[ModelForm[Assessment]]:
+        return MethodForm
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [*self.summary_fields, "method_lock", "method_in_use"]
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        summary = (None, {"fields": self.summary_fields})
+        if obj is None:
+            return [summary]
+        if not self.has_change_permission(request, obj):
+            return [summary, (_("Method settings"), {"fields": ["method_lock", "method_in_use"]})]
+        weights = [WEIGHT_PREFIX + group.code for group in method_groups(obj)]
+        return [
+            summary,
+            (_("Weighting"), {"fields": ["weighting", *weights]}),
+            (_("Axis source"), {"fields": ["axis_source"]}),
+            (
+                _("Quality filters"),
+                {
+                    "fields": [
+                        "exclude_straight_lined",
+                        "straight_line_min_cells",
+                        "exclude_too_fast",
+                        "too_fast_fraction",
+                    ]
+                },
+            ),
+            (
+                _("Thresholds"),
+                {"fields": ["threshold_mode", "company_threshold", "stakeholder_threshold"]},
+            ),
+            (_("Confidence intervals"), {"fields": ["confidence", "bootstrap_samples"]}),
+        ]
+
+    def save_model(self, request: HttpRequest, obj: Assessment, form: Any, change: bool) -> None:
+        try:
+            run = method_update(assessment=obj, user=request.user, settings=form.settings())
+        except MethodLocked:
+            self.message_user(request, str(MethodLocked.message), messages.ERROR)
+            return
+        if run is not None:
+            self.message_user(
+                request,
+                _("The scores are being computed with the new settings (run #%(id)s).")
+                % {"id": run.pk},
+                messages.SUCCESS,
+            )
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        pass  # the form has no model field: method_update stored everything
+
+    @admin.display(description=_("title"))
+    def title(self, obj: Assessment) -> str:
+        return obj.get_title()
+
+    @admin.display(description=_("reporting period"))
+    def period(self, obj: Assessment) -> str:
+        return f"{obj.period_start:%Y-%m-%d} – {obj.period_end:%Y-%m-%d}"
+
+    @admin.display(description=_("survey status"))
+    def survey_status(self, obj: Assessment) -> str:
+        return str(obj.survey.get_status_display())
+
+    @admin.display(description=_("published result"))
+    def published_result(self, obj: Assessment) -> str:
+        return f"#{obj.published_run_id}" if obj.published_run_id else "—"
+
+    @admin.display(description=_("why the settings cannot change"))
+    def method_lock(self, obj: Assessment) -> str:
+        return str(MethodLocked.message)
+
+    @admin.display(description=_("settings in use"))
+    def method_in_use(self, obj: Assessment) -> str:
+        groups = method_groups(obj)
+        lines = option_lines(current_options(obj, groups), {g.code: g.name for g in groups})
+        return format_html(
+            "<dl>{}</dl>",
+            mark_safe(  # noqa: S308 - each line escaped by format_html
+                "".join(
+                    format_html("<dt>{}</dt><dd>{}</dd>", line.label, line.value)
+                    for line in lines
+                    if line.shown
+                )
+            ),
+        )

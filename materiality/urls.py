@@ -1,6 +1,6 @@
 from django.urls import path
 
-from materiality.views import assessments, feedback, importing, results
+from materiality.views import assessments, feedback, importing, method_settings, results
 
 app_name = "materiality"
 
@@ -13,6 +13,11 @@ urlpatterns = [
         "assessments/<int:pk>/progress.json",
         assessments.assessment_progress,
         name="assessment-progress",
+    ),
+    path(
+        "assessments/<int:pk>/method/",
+        method_settings.method_settings_page,
+        name="method-settings",
     ),
     path("assessments/<int:pk>/runs/", assessments.run_request, name="run-request"),
     path("assessments/<int:pk>/runs/status.json", assessments.run_status, name="run-status"),

@@ -21,7 +21,9 @@ from surveys.translations import pick
 class SurveyAdmin(admin.ModelAdmin):
     list_display = ["__str__", "status", "opens_at", "closes_at", "anonymous", "created_at"]
     list_filter = ["status", "anonymous"]
-    readonly_fields = ["created_at", "updated_at"]
+    # The straight-lining minimum changes through `survey_update`, which flags the
+    # submitted replies again (an assessment's method settings set it).
+    readonly_fields = ["straight_line_min_cells", "created_at", "updated_at"]
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # surveys carry assessments and reports: never deleted from here

@@ -156,11 +156,8 @@ class _Checker:
             self.rows[question.pk] = frozenset(o.code for o in questionnaire.rows(question))
             options = questionnaire.columns(question) or questionnaire.choices(question)
             self.columns[question.pk] = frozenset(o.code for o in options)
-        self.grid_cells = sum(
-            len(self.rows[q.pk]) * len(self.columns[q.pk])
-            for q in questionnaire.questions
-            if q.kind == QuestionKind.GRID
-        )
+        self.grid_cells = questionnaire.grid_cells
+        self.straight_line_min_cells = questionnaire.survey.straight_line_min_cells
         # The texts of a reply that the database would refuse (PostgreSQL) or keep whole
         # (SQLite) when too long: (the ReplyInput field, the model's limit).
         self.limits: list[tuple[str, int]] = []
@@ -212,7 +209,9 @@ class _Checker:
             started_at=submitted - timedelta(seconds=duration or 0),
             submitted_at=submitted,
             duration_seconds=duration,
-            straight_lined=is_straight_lined(ratings, self.grid_cells),
+            straight_lined=is_straight_lined(
+                ratings, self.grid_cells, self.straight_line_min_cells
+            ),
         )
 
     def _check_answers(

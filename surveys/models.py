@@ -76,6 +76,17 @@ class Survey(models.Model):
         default=30,
         help_text=_("Offices share one address: keep this generous. 0 means no limit."),
     )
+    straight_line_min_cells = models.PositiveSmallIntegerField(
+        _("fewest rated cells for straight-lining"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(2)],
+        help_text=_(
+            "A reply that gives the same rating to every grid cell it rates is flagged as "
+            "straight-lined only if it rates at least this many cells. Empty: half of the "
+            "grid, and at least 4."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -323,7 +334,7 @@ class Response(models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     duration_seconds = models.PositiveIntegerField(null=True, blank=True)
-    # Same rating on every rated grid cell (see surveys.services.straight_lined).
+    # Same rating on every rated grid cell (see surveys.services.is_straight_lined).
     straight_lined = models.BooleanField(default=False)
     # Only ever stored with the respondent's explicit consent to be contacted.
     contact_email = models.EmailField(blank=True)

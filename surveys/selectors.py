@@ -70,6 +70,15 @@ class Questionnaire:
     def choices(self, question: Question) -> list[QuestionOption]:
         return self.options.get(question.pk, {}).get(OptionRole.CHOICE, [])
 
+    @property
+    def grid_cells(self) -> int:
+        """How many cells the grid questions have together (rows × columns)."""
+        return sum(
+            len(self.rows(q)) * len(self.columns(q))
+            for q in self.questions
+            if q.kind == QuestionKind.GRID
+        )
+
     def question_by_id(self, question_id: int) -> Question | None:
         return next((q for q in self.questions if q.pk == question_id), None)
 

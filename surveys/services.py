@@ -23,7 +23,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Count, F, Max, Min, Q, QuerySet
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
@@ -68,15 +68,25 @@ from surveys.tokens import (
 
 logger = logging.getLogger(__name__)
 
-# Identical ratings on a handful of cells are no evidence of inattention: the flag needs
-# at least this many rated cells, and at least half of the grid.
+# Identical ratings on a handful of cells are no evidence of inattention: by default the
+# flag needs at least this many rated cells, and at least half of the grid. A survey may
+# set its own minimum (`Survey.straight_line_min_cells`), never below STRAIGHT_LINE_LOWEST.
 STRAIGHT_LINE_MIN_CELLS = 4
+STRAIGHT_LINE_LOWEST = 2
 
 
-def is_straight_lined(ratings: Sequence[int], grid_cells: int) -> bool:
+def straight_line_minimum(grid_cells: int, minimum: int | None = None) -> int:
+    """How many rated cells a reply needs to count as straight-lined: the survey's own
+    `minimum`, or by default half of the grid and at least STRAIGHT_LINE_MIN_CELLS."""
+    if minimum is not None:
+        return minimum
+    return max(STRAIGHT_LINE_MIN_CELLS, math.ceil(grid_cells / 2))
+
+
+def is_straight_lined(ratings: Sequence[int], grid_cells: int, minimum: int | None = None) -> bool:
     """Every rating in the grid is the same, over enough of the grid to mean something
     (docs/methodology.md, "Quality filters"). "Don't know" is not a rating."""
-    enough = max(STRAIGHT_LINE_MIN_CELLS, math.ceil(grid_cells / 2))
+    enough = straight_line_minimum(grid_cells, minimum)
     return len(ratings) >= enough and len(set(ratings)) == 1
 
 
@@ -178,6 +188,7 @@ SURVEY_SETTINGS = frozenset(
         "anonymous",
         "estimated_minutes",
         "allow_open_link",
+        "straight_line_min_cells",
     }
 )
 
@@ -195,11 +206,60 @@ def survey_create(**settings: Any) -> Survey:
 
 
 def survey_update(*, survey: Survey, **settings: Any) -> None:
-    """Change a survey's settings (names in SURVEY_SETTINGS); the object is refreshed."""
-    Survey.objects.filter(pk=survey.pk).update(
-        **_survey_settings(settings), updated_at=timezone.now()
+    """Change a survey's settings (names in SURVEY_SETTINGS); the object is refreshed. A
+    new straight-lining minimum flags the submitted responses again."""
+    values = _survey_settings(settings)
+    if "straight_line_min_cells" not in values:
+        Survey.objects.filter(pk=survey.pk).update(**values, updated_at=timezone.now())
+        survey.refresh_from_db()
+        return
+    minimum = values["straight_line_min_cells"]
+    if minimum is not None and (
+        isinstance(minimum, bool) or not isinstance(minimum, int) or minimum < STRAIGHT_LINE_LOWEST
+    ):
+        raise ValueError(f"straight_line_min_cells must be at least {STRAIGHT_LINE_LOWEST}")
+    with transaction.atomic():
+        before = (
+            Survey.objects.select_for_update()
+            .values_list("straight_line_min_cells", flat=True)
+            .get(pk=survey.pk)
+        )
+        Survey.objects.filter(pk=survey.pk).update(**values, updated_at=timezone.now())
+        survey.refresh_from_db()
+        if minimum != before:
+            responses_flag_straight_lined(survey=survey)
+
+
+def responses_flag_straight_lined(*, survey: Survey) -> int:
+    """Flag the survey's submitted responses again by its straight-lining rule (after the
+    rule changed), from their answers in grouped queries; the rating counts, which are
+    kept per flag, are marked stale when a flag changes. Returns how many changed."""
+    questionnaire = questionnaire_load(survey)
+    grids = [q.pk for q in questionnaire.questions if q.kind == QuestionKind.GRID]
+    enough = straight_line_minimum(questionnaire.grid_cells, survey.straight_line_min_cells)
+    # The responses whose rated grid cells are enough and all alike: one grouped query.
+    alike = (
+        Answer.objects.filter(
+            response__survey=survey,
+            response__status=ResponseStatus.SUBMITTED,
+            question__in=grids,
+            value__isnull=False,
+        )
+        .values("response")
+        .annotate(rated=Count("pk"), lowest=Min("value"), highest=Max("value"))
+        .filter(rated__gte=enough, lowest=F("highest"))
+        .values("response")
     )
-    survey.refresh_from_db()
+    submitted = Response.objects.filter(survey=survey, status=ResponseStatus.SUBMITTED)
+    flag = submitted.filter(straight_lined=False, pk__in=alike)
+    unflag = submitted.filter(straight_lined=True).exclude(pk__in=alike)
+    with transaction.atomic():
+        if not (flag.exists() or unflag.exists()):
+            return 0
+        # First, as when erasing: it waits for a fold in progress, and the next read
+        # counts the replies again under their new flags.
+        tally_mark_stale([survey.pk])
+        return flag.update(straight_lined=True) + unflag.update(straight_lined=False)
 
 
 def survey_open(*, survey: Survey) -> None:
@@ -554,13 +614,13 @@ def _submit_locked(response: Response, questionnaire: Questionnaire) -> Response
         raise IncompleteResponse(pages)
     now = timezone.now()
     duration = max(0, int((now - response.started_at).total_seconds()))
-    grids = [q for q in questionnaire.questions if q.kind == QuestionKind.GRID]
-    grid_ids = {q.pk for q in grids}
+    grid_ids = {q.pk for q in questionnaire.questions if q.kind == QuestionKind.GRID}
     ratings = [
         a.value for a in answers.values() if a.value is not None and a.question_id in grid_ids
     ]
-    grid_cells = sum(len(questionnaire.rows(q)) * len(questionnaire.columns(q)) for q in grids)
-    straight_lined = is_straight_lined(ratings, grid_cells)
+    straight_lined = is_straight_lined(
+        ratings, questionnaire.grid_cells, response.survey.straight_line_min_cells
+    )
     anonymous = response.survey.anonymous
     changes: dict[str, Any] = {
         "status": ResponseStatus.SUBMITTED,

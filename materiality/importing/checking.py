@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 
 from materiality.importing.context import ImportContext, ReplySheet
-from materiality.importing.mapping import LEAVE_OUT, ReplyMapping
+from materiality.importing.duplicates import already_imported_message
+from materiality.importing.mapping import INTERNAL, LEAVE_OUT, ReplyMapping
 from materiality.importing.reading import RatingReader, parse_duration
-from materiality.importing.recognition import EXTERNAL_VALUES, INTERNAL_VALUES, value_key
+from materiality.importing.recognition import SKIPPED_VALUES, value_key
 from materiality.importing.tables import cell_text
 
 MAX_REPORTED_ERRORS = 500
@@ -52,6 +53,8 @@ class ReplyCheck:
     errors: list[RowError] = field(default_factory=list)
     # Rows whose group value the user chose to leave out.
     left_out: list[RowError] = field(default_factory=list)
+    # Rows whose reference the assessment holds already: reported, not stored again.
+    already_imported: list[RowError] = field(default_factory=list)
     skip_errors: bool = False
 
     @property
@@ -96,7 +99,7 @@ def replies_check(
         problem = _problem_recorder(sheet, line, problems)
         group_raw = cell_text(cells, mapping.group_column)
         group_key = value_key(group_raw)
-        target = mapping.group_values.get(group_key) or lookup.get(group_key)
+        target = mapping.group_read(group_key, lookup)
         if target == LEAVE_OUT:
             check.left_out.append(
                 RowError(
@@ -120,20 +123,34 @@ def replies_check(
                 )
                 % {"value": group_raw},
             )
+        reference = cell_text(cells, mapping.reference_column) or default_reference(file_name, line)
+        if reference in context.existing_references:
+            # Imported before (an earlier file, or this one with other rows): the row is
+            # not stored again, whatever else it holds, and does not stop the others.
+            check.already_imported.append(
+                RowError(
+                    line,
+                    ""
+                    if mapping.reference_column is None
+                    else sheet.label(mapping.reference_column),
+                    reference,
+                    already_imported_message(),
+                )
+            )
+            references.setdefault(reference, line)
+            continue
         internal = group.internal if group is not None else False
         side_raw = cell_text(cells, mapping.side_column)
         side_key = value_key(side_raw)
-        if side_key in INTERNAL_VALUES:
-            internal = True
-        elif side_key in EXTERNAL_VALUES:
-            internal = False
-        elif side_key:
+        side = mapping.side_read(side_key)
+        if side is not None:
+            internal = side == INTERNAL
+        elif side_key not in SKIPPED_VALUES:
             problem(
                 mapping.side_column,
                 side_raw,
                 _("“%(value)s” is neither internal nor external.") % {"value": side_raw},
             )
-        reference = cell_text(cells, mapping.reference_column) or default_reference(file_name, line)
         if len(reference) > REFERENCE_MAX_LENGTH:
             problem(
                 mapping.reference_column,
@@ -146,12 +163,6 @@ def replies_check(
                 mapping.reference_column,
                 reference,
                 _("Same reference as row %(line)d.") % {"line": references[reference]},
-            )
-        elif reference in context.existing_references:
-            problem(
-                mapping.reference_column,
-                reference,
-                _("This reference was already imported into this assessment."),
             )
         references.setdefault(reference, line)
         duration_raw = cell_text(cells, mapping.duration_column)
@@ -173,7 +184,10 @@ def replies_check(
                 problem(cell.column, raw, rating)
                 unreadable = True
             else:
-                ratings.append(CellRating(cell.topic, cell.axis, rating.value, rating.dont_know))
+                if not rating.skipped:  # no answer: nothing to store
+                    ratings.append(
+                        CellRating(cell.topic, cell.axis, rating.value, rating.dont_know)
+                    )
         if not unreadable and all(rating.value is None for rating in ratings):
             problem(None, "", _("The row has no rating: every topic is empty or “don't know”."))
         if problems:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
-from materiality.importing.recognition import value_key
+from materiality.importing.recognition import is_materia_export, value_key
 from materiality.importing.tables import MAX_ROWS, SpreadsheetError, cell_text, column_letter
 from materiality.models import (
     AXES,
@@ -41,10 +41,12 @@ class ReplySheet:
     def from_table(cls, table: Sequence[Sequence[str]]) -> ReplySheet:
         if not table or not any(cell.strip() for cell in table[0]):
             raise SpreadsheetError(_("The file is empty or its first row names no columns."))
+        # Materia's own export names its columns twice, by code and then in words.
+        labels = 2 if is_materia_export(table[0]) else None
         rows = tuple(
             (line, tuple(row))
             for line, row in enumerate(table[1:], start=2)
-            if any(cell.strip() for cell in row)
+            if line != labels and any(cell.strip() for cell in row)
         )
         if not rows:
             raise SpreadsheetError(_("The file has a header row but no replies."))

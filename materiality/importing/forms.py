@@ -6,6 +6,7 @@ the views in materiality.views.importing show them."""
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from typing import Any
 
 from django import forms
@@ -16,14 +17,19 @@ from django.utils.translation import gettext_lazy
 from materiality.importing.context import ImportContext, ReplySheet
 from materiality.importing.mapping import (
     DONT_KNOW,
+    EXTERNAL,
+    INTERNAL,
     LEAVE_OUT,
     REJECT,
+    SKIPPED,
     CellColumn,
     ReplyMapping,
     ScaleMapping,
     ScaleMode,
 )
 from materiality.importing.reading import RatingReader, ValueCount, column_values
+from materiality.importing.recognition import value_key
+from materiality.importing.suggesting import with_option_orders
 from materiality.importing.tables import MAX_BYTES
 from materiality.models import AXES
 from surveys.translations import pick
@@ -60,6 +66,13 @@ class ColumnMappingForm(forms.Form):
         widget=forms.RadioSelect,
         choices=[
             (ScaleMode.SAME, gettext_lazy("levels of this assessment's scale")),
+            (
+                ScaleMode.OPTION_NUMBER,
+                gettext_lazy(
+                    "option numbers, as 问卷星 and 腾讯问卷 export them: 1 is the lowest "
+                    "level, and the option after the highest level is “don't know”"
+                ),
+            ),
             (
                 ScaleMode.LINEAR,
                 gettext_lazy("on another scale, stretched linearly onto this one (rounded)"),
@@ -98,6 +111,7 @@ class ColumnMappingForm(forms.Form):
     ) -> None:
         super().__init__(data, initial=self._initial(suggestion))
         self.context = context
+        self.sheet = sheet
         columns = [(str(index), sheet.label(index)) for index in range(sheet.width)]
 
         def choice(label: str, empty: str, help_text: str = "") -> forms.ChoiceField:
@@ -190,7 +204,7 @@ class ColumnMappingForm(forms.Form):
         mode = ScaleMode(data["scale_mode"])
         low = data.get("source_min")
         high = data.get("source_max")
-        return ReplyMapping(
+        mapping = ReplyMapping(
             group_column=_column(data["group_column"]),
             side_column=_column(data.get("side_column")),
             reference_column=_column(data.get("reference_column")),
@@ -208,6 +222,7 @@ class ColumnMappingForm(forms.Form):
             ),
             skip_errors=bool(data.get("skip_errors")),
         )
+        return with_option_orders(mapping, self.sheet, self.context)
 
 
 def _digest(key: str) -> str:
@@ -216,8 +231,22 @@ def _digest(key: str) -> str:
 
 
 class ValueMappingForm(forms.Form):
-    """For each distinct group value and rating value in the mapped columns: keep the
-    automatic reading (shown in the first option) or choose another."""
+    """For each distinct group, side and rating value in the mapped columns: keep the
+    automatic reading (shown in the first option) or choose another, once per value.
+    And, for a file that numbers the group question's options, their order."""
+
+    group_options_text = forms.CharField(
+        label=gettext_lazy("The group question's options, in your questionnaire's order"),
+        help_text=gettext_lazy(
+            "The file numbers the options (1, 2, 3 …). A questionnaire made from Materia's "
+            "text file lists the groups in this assessment's order, and needs nothing "
+            "here. For another questionnaire, paste its options as your survey tool lists "
+            "them, one per line, by name or code."
+        ),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=5000,
+    )
 
     def __init__(
         self,
@@ -228,15 +257,21 @@ class ValueMappingForm(forms.Form):
         columns: ReplyMapping,
     ) -> None:
         super().__init__(data)
-        lookup = context.group_lookup()
+        self.context = context
+        self.lookup = context.group_lookup()
+        pasted = self._pasted(data.get(self.add_prefix("group_options_text"), "") if data else "")
+        if pasted:  # read as the pasted order says, before the form is validated
+            columns = replace(columns, group_options=pasted)
+        self.columns = columns
+        self.numbered_groups = bool(columns.group_options)
         groups = {group.code: group for group in context.groups}
-        group_column = [] if columns.group_column is None else [columns.group_column]
-        self.group_values, self.group_distinct = column_values(sheet, group_column)
+        self.group_values, self.group_distinct = column_values(sheet, _listed(columns.group_column))
+        self.side_values, _side_distinct = column_values(sheet, _listed(columns.side_column))
         self.rating_values, self.rating_distinct = column_values(
             sheet, [cell.column for cell in columns.cells]
         )
         for value in self.group_values:
-            known = groups.get(lookup.get(value.key, ""))
+            known = groups.get(columns.group_read(value.key, self.lookup) or "")
             if known is not None:
                 automatic = _("As read: %(group)s") % {"group": known.label}
             elif value.key:
@@ -252,6 +287,20 @@ class ValueMappingForm(forms.Form):
                     (LEAVE_OUT, _("Leave these rows out")),
                 ],
             )
+        sides = {INTERNAL: _("Internal"), EXTERNAL: _("External")}
+        for value in self.side_values:
+            side = columns.side_read(value.key)
+            if side is not None:
+                automatic = _("As read: %(side)s") % {"side": sides[side]}
+            elif value.key:
+                automatic = _("Neither (an error)")
+            else:
+                automatic = _("Empty: as set for the group")
+            self.fields[f"side__{_digest(value.key)}"] = forms.ChoiceField(
+                label=_("Rows with side “%(value)s”") % {"value": value.shown or _("(empty)")},
+                required=False,
+                choices=[("", automatic), *sides.items()],
+            )
         reader = RatingReader(context, columns.scale)
         levels = [
             (str(level), _level_label(context, level))
@@ -263,6 +312,8 @@ class ValueMappingForm(forms.Form):
                 automatic = _("An error: %(problem)s") % {"problem": read}
             elif read.dont_know:
                 automatic = _("As read: don't know")
+            elif read.skipped:
+                automatic = _("As read: not answered")
             else:
                 automatic = _("As read: %(level)s") % {"level": read.value}
             self.fields[f"value__{_digest(value.key)}"] = forms.ChoiceField(
@@ -272,21 +323,45 @@ class ValueMappingForm(forms.Form):
                     ("", automatic),
                     *levels,
                     (DONT_KNOW, _("Don't know")),
+                    (SKIPPED, _("Not answered")),
                     (REJECT, _("Refuse (an error)")),
                 ],
             )
 
+    def _pasted(self, text: str) -> tuple[str, ...]:
+        """The group codes of the pasted option lines that name a group, in order."""
+        keys = [value_key(line) for line in text.splitlines()]
+        return tuple(self.lookup[key] for key in keys if key in self.lookup)
+
+    def clean_group_options_text(self) -> tuple[str, ...]:
+        text = self.cleaned_data["group_options_text"]
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        unknown = [line for line in lines if value_key(line) not in self.lookup]
+        if unknown:
+            raise forms.ValidationError(
+                _("Not a group of this assessment: %(lines)s.") % {"lines": "; ".join(unknown[:10])}
+            )
+        return self._pasted(text)
+
     def group_rows(self) -> list[tuple[ValueCount, forms.BoundField]]:
         return [(value, self[f"group__{_digest(value.key)}"]) for value in self.group_values]
+
+    def side_rows(self) -> list[tuple[ValueCount, forms.BoundField]]:
+        return [(value, self[f"side__{_digest(value.key)}"]) for value in self.side_values]
 
     def rating_rows(self) -> list[tuple[ValueCount, forms.BoundField]]:
         return [(value, self[f"value__{_digest(value.key)}"]) for value in self.rating_values]
 
-    def group_choices(self) -> dict[str, str]:
-        return self._chosen("group", self.group_values)
-
-    def rating_choices(self) -> dict[str, str]:
-        return self._chosen("value", self.rating_values)
+    def mapping(self) -> ReplyMapping:
+        """The column mapping with the values chosen here (valid forms only)."""
+        pasted: tuple[str, ...] = self.cleaned_data.get("group_options_text") or ()
+        return replace(
+            self.columns,
+            group_values=self._chosen("group", self.group_values),
+            group_options=pasted or self.columns.group_options,
+            side_values=self._chosen("side", self.side_values),
+            scale=replace(self.columns.scale, values=self._chosen("value", self.rating_values)),
+        )
 
     def _chosen(self, prefix: str, values: list[ValueCount]) -> dict[str, str]:
         chosen = {
@@ -294,6 +369,10 @@ class ValueMappingForm(forms.Form):
             for value in values
         }
         return {key: choice for key, choice in chosen.items() if choice}
+
+
+def _listed(column: int | None) -> list[int]:
+    return [] if column is None else [column]
 
 
 def _level_label(context: ImportContext, level: int) -> str:

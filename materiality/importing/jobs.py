@@ -13,16 +13,19 @@ from enum import StrEnum
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from materiality.audit import audit_record
 from materiality.dispatch import send_after_commit
-from materiality.importing.checking import MAX_REPORTED_ERRORS, ReplyCheck, RowError, replies_check
+from materiality.importing.checking import MAX_REPORTED_ERRORS, ReplyCheck, RowError
 from materiality.importing.context import ImportContext, ReplySheet, import_context
 from materiality.importing.mapping import ReplyMapping
-from materiality.importing.storing import DuplicateReferences, replies_store
+from materiality.importing.replies import (
+    FileCheck,
+    ImportRefused,
+    reply_file_check,
+    reply_file_store,
+)
 from materiality.importing.tables import SpreadsheetError
 from materiality.importing.uploads import (
     ReplyImportJob,
@@ -31,12 +34,7 @@ from materiality.importing.uploads import (
     import_job_load,
     import_job_table,
 )
-from materiality.models import (
-    Assessment,
-    AuditAction,
-    RunTrigger,
-)
-from materiality.runs.requests import aggregation_request
+from materiality.models import Assessment
 
 logger = logging.getLogger(__name__)
 
@@ -47,8 +45,11 @@ logger = logging.getLogger(__name__)
 #              description (imports/<id>.json); nothing is stored as replies yet
 #   map    ──▶ ReplyMapping: which column holds the group, the side, the reference, the
 #              duration and each topic × axis, and how cell values become levels
-#   check  ──▶ every row validated: ReplyCheck (rows ready to store, row-by-row errors)
-#   store  ──▶ one transaction of bulk inserts: small files at once, large ones in a Celery
+#   check  ──▶ every row validated: ReplyCheck (rows ready to store, row-by-row errors,
+#              rows already imported), the file's digest, the quality rules' counts
+#              (replies.py reply_file_check)
+#   store  ──▶ one transaction of bulk inserts with the record of the file
+#              (replies.py reply_file_store): small files at once, large ones in a Celery
 #              task that reports its progress in the cache
 
 # Above this many rows, storing goes to a Celery task and the user watches a progress page.
@@ -81,6 +82,8 @@ class ImportProgress:
     error_count: int = 0
     left_out: list[RowError] = field(default_factory=list)
     skipped: list[RowError] = field(default_factory=list)
+    already_imported: list[RowError] = field(default_factory=list)
+    already_imported_count: int = 0
     finished_at: datetime | None = None
     run_id: int | None = None
     assessment_id: int = 0
@@ -110,7 +113,7 @@ def import_progress(import_id: str) -> ImportProgress | None:
         return None
     lists = {
         name: [RowError(**error) for error in data.get(name, [])]
-        for name in ("errors", "left_out", "skipped")
+        for name in ("errors", "left_out", "skipped", "already_imported")
     }
     return ImportProgress(**{**data, **lists})
 
@@ -123,21 +126,21 @@ def import_progress_forget(import_id: str) -> None:
 
 
 def reply_import_start(
-    *, job: ReplyImportJob, mapping: ReplyMapping, context: ImportContext, check: ReplyCheck
+    *, job: ReplyImportJob, mapping: ReplyMapping, context: ImportContext, checked: FileCheck
 ) -> ImportProgress:
     """Import a checked file: at once up to ASYNC_THRESHOLD rows, else in a Celery task
     sent after commit (the progress page follows it)."""
     job.mapping = mapping.as_dict()
     _job_write(job)
-    if len(check.rows) <= ASYNC_THRESHOLD:
-        return reply_import_execute(job.id, context=context, check=check) or ImportProgress(
+    if len(checked.check.rows) <= ASYNC_THRESHOLD:
+        return reply_import_execute(job.id, context=context, checked=checked) or ImportProgress(
             state=ImportState.FAILED, file_name=job.file_name, assessment_id=job.assessment_id
         )
     progress = ImportProgress(
         state=ImportState.QUEUED,
         file_name=job.file_name,
         user_name=job.user_name,
-        total=len(check.rows),
+        total=len(checked.check.rows),
         assessment_id=job.assessment_id,
     )
     progress_save(job.id, progress)
@@ -155,11 +158,12 @@ def reply_import_start(
 
 
 def reply_import_execute(
-    import_id: str, *, context: ImportContext | None = None, check: ReplyCheck | None = None
+    import_id: str, *, context: ImportContext | None = None, checked: FileCheck | None = None
 ) -> ImportProgress | None:
     """Check (again, unless given a fresh check) and store an import, request an
     aggregation run, delete the upload. Safe to run twice: a finished import is not
-    stored again, and the duplicate-reference check runs under a lock."""
+    stored again, and the checks for the file and references imported before run under
+    a lock."""
     current = import_progress(import_id)
     if current is not None and current.state == ImportState.DONE:
         return current
@@ -168,11 +172,11 @@ def reply_import_execute(
         return current
     # A worker writes the report in the language of the person who asked for it.
     with translation.override(job.language or settings.LANGUAGE_CODE):
-        return _execute(job, context, check)
+        return _execute(job, context, checked)
 
 
 def _execute(
-    job: ReplyImportJob, context: ImportContext | None, check: ReplyCheck | None
+    job: ReplyImportJob, context: ImportContext | None, checked: FileCheck | None
 ) -> ImportProgress:
     progress = ImportProgress(
         state=ImportState.RUNNING,
@@ -185,41 +189,37 @@ def _execute(
     if assessment is None:
         return _failed(job, progress, None, _("The assessment no longer exists."))
     try:
-        if context is None or check is None:
+        if context is None or checked is None:
             context = import_context(assessment)
-            sheet = ReplySheet.from_table(import_job_table(job))
-            mapping = ReplyMapping.from_dict(job.mapping or {})
-            check = replies_check(sheet, context=context, mapping=mapping, file_name=job.file_name)
+            checked = reply_file_check(
+                assessment=assessment,
+                sheet=ReplySheet.from_table(import_job_table(job)),
+                context=context,
+                mapping=ReplyMapping.from_dict(job.mapping or {}),
+                file_name=job.file_name,
+                preview=False,
+            )
+        check = checked.check
         progress.total = len(check.rows)
         progress.left_out = check.left_out[:MAX_REPORTED_ERRORS]
-        if not check.storable:
-            return _failed(job, progress, check, _("Nothing was imported: some rows need fixing."))
+        _already_imported(progress, check.already_imported)
+        refusal = checked.refusal()
+        if refusal:
+            return _failed(job, progress, check, refusal)
 
         def on_batch(stored: int) -> None:
             progress.stored = stored
             progress_save(job.id, progress)
 
         user = get_user_model().objects.filter(pk=job.user_id).first() if job.user_id else None
-        # The replies, the scores run they call for and the audit entry that records the
-        # import (file, rows, who, when) are stored together or not at all.
-        with transaction.atomic():
-            replies_store(context=context, rows=check.rows, on_batch=on_batch)
-            run = aggregation_request(
-                assessment=assessment, trigger=RunTrigger.MANUAL, requested_by=user
-            )
-            audit_record(
-                assessment=assessment,
-                action=AuditAction.REPLIES_IMPORTED,
-                actor=user,
-                run=run,
-                note=_import_note(job, check),
-            )
-    except DuplicateReferences as clash:
+        result = reply_file_store(
+            assessment=assessment, context=context, checked=checked, user=user, on_batch=on_batch
+        )
+    except ImportRefused as refused:
         current = import_progress(job.id)
         if current is not None and current.state == ImportState.DONE:
             return current  # the same import, delivered twice, already went through
-        message = _("Nothing was imported: these references were imported meanwhile: %(refs)s.")
-        return _failed(job, progress, None, message % {"refs": ", ".join(clash.references[:10])})
+        return _failed(job, progress, None, str(refused))
     except SpreadsheetError as error:
         return _failed(job, progress, None, str(error))
     except Exception:
@@ -230,10 +230,12 @@ def _execute(
             job, progress, None, _("The import failed unexpectedly. Nothing was stored.")
         )
     progress.state = ImportState.DONE
+    progress.stored = result.stored
     progress.skipped = check.errors[:MAX_REPORTED_ERRORS]
     progress.error_count = len(check.error_lines)
+    _already_imported(progress, result.already_imported)
     progress.finished_at = timezone.now()
-    progress.run_id = run.pk
+    progress.run_id = result.run.pk
     progress_save(job.id, progress)
     logger.info(
         "Imported %d replies into assessment %s from %r for %s (import %s)",
@@ -247,26 +249,9 @@ def _execute(
     return progress
 
 
-def _lines(lines: Sequence[int], shown: int = 50) -> str:
-    listed = ", ".join(str(line) for line in lines[:shown])
-    return listed + (" …" if len(lines) > shown else "")
-
-
-def _import_note(job: ReplyImportJob, check: ReplyCheck) -> str:
-    """The audit trail's record of an import (who and when are the entry's own)."""
-    note = _("Imported %(count)d replies from “%(file)s”.") % {
-        "count": len(check.rows),
-        "file": job.file_name,
-    }
-    if check.errors:
-        note += " " + _("Rows skipped for errors: %(lines)s.") % {
-            "lines": _lines(check.error_lines)
-        }
-    if check.left_out:
-        note += " " + _("Rows left out: %(lines)s.") % {
-            "lines": _lines([error.line for error in check.left_out])
-        }
-    return note
+def _already_imported(progress: ImportProgress, rows: Sequence[RowError]) -> None:
+    progress.already_imported = sorted(rows, key=lambda row: row.line)[:MAX_REPORTED_ERRORS]
+    progress.already_imported_count = len(rows)
 
 
 def _failed(

@@ -1,44 +1,31 @@
-"""The mapping from a reply sheet's columns to the questionnaire, and its suggestion."""
+"""The mapping from a reply sheet's columns to the questionnaire: which column holds what
+and how its values are read (suggested by `suggesting`, corrected by the user)."""
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
 from django.utils.translation import gettext as _
 
-from materiality.importing.context import ImportContext, ReplySheet, distinct_values
 from materiality.importing.recognition import (
-    COMPANY_WORDS,
-    COMPANY_WORDS_ZH,
-    DURATION_HEADERS,
     EXTERNAL_VALUES,
     INTERNAL_VALUES,
-    REFERENCE_HEADERS,
-    REPLY_GROUP_HEADERS,
-    SIDE_HEADERS,
-    STAKEHOLDER_WORDS,
-    STAKEHOLDER_WORDS_ZH,
-    header_in,
-    number_value,
-    spaced_text,
     value_key,
-    without_phrase,
-)
-from materiality.importing.tables import cell_text
-from materiality.models import (
-    AXES,
-    COMPANY_AXIS,
-    STAKEHOLDER_AXIS,
+    whole_number,
 )
 
 # Targets of an explicit value mapping besides a level or a group code.
 DONT_KNOW = "dont-know"
+SKIPPED = "skipped"  # not answered: no rating, and not "don't know" either
 REJECT = "reject"
 LEAVE_OUT = "leave-out"
+INTERNAL = "internal"
+EXTERNAL = "external"
+# The order of the side question's options in the questionnaires Materia writes.
+SIDE_OPTIONS = (INTERNAL, EXTERNAL)
 
 
 # --- The mapping ----------------------------------------------------------------------
@@ -47,6 +34,10 @@ LEAVE_OUT = "leave-out"
 class ScaleMode(StrEnum):
     SAME = "same"  # the file's numbers are levels of the assessment's scale
     LINEAR = "linear"  # the file's scale source_min–source_max is stretched onto it
+    # The file numbers the options as a survey tool does (问卷星 and 腾讯问卷 "by option
+    # number"): option 1 is the lowest level, and the option after the highest level is
+    # "don't know", as in the questionnaire Materia writes for those tools.
+    OPTION_NUMBER = "option-number"
 
 
 @dataclass(frozen=True)
@@ -54,8 +45,8 @@ class ScaleMapping:
     mode: ScaleMode = ScaleMode.SAME
     source_min: int = 1
     source_max: int = 5
-    # Explicit choices per value key: a level ("4"), DONT_KNOW or REJECT. They win over
-    # the automatic rules (don't-know words, the scale's labels, numbers).
+    # Explicit choices per value key: a level ("4"), DONT_KNOW, SKIPPED or REJECT. They
+    # win over the automatic rules (don't-know words, the scale's labels, numbers).
     values: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -78,12 +69,20 @@ class ReplyMapping:
     cells: tuple[CellColumn, ...] = ()
     # Group column value key → a group code, or LEAVE_OUT (those rows are not imported).
     group_values: Mapping[str, str] = field(default_factory=dict)
+    # The group question's options in the file's order, as group codes: a file that
+    # numbers the options ("3") means group_options[2]. Empty: numbers are not options.
+    group_options: tuple[str, ...] = ()
+    # Side column value key → INTERNAL or EXTERNAL; numbers follow side_options.
+    side_values: Mapping[str, str] = field(default_factory=dict)
+    side_options: tuple[str, ...] = ()
     scale: ScaleMapping = field(default_factory=ScaleMapping)
     skip_errors: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["scale"]["mode"] = str(self.scale.mode)
+        data["group_options"] = list(self.group_options)
+        data["side_options"] = list(self.side_options)
         return data
 
     @classmethod
@@ -95,15 +94,43 @@ class ReplyMapping:
             reference_column=data.get("reference_column"),
             duration_column=data.get("duration_column"),
             cells=tuple(CellColumn(**cell) for cell in data.get("cells", ())),
-            group_values=dict(data.get("group_values") or {}),
+            group_values=_keyed(data.get("group_values")),
+            group_options=tuple(data.get("group_options") or ()),
+            side_values=_keyed(data.get("side_values")),
+            side_options=tuple(data.get("side_options") or ()),
             scale=ScaleMapping(
                 mode=ScaleMode(scale.get("mode", ScaleMode.SAME)),
                 source_min=int(scale.get("source_min", 1)),
                 source_max=int(scale.get("source_max", 5)),
-                values=dict(scale.get("values") or {}),
+                values=_keyed(scale.get("values")),
             ),
             skip_errors=bool(data.get("skip_errors", False)),
         )
+
+    def group_read(self, key: str, lookup: Mapping[str, str]) -> str | None:
+        """The group code (or LEAVE_OUT) a group value stands for: the user's choice, a
+        group's code or name, or an option number; None if none of these."""
+        chosen = self.group_values.get(key) or lookup.get(key)
+        if chosen:
+            return chosen
+        number = whole_number(key)
+        if number is not None and 1 <= number <= len(self.group_options):
+            return self.group_options[number - 1]
+        return None
+
+    def side_read(self, key: str) -> str | None:
+        """INTERNAL or EXTERNAL for a side value, or None if it says neither."""
+        chosen = self.side_values.get(key)
+        if chosen:
+            return chosen
+        if key in INTERNAL_VALUES:
+            return INTERNAL
+        if key in EXTERNAL_VALUES:
+            return EXTERNAL
+        number = whole_number(key)
+        if number is not None and 1 <= number <= len(self.side_options):
+            return self.side_options[number - 1]
+        return None
 
     def used_columns(self) -> dict[int, str]:
         """Column → what it is used for (for the overview of the file's columns)."""
@@ -121,116 +148,7 @@ class ReplyMapping:
         return used
 
 
-def _matching_cell(header: str, context: ImportContext) -> tuple[str, str] | None:
-    """The topic × axis a header names, if it names exactly one: the longest topic name
-    or code (any language) found in it, then an axis word in what is left."""
-    spaced = spaced_text(header)
-    best: tuple[int, str, str] | None = None
-    for topic in context.topics:
-        for name in (*topic.name.values(), topic.code):
-            rest = without_phrase(spaced, name)
-            strength = len(spaced_text(name).replace(" ", ""))
-            if rest is not None and (best is None or strength > best[0]):
-                best = (strength, topic.code, rest)
-    if best is None:
-        return None
-    _strength, topic_code, rest = best
-    axis_words = {
-        COMPANY_AXIS: (*COMPANY_WORDS, *COMPANY_WORDS_ZH),
-        STAKEHOLDER_AXIS: (*STAKEHOLDER_WORDS, *STAKEHOLDER_WORDS_ZH),
-    }
-    found = {
-        axis
-        for axis, words in axis_words.items()
-        if any(without_phrase(rest, word) is not None for word in words)
-        or any(
-            without_phrase(rest, label) is not None
-            for label in context.axis_labels.get(axis, {}).values()
-        )
-    }
-    # A header that names both axes ("importance to the company's stakeholders") is left
-    # for the user to decide.
-    return (topic_code, found.pop()) if len(found) == 1 else None
-
-
-def _share_of_values(sheet: ReplySheet, index: int, accepted: Callable[[str], bool]) -> float:
-    values = [value_key(cell_text(cells, index)) for _line, cells in sheet.rows[:200]]
-    values = [value for value in values if value]
-    return sum(map(accepted, values)) / len(values) if values else 0.0
-
-
-def reply_mapping_suggest(sheet: ReplySheet, context: ImportContext) -> ReplyMapping:
-    """A first mapping from the headers (topic names and axis words in Chinese and
-    English) and, for the group and side columns, from the values. The user corrects it."""
-    columns = range(sheet.width)
-    taken: set[int] = set()
-
-    def by_header(names: Sequence[str]) -> int | None:
-        index = next(
-            (i for i in columns if i not in taken and header_in(sheet.headers[i], names)), None
-        )
-        if index is not None:
-            taken.add(index)
-        return index
-
-    def by_values(accepted: Callable[[str], bool], share: float) -> int | None:
-        scores = [(_share_of_values(sheet, i, accepted), i) for i in columns if i not in taken]
-        best = max(scores, default=(0.0, 0))
-        if best[0] < share:
-            return None
-        taken.add(best[1])
-        return best[1]
-
-    lookup = context.group_lookup()
-    group = by_header(REPLY_GROUP_HEADERS)
-    if group is None:
-        group = by_values(lambda key: key in lookup, 0.5)
-    side = by_header(SIDE_HEADERS)
-    if side is None:
-        side = by_values(lambda key: key in INTERNAL_VALUES or key in EXTERNAL_VALUES, 0.9)
-    reference = by_header(REFERENCE_HEADERS)
-    duration = by_header(DURATION_HEADERS)
-    cells: dict[tuple[str, str], int] = {}
-    for index in columns:
-        if index in taken:
-            continue
-        match = _matching_cell(sheet.headers[index], context)
-        if match is not None and match not in cells:
-            cells[match] = index
-    ordered = tuple(
-        CellColumn(topic.code, axis, cells[(topic.code, axis)])
-        for topic in context.topics
-        for axis in AXES
-        if (topic.code, axis) in cells
-    )
-    return ReplyMapping(
-        group_column=group,
-        side_column=side,
-        reference_column=reference,
-        duration_column=duration,
-        cells=ordered,
-        scale=_suggest_scale(sheet, context, [cell.column for cell in ordered]),
-    )
-
-
-def _suggest_scale(
-    sheet: ReplySheet, context: ImportContext, columns: Sequence[int]
-) -> ScaleMapping:
-    """The assessment's own scale when every number fits it, else a linear mapping from
-    the range the numbers suggest (a 1–7 or 0–10 scale, say)."""
-    numbers = [
-        number
-        for key, _shown, _count in distinct_values(sheet, columns)
-        if (number := number_value(key)) is not None
-    ]
-    low, high = context.scale_min, context.scale_max
-    if not numbers or all(low <= n <= high and n == int(n) for n in numbers):
-        return ScaleMapping(ScaleMode.SAME, low, high)
-    seen_low, seen_high = min(numbers), max(numbers)
-    source_min = 0 if seen_low < 1 else 1
-    source_max = math.ceil(seen_high)
-    for common in (5, 7, 10, 100):  # a scale whose top nobody chose is still that scale
-        if source_max <= common:
-            source_max = common
-            break
-    return ScaleMapping(ScaleMode.LINEAR, min(source_min, int(seen_low)), source_max)
+def _keyed(values: Mapping[str, str] | None) -> dict[str, str]:
+    """Value choices keyed as cells are compared (a hand-written mapping file may say
+    "Customers" for the page's "customers")."""
+    return {value_key(str(key)): str(choice) for key, choice in (values or {}).items()}

@@ -11,8 +11,13 @@ from fractions import Fraction
 from django.utils.translation import gettext as _
 
 from materiality.importing.context import ImportContext, ReplySheet, distinct_values
-from materiality.importing.mapping import DONT_KNOW, REJECT, ScaleMapping, ScaleMode
-from materiality.importing.recognition import DONT_KNOW_VALUES, number_value, value_key
+from materiality.importing.mapping import DONT_KNOW, REJECT, SKIPPED, ScaleMapping, ScaleMode
+from materiality.importing.recognition import (
+    DONT_KNOW_VALUES,
+    SKIPPED_VALUES,
+    number_value,
+    value_key,
+)
 
 MAX_LISTED_VALUES = 60
 _CLOCK = re.compile(r"^(?:(\d+):)?(\d{1,2}):(\d{1,2})$")
@@ -29,6 +34,7 @@ _SECONDS = re.compile(
 class Rating:
     value: int | None = None
     dont_know: bool = False
+    skipped: bool = False  # not answered: stored as no answer at all
 
 
 class RatingReader:
@@ -57,6 +63,8 @@ class RatingReader:
             return None
         if choice == DONT_KNOW:
             return Rating(dont_know=True)
+        if choice == SKIPPED:
+            return Rating(skipped=True)
         if choice == REJECT:
             return _("Refused by your value mapping.")
         return Rating(value=int(choice))
@@ -64,22 +72,25 @@ class RatingReader:
     def automatic(self, key: str) -> Rating | str:
         if key in DONT_KNOW_VALUES:
             return Rating(dont_know=True)
+        number = number_value(key)
+        if key in SKIPPED_VALUES and not self._in_source_scale(number):
+            return Rating(skipped=True)
         if key in self.labels:
             return Rating(value=self.labels[key])
-        number = number_value(key)
         if number is None:
             return _("Not a number, a label of the scale or “don't know”.")
         if self.scale.mode == ScaleMode.LINEAR:
-            low, high = self.scale.source_min, self.scale.source_max
-            if not low <= number <= high:
-                return _("Outside the file's scale %(low)d–%(high)d.") % {
-                    "low": low,
-                    "high": high,
-                }
-            position = self.low + (number - low) * (self.high - self.low) / (high - low)
-            # Exact arithmetic, halves rounded up: 1–3 onto 1–5 sends 2 to 3, every time.
-            return Rating(value=math.floor(position + Fraction(1, 2)))
+            return self._linear(number)
+        if self.scale.mode == ScaleMode.OPTION_NUMBER:
+            return self._option(number)
         if not self.low <= number <= self.high:
+            if number == self.high + 1:
+                # What a survey tool's export "by option number" gives for a sixth option.
+                return _(
+                    "Outside the scale %(low)d–%(high)d. If the file numbers the options, "
+                    "%(next)d is likely “don't know”: choose “option numbers” as the scale "
+                    "above, or read this value as “don't know” below."
+                ) % {"low": self.low, "high": self.high, "next": self.high + 1}
             return _("Outside the scale %(low)d–%(high)d.") % {
                 "low": self.low,
                 "high": self.high,
@@ -90,6 +101,33 @@ class RatingReader:
                 "high": self.high,
             }
         return Rating(value=int(number))
+
+    def _in_source_scale(self, number: Fraction | None) -> bool:
+        """-2 is a level of a linear scale from -3 to 3, not a survey tool's "skipped"."""
+        return (
+            number is not None
+            and self.scale.mode == ScaleMode.LINEAR
+            and self.scale.source_min <= number <= self.scale.source_max
+        )
+
+    def _linear(self, number: Fraction) -> Rating | str:
+        low, high = self.scale.source_min, self.scale.source_max
+        if not low <= number <= high:
+            return _("Outside the file's scale %(low)d–%(high)d.") % {"low": low, "high": high}
+        position = self.low + (number - low) * (self.high - self.low) / (high - low)
+        # Exact arithmetic, halves rounded up: 1–3 onto 1–5 sends 2 to 3, every time.
+        return Rating(value=math.floor(position + Fraction(1, 2)))
+
+    def _option(self, number: Fraction) -> Rating | str:
+        levels = self.high - self.low + 1
+        if number == levels + 1:
+            return Rating(dont_know=True)
+        if number != int(number) or not 1 <= number <= levels:
+            return _(
+                "Not an option number: options 1–%(levels)d are the levels, %(next)d is "
+                "“don't know”."
+            ) % {"levels": levels, "next": levels + 1}
+        return Rating(value=self.low + int(number) - 1)
 
 
 def parse_duration(text: str) -> int | None:

@@ -22,7 +22,6 @@ def value_key(raw: str) -> str:
 DONT_KNOW_VALUES = frozenset(
     value_key(text)
     for text in (
-        "",
         "N/A",
         "NA",
         "n.a.",
@@ -42,6 +41,26 @@ DONT_KNOW_VALUES = frozenset(
         "说不清",
         "无法判断",
         "无意见",
+        "DK",  # Materia's own responses export
+    )
+)
+# No answer, which is not "don't know" either: an empty cell, and what survey tools write
+# for a question the respondent never saw (问卷星 and 腾讯问卷 export -3 for a question
+# skipped by the questionnaire's logic, -2 for one not shown; "(跳过)" and "(空)" in
+# their option-text exports).
+SKIPPED_VALUES = frozenset(
+    value_key(text)
+    for text in (
+        "",
+        "-2",
+        "-3",
+        "(跳过)",
+        "跳过",
+        "(空)",
+        "(未显示)",
+        "未显示",
+        "Skipped",
+        "Not shown",
     )
 )
 INTERNAL_VALUES = frozenset(
@@ -105,6 +124,8 @@ REFERENCE_HEADERS = (
     "答卷编号",
     "问卷编号",
     "答卷id",
+    "序号",  # 问卷星
+    "response",  # Materia's own responses export
 )
 DURATION_HEADERS = (
     "duration",
@@ -119,6 +140,18 @@ DURATION_HEADERS = (
     "用时",
     "时长",
 )
+# The first column codes of Materia's own responses export (reporting.response_files),
+# whose second row names the columns in words: a file that starts so is read back as
+# such, the round trip of an assessment's replies.
+MATERIA_EXPORT_CODES = ("response", "group", "group_name", "side")
+
+
+def is_materia_export(headers: Sequence[str]) -> bool:
+    return tuple(cell.strip() for cell in headers[: len(MATERIA_EXPORT_CODES)]) == (
+        MATERIA_EXPORT_CODES
+    )
+
+
 # Small words that a header may spell differently ("&" for "and") or leave out.
 STOP_WORDS = frozenset({"and", "of", "the", "for", "to", "in", "on", "a", "an"})
 NON_WORD = re.compile(r"[\W_]+")
@@ -161,8 +194,32 @@ def without_phrase(spaced: str, phrase: str) -> str | None:
 
 
 def header_in(header: str, names: Sequence[str]) -> bool:
-    spaced = spaced_text(header)
+    """The header is one of the names, once a leading question number is taken off."""
+    spaced = spaced_text(question_header(header)[1])
     return any(spaced == spaced_text(name) for name in names)
+
+
+# A survey tool's column header starts with its question's number: "1、您属于…" and
+# "第3题(数据安全)" (问卷星), "3.对公司的重要性—数据安全" (腾讯问卷), "Q3 …".
+# Matched after NFKC, which folds full-width stops, colons and brackets into ASCII.
+QUESTION_NUMBER = re.compile(r"^\s*(?:第\s*(\d+)\s*题|[Qq]?(\d+)(?=\s*[、.:)(]))\s*[、.:)]?\s*")
+
+
+def question_header(header: str) -> tuple[int | None, str]:
+    """A header's question number, if it starts with one, and the text after it."""
+    text = unicodedata.normalize("NFKC", header)
+    match = QUESTION_NUMBER.match(text)
+    if match is None:
+        return None, header
+    return int(match.group(1) or match.group(2)), text[match.end() :]
+
+
+_WHOLE = re.compile(r"[+-]?[0-9]+")
+
+
+def whole_number(key: str) -> int | None:
+    """The integer a value key spells ("3", "+3", "-3"), else None."""
+    return int(key) if _WHOLE.fullmatch(key) else None
 
 
 NUMBER = re.compile(r"^([+-]?\d+(?:[.,]\d+)?)(?:\s*[-–—:：.、)）]?\s*[^\d]*)?$")

@@ -9,7 +9,13 @@ from materiality.models.assessments import (
     AssessmentGroup,
     AssessmentTopic,
 )
-from materiality.models.records import AuditAction, AuditEntry, ExportJob, ExportStatus
+from materiality.models.records import (
+    AuditAction,
+    AuditEntry,
+    ExportJob,
+    ExportStatus,
+    ImportedFile,
+)
 from materiality.models.reports import CommentTag, Report
 from materiality.models.runs import (
     AggregationRun,
@@ -45,6 +51,7 @@ __all__ = [
     "ExportStatus",
     "Framework",
     "GroupScore",
+    "ImportedFile",
     "Report",
     "ReviewStatus",
     "RunStatus",

@@ -21,6 +21,7 @@ class AuditAction(models.TextChoices):
     CONFIRMED = "confirmed", _("Confirmed")
     SENT_BACK = "sent_back", _("Sent back")
     EXPORTED = "exported", _("Exported")
+    SETTINGS_CHANGED = "settings_changed", _("Method settings changed")
 
 
 class AuditEntry(models.Model):
@@ -46,6 +47,35 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_name} {self.action}"
+
+
+class ImportedFile(models.Model):
+    """A reply file imported into an assessment, known by a digest of its rows: the same
+    rows imported a second time are refused, whatever the file is called or saved as."""
+
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.CASCADE, related_name="imported_files"
+    )
+    digest = models.CharField(_("digest of the rows"), max_length=64)
+    file_name = models.CharField(_("file name"), max_length=255)
+    rows = models.PositiveIntegerField(_("replies imported"), default=0)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("imported at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("imported file")
+        verbose_name_plural = _("imported files")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assessment", "digest"], name="one_import_per_file_digest"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.file_name
 
 
 class ExportStatus(models.TextChoices):

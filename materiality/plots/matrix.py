@@ -55,6 +55,8 @@ TEXT_COLOUR = "#1a1a1a"
 MUTED_COLOUR = "#555555"
 ZONE_COLOUR = "#f4ecd8"
 THRESHOLD_COLOUR = "#8c6d1f"
+FOOTNOTE_INSET = 0.012  # figure fraction from the bottom left corner
+FOOTNOTE_SEPARATOR = " · "  # where a footnote too wide for one line may break
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +98,7 @@ class MatrixSpec:
     title: str
     x_label: str
     y_label: str
-    footnote: str  # e.g. "n = 1,151 · 2026-11-27"
+    footnote: str  # e.g. "n = 1,151 · 2026-11-27"; breaks at a " · " if too wide
     dimension_labels: Mapping[str, str]  # "E" -> "Environmental" / "环境" (legend text)
     # Threshold lines; the material zone is x >= tx OR y >= ty (material on either axis).
     x_threshold: float | None = None
@@ -249,16 +251,34 @@ class _MatrixBuilder:
             parse_math=False,
             gid="matrix-title",
         )
+        footnote_font = self.font(7.5)
         fig.text(
-            0.012,
-            0.012,
-            spec.footnote,
+            FOOTNOTE_INSET,
+            FOOTNOTE_INSET,
+            self._fitted(spec.footnote, footnote_font, (1 - 2 * FOOTNOTE_INSET) * fig.bbox.width),
             ha="left",
             va="bottom",
             color=MUTED_COLOUR,
-            fontproperties=self.font(7.5),
+            fontproperties=footnote_font,
             parse_math=False,
             gid="matrix-footnote",
+        )
+
+    @staticmethod
+    def _fitted(text: str, font: FontProperties, width: float) -> str:
+        """*text* on one line if it fits *width* (display pixels), else broken onto two
+        lines at the separator " · " nearest its middle (a group's caption with an n per
+        axis and a long survey title would run off the figure)."""
+        parts = text.split(FOOTNOTE_SEPARATOR)
+        if len(parts) < 2 or label_extent(text, font)[0] <= width:
+            return text
+        middle = len(text) / 2
+        cut = min(
+            range(1, len(parts)),
+            key=lambda at: abs(len(FOOTNOTE_SEPARATOR.join(parts[:at])) - middle),
+        )
+        return "\n".join(
+            (FOOTNOTE_SEPARATOR.join(parts[:cut]), FOOTNOTE_SEPARATOR.join(parts[cut:]))
         )
 
     def _zone(self) -> None:

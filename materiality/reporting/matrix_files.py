@@ -26,6 +26,7 @@ from materiality.models import (
     TopicScore,
 )
 from materiality.plots import MatrixPoint, MatrixSpec, matrix_figure, matrix_svg, render_figure
+from materiality.runs.selectors import GroupCount, group_count
 from surveys.translations import pick
 
 CONTENT_TYPES = {
@@ -51,6 +52,12 @@ class MatrixView:
             parts.append("ci")
         return f"{'-'.join(parts)}.{EXTENSIONS[fmt]}"
 
+    def storage_path(self, run: AggregationRun, fmt: str) -> str:
+        # A group's matrix once gave the run's n in its caption, not the group's: those
+        # files keep their old place (runs/<id>/<name>) and are never served again.
+        folder = f"runs/{run.pk}" if self.group is None else f"runs/{run.pk}/groups"
+        return f"{folder}/{self.file_name(run, fmt)}"
+
 
 def matrix_spec(run: AggregationRun, view: MatrixView) -> MatrixSpec:
     assessment = run.assessment
@@ -59,14 +66,15 @@ def matrix_spec(run: AggregationRun, view: MatrixView) -> MatrixSpec:
         if view.group is None:
             points = _overall_points(run, language)
             title = _("Materiality matrix")
+            counted = _("n = %(count)s responses") % {"count": _number(run.responses_counted)}
         else:
             points = _group_points(run, view.group, language)
             title = _("Materiality matrix: %(group)s") % {"group": view.group.get_name(language)}
+            counted = group_count_text(view.group, group_count(run, view.group), language)
         footnote = " · ".join(
             [
                 f"{pick(assessment.survey.title, language)}",
-                _("n = %(count)s responses")
-                % {"count": number_format(run.responses_counted, force_grouping=True)},
+                counted,
                 _("run %(id)s") % {"id": run.pk},
                 date_format(run.finished_at or run.created_at, "DATE_FORMAT"),
             ]
@@ -85,6 +93,48 @@ def matrix_spec(run: AggregationRun, view: MatrixView) -> MatrixSpec:
             language="zh-hans" if language.startswith("zh") else "en",
             scale=(float(assessment.scale_min), float(assessment.scale_max)),
         )
+
+
+def _number(count: int) -> str:
+    return number_format(count, force_grouping=True)
+
+
+def group_count_text(group: StakeholderGroup, count: GroupCount, language: str) -> str:
+    """A group's n as its matrix's caption and the results page give it: one number, or
+    one per axis when they differ (see GroupCount for what n counts)."""
+    with translation.override(language):
+        name = group.get_name(language)
+        if count.same_on_both_axes:
+            return _("%(group)s: n = %(count)s") % {"group": name, "count": _number(count.company)}
+        return _(
+            "%(group)s: n = %(company)s (company axis), %(stakeholder)s (stakeholder axis)"
+        ) % {
+            "group": name,
+            "company": _number(count.company),
+            "stakeholder": _number(count.stakeholder),
+        }
+
+
+def missing_matrix_text(group: StakeholderGroup, count: GroupCount, language: str) -> str:
+    """Why a group's matrix would be empty, in *language*; "" when it has points."""
+    if count.placed:
+        return ""
+    with translation.override(language):
+        name = group.get_name(language)
+        if not (count.company or count.stakeholder):
+            return _(
+                "No replies from %(group)s were counted in this run, so there is no matrix "
+                "for this group."
+            ) % {"group": name}
+        return _(
+            "No topic has ratings from %(group)s on both axes (n = %(company)s on the company "
+            "axis, %(stakeholder)s on the stakeholder axis), so there is no matrix for this "
+            "group."
+        ) % {
+            "group": name,
+            "company": _number(count.company),
+            "stakeholder": _number(count.stakeholder),
+        }
 
 
 def _ci(stats: dict[str, float | None]) -> tuple[float, float] | None:
@@ -175,7 +225,7 @@ def matrix_file(run: AggregationRun, view: MatrixView, fmt: str) -> bytes:
     """The stored file, rendered on first use. Never overwritten."""
     if fmt not in CONTENT_TYPES:
         raise ValueError(f"Unknown matrix format {fmt!r}")
-    path = f"runs/{run.pk}/{view.file_name(run, fmt)}"
+    path = view.storage_path(run, fmt)
     if default_storage.exists(path):
         with default_storage.open(path, "rb") as stored:
             return stored.read()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import timedelta
@@ -17,8 +18,11 @@ from materiality.models import (
     AssessmentGroup,
 )
 from materiality.scoring import (
+    InvalidParams,
     Params,
+    Problem,
 )
+from surveys.services import STRAIGHT_LINE_LOWEST
 
 # Bump when a change to the method or to this module changes results for the same input.
 # 2: the too-fast median counts only replies with a duration; 3: bootstrap sums drawn
@@ -43,6 +47,40 @@ class RunOptions:
     exclude_too_fast: bool = True
     too_fast_fraction: float = 1 / 3
     too_fast_min_responses: int = 10
+    # The fewest rated grid cells that make a reply straight-lined; None: the engine's
+    # default (half the grid, at least 4). A setting of the survey, since the engine flags
+    # replies as they arrive; recorded here, as it decides which replies count.
+    straight_line_min_cells: int | None = None
+
+    def __post_init__(self) -> None:
+        problems = []
+        fraction = self.too_fast_fraction
+        if (
+            isinstance(fraction, bool)
+            or not isinstance(fraction, int | float)
+            or not math.isfinite(fraction)
+            or not 0 < fraction <= 1
+        ):
+            problems.append(
+                Problem(
+                    "too_fast_fraction",
+                    "range",
+                    f"too_fast_fraction must be above 0 and at most 1, not {fraction!r}",
+                )
+            )
+        for name, lowest in (
+            ("too_fast_min_responses", 1),
+            ("straight_line_min_cells", STRAIGHT_LINE_LOWEST),
+        ):
+            value = getattr(self, name)
+            if value is None and name == "straight_line_min_cells":
+                continue
+            if isinstance(value, bool) or not isinstance(value, int) or value < lowest:
+                problems.append(
+                    Problem(name, "range", f"{name} must be a whole number from {lowest} up")
+                )
+        if problems:
+            raise InvalidParams(problems, prefix="invalid run options: ")
 
     def as_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"params": self.params.as_dict()}
@@ -61,17 +99,37 @@ FILTER_DEFAULTS = {
 
 
 def run_options(assessment: Assessment) -> RunOptions:
-    """The options for a new run: the assessment's scale, axes and group weights, and
-    the method choices saved on the assessment (`Assessment.scoring`)."""
-    saved: dict[str, Any] = dict(assessment.scoring or {})
-    filters = {key: saved.pop(key, default) for key, default in FILTER_DEFAULTS.items()}
+    """The options for a new run: the assessment's scale, axes and group weights, the
+    method choices saved on the assessment (`Assessment.scoring`) and the survey's
+    straight-lining minimum. The ESG team sets them on the method settings page
+    (`runs/method.py`)."""
     weights = {
         code: float(weight)
         for code, weight in AssessmentGroup.objects.filter(assessment=assessment).values_list(
             "group__code", "weight"
         )
     }
-    saved.setdefault("group_weights", weights)
+    return options_from(
+        assessment,
+        assessment.scoring or {},
+        group_weights=weights,
+        straight_line_min_cells=assessment.survey.straight_line_min_cells,
+    )
+
+
+def options_from(
+    assessment: Assessment,
+    scoring: Mapping[str, Any],
+    *,
+    group_weights: Mapping[str, float],
+    straight_line_min_cells: int | None,
+) -> RunOptions:
+    """The options these saved choices give the assessment; `InvalidParams` (a
+    ValueError) lists every problem when they cannot be used. Weights saved in `scoring`
+    (by hand) win over the assessment's group weights."""
+    saved: dict[str, Any] = dict(scoring)
+    filters = {key: saved.pop(key, default) for key, default in FILTER_DEFAULTS.items()}
+    saved.setdefault("group_weights", dict(group_weights))
     params = Params(
         scale_min=assessment.scale_min,
         scale_max=assessment.scale_max,
@@ -79,7 +137,7 @@ def run_options(assessment: Assessment) -> RunOptions:
         stakeholder_axis=STAKEHOLDER_AXIS,
         **saved,
     )
-    return RunOptions(params=params, **filters)
+    return RunOptions(params=params, straight_line_min_cells=straight_line_min_cells, **filters)
 
 
 def recorded_options(run: AggregationRun) -> RunOptions:
@@ -87,4 +145,8 @@ def recorded_options(run: AggregationRun) -> RunOptions:
     settings are now."""
     recorded: Mapping[str, Any] = run.options or {}
     filters = {key: recorded.get(key, default) for key, default in FILTER_DEFAULTS.items()}
-    return RunOptions(params=Params.from_dict(recorded.get("params", {})), **filters)
+    return RunOptions(
+        params=Params.from_dict(recorded.get("params", {})),
+        straight_line_min_cells=recorded.get("straight_line_min_cells"),
+        **filters,
+    )

@@ -14,7 +14,9 @@ from materiality.models import (
     STAKEHOLDER_AXIS,
     AggregationRun,
     Assessment,
+    GroupScore,
     RunStatus,
+    StakeholderGroup,
     TopicScore,
 )
 from materiality.runs.options import recorded_options
@@ -113,3 +115,74 @@ def run_scores(run: AggregationRun) -> list[ScoreRow]:
         ScoreRow(score=score, name=score.topic.get_name(), dimension=score.topic.dimension)
         for score in TopicScore.objects.filter(run=run).select_related("topic").order_by("rank")
     ]
+
+
+@dataclass(frozen=True)
+class GroupCount:
+    """One stakeholder group's n in a run, per axis, and how much of its matrix there is.
+
+    A group's n on an axis is the largest number of ratings one topic received from the
+    group on that axis. It is the number of the group's respondents counted in the run
+    as soon as one topic was rated by all of them; "don't know" is not a rating, so it
+    can be fewer, never more. A run keeps counts of ratings, not of each group's
+    respondents, and this is the number its stored scores prove.
+    """
+
+    company: int
+    stakeholder: int
+    placed: int  # topics with a mean on both axes: the points of the group's matrix
+
+    @property
+    def same_on_both_axes(self) -> bool:
+        return self.company == self.stakeholder
+
+
+def group_count(run: AggregationRun, group: StakeholderGroup) -> GroupCount:
+    """*group*'s n per axis in *run*, from its stored scores: one query."""
+    n = dict.fromkeys(AXES, 0)
+    means: dict[int, set[str]] = {}
+    rows = GroupScore.objects.filter(run=run, group=group).values_list(
+        "topic_id", "axis", "n", "mean"
+    )
+    for topic_id, axis, count, mean in rows:
+        if axis in n:
+            n[axis] = max(n[axis], count)
+        if mean is not None:
+            means.setdefault(topic_id, set()).add(axis)
+    return GroupCount(
+        company=n[COMPANY_AXIS],
+        stakeholder=n[STAKEHOLDER_AXIS],
+        placed=sum(1 for axes in means.values() if axes >= set(AXES)),
+    )
+
+
+# How many scored runs the results page offers to choose from.
+RECENT_RUNS = 20
+
+
+def recent_scored_runs(assessment: Assessment) -> list[AggregationRun]:
+    """The assessment's latest scored runs, newest first: one query."""
+    return list(
+        AggregationRun.objects.filter(assessment=assessment, status=RunStatus.SUCCEEDED).order_by(
+            "-pk"
+        )[:RECENT_RUNS]
+    )
+
+
+def previous_scored_run(
+    run: AggregationRun, recent: Sequence[AggregationRun]
+) -> AggregationRun | None:
+    """The scored run of the assessment before *run*: found among *recent* (its latest
+    scored runs, newest first, as the results page lists them), else in one query."""
+    older = [candidate for candidate in recent if candidate.pk < run.pk]
+    if older:
+        return older[0]
+    if any(candidate.pk == run.pk for candidate in recent) and len(recent) < RECENT_RUNS:
+        return None  # the list reaches back to the first run
+    return (
+        AggregationRun.objects.filter(
+            assessment_id=run.assessment_id, status=RunStatus.SUCCEEDED, pk__lt=run.pk
+        )
+        .order_by("-pk")
+        .first()
+    )

@@ -16,13 +16,25 @@ import numpy as np
 from materiality.scoring.bootstrap import p_material, resample
 from materiality.scoring.estimates import Estimates, Floats, estimate, group_weights, tabulate
 from materiality.scoring.outcome import ScoreResult, Stats, Tier, TopicOutcome
-from materiality.scoring.params import AxisSource, Cell, Params, ThresholdMode, Weighting
+from materiality.scoring.params import (
+    MAX_BOOTSTRAP_SAMPLES,
+    AxisSource,
+    Cell,
+    InvalidParams,
+    Params,
+    Problem,
+    ThresholdMode,
+    Weighting,
+)
 from materiality.scoring.rules import crosses, rank_key, thresholds, tier
 
 __all__ = [
+    "MAX_BOOTSTRAP_SAMPLES",
     "AxisSource",
     "Cell",
+    "InvalidParams",
     "Params",
+    "Problem",
     "ScoreResult",
     "Stats",
     "ThresholdMode",

@@ -28,6 +28,26 @@ class ThresholdMode(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with a parameter: `field` names it, `code` says what is wrong (for
+    a caller that words it in its user's language), `message` says it in English;
+    `subjects` are the group codes at fault, for the group weights."""
+
+    field: str
+    code: str
+    message: str
+    subjects: tuple[str, ...] = ()
+
+
+class InvalidParams(ValueError):
+    """Parameters that cannot be used, with every problem found."""
+
+    def __init__(self, problems: list[Problem], prefix: str = "") -> None:
+        self.problems = tuple(problems)
+        super().__init__(prefix + "; ".join(problem.message for problem in problems))
+
+
+@dataclass(frozen=True, slots=True)
 class Cell:
     """One row of the rating counts: how many respondents gave `level`.
 
@@ -76,11 +96,13 @@ class Params:
                 object.__setattr__(self, name, enum(value))
             except ValueError:
                 choices = ", ".join(repr(member.value) for member in enum)
-                raise ValueError(f"{name} must be one of {choices}, not {value!r}") from None
+                message = f"{name} must be one of {choices}, not {value!r}"
+                raise InvalidParams([Problem(name, "choice", message)]) from None
         for name in ("scale_min", "scale_max", "bootstrap_samples", "seed"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int):
-                raise ValueError(f"{name} must be an integer, not {value!r}")
+                message = f"{name} must be an integer, not {value!r}"
+                raise InvalidParams([Problem(name, "integer", message)])
         for name in (
             "company_threshold",
             "stakeholder_threshold",
@@ -91,32 +113,54 @@ class Params:
         # A private, sorted copy: changing the caller's dict later cannot alter the recorded
         # parameters, and as_dict() is stable.
         weights = {
-            str(code): _finite(f"the weight of group {code!r}", weight)
+            str(code): _finite(f"the weight of group {code!r}", weight, "group_weights", code)
             for code, weight in sorted(self.group_weights.items())
         }
         object.__setattr__(self, "group_weights", weights)
         problems = self._problems()
         if problems:
-            raise ValueError("invalid scoring parameters: " + "; ".join(problems))
+            raise InvalidParams(problems, prefix="invalid scoring parameters: ")
 
-    def _problems(self) -> list[str]:
+    def _problems(self) -> list[Problem]:
         problems = []
         if self.scale_min >= self.scale_max:
             problems.append(
-                f"scale_min ({self.scale_min}) must be below scale_max ({self.scale_max})"
+                Problem(
+                    "scale_max",
+                    "scale_order",
+                    f"scale_min ({self.scale_min}) must be below scale_max ({self.scale_max})",
+                )
             )
         if not all(isinstance(c, str) and c for c in (self.company_axis, self.stakeholder_axis)):
-            problems.append("the axis codes must be non-empty strings")
+            problems.append(
+                Problem("company_axis", "axis_code", "the axis codes must be non-empty strings")
+            )
         if self.company_axis == self.stakeholder_axis:
-            problems.append("company_axis and stakeholder_axis must differ")
+            problems.append(
+                Problem(
+                    "stakeholder_axis",
+                    "axis_code",
+                    "company_axis and stakeholder_axis must differ",
+                )
+            )
         if not 0 <= self.bootstrap_samples <= MAX_BOOTSTRAP_SAMPLES:
-            problems.append(f"bootstrap_samples must be between 0 and {MAX_BOOTSTRAP_SAMPLES}")
+            problems.append(
+                Problem(
+                    "bootstrap_samples",
+                    "range",
+                    f"bootstrap_samples must be between 0 and {MAX_BOOTSTRAP_SAMPLES}",
+                )
+            )
         if not 0 < self.confidence < 1:
-            problems.append("confidence must be strictly between 0 and 1")
+            problems.append(
+                Problem("confidence", "range", "confidence must be strictly between 0 and 1")
+            )
         if self.seed < 0:
-            problems.append("seed must not be negative")
+            problems.append(Problem("seed", "range", "seed must not be negative"))
         if self.divergence_limit < 0:
-            problems.append("divergence_limit must not be negative")
+            problems.append(
+                Problem("divergence_limit", "range", "divergence_limit must not be negative")
+            )
         if self.threshold_mode is ThresholdMode.FIXED:
             for axis, value in (
                 ("company", self.company_threshold),
@@ -124,14 +168,31 @@ class Params:
             ):
                 if not self.scale_min <= value <= self.scale_max:
                     problems.append(
-                        f"the fixed {axis} threshold {value} lies outside the scale "
-                        f"{self.scale_min} to {self.scale_max}"
+                        Problem(
+                            f"{axis}_threshold",
+                            "outside_scale",
+                            f"the fixed {axis} threshold {value} lies outside the scale "
+                            f"{self.scale_min} to {self.scale_max}",
+                        )
                     )
-        negative = [code for code, weight in self.group_weights.items() if weight < 0]
+        negative = tuple(code for code, weight in self.group_weights.items() if weight < 0)
         if negative:
-            problems.append(f"group weights must not be negative: {', '.join(negative)}")
+            problems.append(
+                Problem(
+                    "group_weights",
+                    "negative",
+                    f"group weights must not be negative: {', '.join(negative)}",
+                    negative,
+                )
+            )
         if self.weighting is Weighting.CUSTOM and not any(self.group_weights.values()):
-            problems.append("custom weighting needs a positive weight for at least one group")
+            problems.append(
+                Problem(
+                    "group_weights",
+                    "no_positive_weight",
+                    "custom weighting needs a positive weight for at least one group",
+                )
+            )
         return problems
 
     def as_dict(self) -> dict[str, object]:
@@ -156,7 +217,8 @@ class Params:
         return cls(**kwargs)
 
 
-def _finite(name: str, value: object) -> float:
+def _finite(name: str, value: object, field: str = "", *subjects: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise ValueError(f"{name} must be a finite number, not {value!r}")
+        message = f"{name} must be a finite number, not {value!r}"
+        raise InvalidParams([Problem(field or name, "finite", message, subjects)])
     return float(value)

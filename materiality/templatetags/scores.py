@@ -7,6 +7,8 @@ from typing import Any
 from django import template
 from django.utils.translation import gettext
 
+from materiality.runs.describing import variant_name
+
 register = template.Library()
 
 
@@ -33,16 +35,8 @@ def split_pairs(value: str) -> list[tuple[str, str]]:
 
 @register.filter
 def variant_label(key: str) -> str:
-    """A readable name for a sensitivity variant key."""
-    kind, _sep, value = key.partition(":")
-    if kind == "weighting":
-        names = {
-            "respondent": gettext("every respondent equal"),
-            "equal_group": gettext("every group equal"),
-            "custom": gettext("custom group weights"),
-        }
-        return names.get(value, value)
-    return gettext("thresholds %(shift)s") % {"shift": value}
+    """A readable name for a sensitivity variant key, in the words of the settings."""
+    return variant_name(key)
 
 
 @register.filter

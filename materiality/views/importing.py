@@ -9,20 +9,26 @@ storing and progress live in `materiality.importing`. `urlpatterns` is included 
 
 from __future__ import annotations
 
+import json
 import uuid
-from dataclasses import replace
 from typing import Any
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
+from django.utils.http import content_disposition_header
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from materiality.importing.checking import MAX_REPORTED_ERRORS, ReplyCheck, replies_check
+from materiality.importing.checking import MAX_REPORTED_ERRORS
 from materiality.importing.context import ReplySheet, import_context
+from materiality.importing.duplicates import (
+    imported_before_message,
+    imported_file_find,
+    sheet_digest,
+)
 from materiality.importing.forms import ColumnMappingForm, ReplyUploadForm, ValueMappingForm
 from materiality.importing.jobs import (
     ImportProgress,
@@ -31,11 +37,12 @@ from materiality.importing.jobs import (
     import_progress_forget,
     reply_import_start,
 )
-from materiality.importing.mapping import (
-    ReplyMapping,
-    reply_mapping_suggest,
-)
+from materiality.importing.mapping import ReplyMapping
+from materiality.importing.quality import quality_lines
+from materiality.importing.replies import FileCheck, reply_file_check
+from materiality.importing.suggesting import reply_mapping_suggest
 from materiality.importing.tables import SpreadsheetError, column_letter, read_table
+from materiality.importing.tool_questionnaire import tool_questionnaire_text
 from materiality.importing.uploads import (
     ReplyImportJob,
     import_job_create,
@@ -46,6 +53,7 @@ from materiality.importing.uploads import (
 from materiality.models import Assessment
 from materiality.views.access import get_assessment, permission_required
 from surveys.models import SurveyStatus
+from surveys.translations import requested_language
 
 CHANGE = "materiality.change_assessment"
 
@@ -77,10 +85,14 @@ def reply_import_upload(request: HttpRequest, pk: int) -> HttpResponse:
         upload = form.cleaned_data["file"]
         content = upload.read()
         try:
-            ReplySheet.from_table(read_table(upload.name, content))
+            sheet = ReplySheet.from_table(read_table(upload.name, content))
         except SpreadsheetError as error:
             form.add_error("file", str(error))
         else:
+            before = imported_file_find(assessment_id=assessment.pk, digest=sheet_digest(sheet))
+            if before is not None:
+                form.add_error("file", imported_before_message(before))
+        if form.is_valid():
             job = import_job_create(
                 assessment=assessment,
                 user=request.user,
@@ -128,21 +140,37 @@ def reply_import_map(request: HttpRequest, pk: int, import_id: uuid.UUID) -> Htt
         return render(request, "materiality/import_mapping.html", page)
     if not (column_form.is_valid() and value_form.is_valid()):
         return render(request, "materiality/import_mapping.html", page, status=400)
-    mapping = replace(
-        columns,
-        group_values=value_form.group_choices(),
-        scale=replace(columns.scale, values=value_form.rating_choices()),
+    mapping = value_form.mapping()
+    action = request.POST.get("action")
+    if action == "mapping":
+        return _mapping_file(job, mapping)
+    checked = reply_file_check(
+        assessment=assessment,
+        sheet=sheet,
+        context=context,
+        mapping=mapping,
+        file_name=job.file_name,
+        preview=action != "import",
     )
-    check = replies_check(sheet, context=context, mapping=mapping, file_name=job.file_name)
-    page["check"] = _report(check)
-    if request.POST.get("action") != "import":
+    page["check"] = _report(checked)
+    if action != "import":
         return render(request, "materiality/import_mapping.html", page)  # a check only
-    if not check.storable:
+    if not checked.storable:
         return render(request, "materiality/import_mapping.html", page, status=400)
     # Small files are stored now, large ones by a worker: either way the progress page
     # shows what happened (and is the record of the import while it is cached).
-    reply_import_start(job=job, mapping=mapping, context=context, check=check)
+    reply_import_start(job=job, mapping=mapping, context=context, checked=checked)
     return _to_progress(assessment, job.id)
+
+
+def _mapping_file(job: ReplyImportJob, mapping: ReplyMapping) -> HttpResponse:
+    """The mapping as chosen on the page, as the JSON file `import_replies --mapping`
+    reads: the page's choices replayed on the command line."""
+    content = json.dumps(mapping.as_dict(), ensure_ascii=False, indent=2) + "\n"
+    response = HttpResponse(content, content_type="application/json; charset=utf-8")
+    name = f"{job.file_name.rsplit('.', 1)[0]}.mapping.json"
+    response["Content-Disposition"] = content_disposition_header(True, name) or "attachment"
+    return response
 
 
 @require_POST
@@ -179,16 +207,24 @@ def reply_import_progress(request: HttpRequest, pk: int, import_id: uuid.UUID) -
     return render(request, "materiality/import_progress.html", page)
 
 
-def _report(check: ReplyCheck) -> dict[str, Any]:
+def _report(checked: FileCheck) -> dict[str, Any]:
+    check = checked.check
     return {
         "ok": not check.errors,
-        "storable": check.storable,
+        "storable": checked.storable,
+        "refusal": checked.refusal(),
+        "imported_before": (
+            imported_before_message(checked.imported_before) if checked.imported_before else ""
+        ),
         "rows": len(check.rows),
         "error_rows": len(check.error_lines),
         "errors": check.errors[:MAX_REPORTED_ERRORS],
         "more_errors": max(0, len(check.errors) - MAX_REPORTED_ERRORS),
         "left_out": check.left_out[:MAX_REPORTED_ERRORS],
         "left_out_count": len(check.left_out),
+        "already_imported": check.already_imported[:MAX_REPORTED_ERRORS],
+        "already_imported_count": len(check.already_imported),
+        "quality": quality_lines(checked.quality) if checked.quality else [],
     }
 
 
@@ -212,7 +248,24 @@ def _column_overview(sheet: ReplySheet, columns: ReplyMapping) -> list[dict[str,
     ]
 
 
+@permission_required(CHANGE)
+def tool_questionnaire(request: HttpRequest, pk: int) -> HttpResponse:
+    """The questionnaire as the text file that 问卷星 and 腾讯问卷 import (`?lang=`)."""
+    assessment = get_assessment(pk)
+    language = requested_language(request)
+    text = tool_questionnaire_text(assessment, import_context(assessment), language)
+    response = HttpResponse(text, content_type="text/plain; charset=utf-8")
+    name = f"materia-questionnaire-{assessment.pk}-{language}.txt"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
 urlpatterns = [
+    path(
+        "assessments/<int:pk>/questionnaire-for-survey-tools.txt",
+        tool_questionnaire,
+        name="tool-questionnaire",
+    ),
     path("assessments/<int:pk>/replies/import/", reply_import_upload, name="replies-import"),
     path(
         "assessments/<int:pk>/replies/import/<uuid:import_id>/",

@@ -7,7 +7,14 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotFound,
+    JsonResponse,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -24,17 +31,29 @@ from materiality.models import (
 from materiality.reporting.breakdowns import heatmaps_and_sides, sensitivity, year_over_year
 from materiality.reporting.jobs import ExportKind, export_request
 from materiality.reporting.matrix_files import CONTENT_TYPES as MATRIX_CONTENT_TYPES
-from materiality.reporting.matrix_files import MatrixView, matrix_file
+from materiality.reporting.matrix_files import (
+    MatrixView,
+    group_count_text,
+    matrix_file,
+    missing_matrix_text,
+)
 from materiality.runs.confirmation import (
     ReviewError,
     run_confirm,
     run_send_back,
     run_submit_for_confirmation,
 )
-from materiality.runs.selectors import latest_runs, run_scores
+from materiality.runs.describing import run_method
+from materiality.runs.selectors import (
+    group_count,
+    latest_runs,
+    previous_scored_run,
+    recent_scored_runs,
+    run_scores,
+)
 from materiality.views.access import get_assessment as _assessment
 from materiality.views.access import permission_required
-from surveys.translations import requested_language
+from surveys.translations import active_language, requested_language
 
 
 def _run(assessment: Assessment, run_id: int) -> AggregationRun:
@@ -59,6 +78,7 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
     context: dict[str, Any] = {"assessment": assessment, "run": run, "runs": runs}
     if run is not None:
         groups = list(assessment.groups.all())
+        recent = recent_scored_runs(assessment)
         group = next((g for g in groups if g.code == request.GET.get("group")), None)
         scores = run_scores(run)
         topics = [row.score.topic for row in scores]
@@ -66,6 +86,13 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
         variant_list, sensitivity_rows = sensitivity(run)
         previous_run, movements = year_over_year(run)
         language = requested_language(request)
+        if group is not None:
+            # The group's own n, and a message instead of a matrix without points.
+            count, page_language = group_count(run, group), active_language()
+            context.update(
+                group_n=group_count_text(group, count, page_language),
+                matrix_missing=missing_matrix_text(group, count, page_language),
+            )
         context.update(
             scores=scores,
             groups=groups,
@@ -93,9 +120,12 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
                 (ExportKind.MATRIX_PDF, _("Matrix (PDF)")),
                 (ExportKind.MATRIX_PNG_PRINT, _("Matrix (PNG, 300 dpi)")),
             ],
-            run_choices=AggregationRun.objects.filter(
-                assessment=assessment, status=RunStatus.SUCCEEDED
-            ).order_by("-pk")[:20],
+            run_choices=recent,
+            method=run_method(
+                run, previous_scored_run(run, recent), {g.code: g.get_name() for g in groups}
+            ),
+            can_change_method=assessment.published_run_id is None
+            and request.user.has_perm("materiality.change_assessment"),
         )
     return render(request, "materiality/results.html", context)
 
@@ -112,6 +142,9 @@ def run_matrix(request: HttpRequest, pk: int, run_id: int, fmt: str) -> HttpResp
     group = None
     if request.GET.get("group"):
         group = get_object_or_404(assessment.groups, code=request.GET["group"])
+        missing = missing_matrix_text(group, group_count(run, group), language)
+        if missing:  # never a blank matrix; the page shows this message instead
+            return HttpResponseNotFound(missing, content_type="text/plain; charset=utf-8")
     view = MatrixView(language=language, group=group, show_ci=request.GET.get("ci") == "1")
     response = HttpResponse(matrix_file(run, view, fmt), content_type=MATRIX_CONTENT_TYPES[fmt])
     disposition = "attachment" if request.GET.get("download") else "inline"

@@ -23,6 +23,7 @@ from materiality.models import (
     Assessment,
     ExportJob,
     ExportStatus,
+    GroupScore,
     Report,
     ReviewStatus,
     RunStatus,
@@ -280,6 +281,26 @@ def test_the_assessment_and_its_results_fit_the_screen_in_both_languages(
         expect(page.locator(".scores-table tbody tr")).to_have_count(17)
         check_page(page)
         assert page.evaluate(_NARROWEST_TOPIC_NAME) >= 6, "topic names squeezed"
+
+
+def test_a_groups_matrix_gives_its_n_or_says_why_there_is_none(
+    page: Page, log_in: Callable[..., None], esg_user: Any, scored: AggregationRun
+) -> None:
+    log_in(esg_user)
+    customers = StakeholderGroup.objects.get(code="customers")
+    n = max(GroupScore.objects.filter(run=scored, group=customers).values_list("n", flat=True))
+    page.goto(f"{results_url(scored)}?group=customers")
+    matrix = page.locator("section", has=page.locator("#matrix-title"))
+    expect(matrix.locator("p.help")).to_contain_text(re.compile(rf"客户\s*[:：]\s*n = {n}$"))
+    expect_image_loaded(matrix.locator("img.matrix"))
+    check_page(page)
+
+    # The media sent no replies: a message, and no image to break.
+    page.goto(f"{results_url(scored)}?group=media")
+    expect(page.get_by_role("heading", name="实质性议题矩阵：媒体")).to_be_visible()
+    expect(matrix.locator("p.message")).to_contain_text("媒体")
+    expect(matrix.locator("img")).to_have_count(0)
+    check_page(page)
 
 
 def test_an_export_is_built_and_downloaded(

@@ -420,6 +420,45 @@ def test_title_axis_titles_and_footnote_are_shown(figure_en: Figure) -> None:
     assert ax.get_ylabel() == "Importance to stakeholders"
 
 
+@pytest.mark.parametrize(
+    ("language", "footnote"),
+    [
+        (
+            "en",
+            "2026 materiality assessment of the group and its subsidiaries in every market"
+            " · Peers and industry associations: n = 1,234 (company axis), 1,198 (stakeholder"
+            " axis) · run 12 · Dec. 3, 2026",
+        ),
+        (
+            "zh-hans",
+            "2026 年度集团及其境内外各地子公司、分支机构与合营企业环境、社会及管治"
+            "实质性议题利益相关方评估问卷调查"
+            " · 同行/行业协会：n = 1,234（公司维度）、1,198（利益相关方维度）"
+            " · 计算 #12 · 2026年12月3日",
+        ),
+    ],
+)
+def test_a_footnote_too_wide_for_the_figure_breaks_between_its_parts(
+    language: str, footnote: str
+) -> None:
+    fig = matrix_figure(seed_spec(language, footnote=footnote))
+    text = next(t for t in fig.texts if t.get_gid() == "matrix-footnote")
+    lines = text.get_text().split("\n")
+    assert len(lines) == 2
+    assert " · ".join(lines) == footnote
+    assert all("n = 1,234" not in line or "1,198" in line for line in lines)  # n kept whole
+    fig.canvas.draw()
+    box = text.get_window_extent()
+    assert box.x0 >= 0
+    assert box.x1 <= fig.bbox.width
+    assert box.y1 < fig.axes[0].xaxis.label.get_window_extent().y0  # below the axis title
+
+
+def test_a_footnote_that_fits_stays_on_one_line(figure_en: Figure) -> None:
+    text = next(t for t in figure_en.texts if t.get_gid() == "matrix-footnote")
+    assert "\n" not in text.get_text()
+
+
 def test_threshold_lines_and_material_zone(figure_en: Figure) -> None:
     lines = {line.get_gid(): line for line in figure_en.axes[0].lines}
     assert set(np.asarray(lines["threshold-x"].get_xdata(), dtype=float)) == {4.2}

@@ -5,11 +5,14 @@ scores that follow."""
 from __future__ import annotations
 
 import csv
+import html
 import io
 import math
 import random
 import re
 import uuid
+from dataclasses import replace
+from datetime import datetime
 from html.parser import HTMLParser
 from typing import Any
 
@@ -20,14 +23,20 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import Workbook
 
-from materiality.importing import jobs, storing, uploads
+from materiality.importing import jobs, replies, storing, uploads
+from materiality.importing.checking import CellRating, ReplyRow
 from materiality.importing.context import ReplySheet, import_context
+from materiality.importing.duplicates import sheet_digest
 from materiality.importing.jobs import ImportState, import_progress, reply_import_execute
-from materiality.importing.mapping import ScaleMapping, ScaleMode, reply_mapping_suggest
+from materiality.importing.mapping import ScaleMapping, ScaleMode
+from materiality.importing.quality import quality_lines, quality_preview
 from materiality.importing.reading import RatingReader, parse_duration
 from materiality.importing.recognition import value_key
+from materiality.importing.suggesting import reply_mapping_suggest
+from materiality.importing.tables import read_table
 from materiality.importing.uploads import import_job_create, import_job_load
 from materiality.models import (
     COMPANY_AXIS,
@@ -36,15 +45,18 @@ from materiality.models import (
     Assessment,
     AuditAction,
     AuditEntry,
+    ImportedFile,
     RunStatus,
     RunTrigger,
     Topic,
     TopicScore,
 )
 from materiality.runs.execution import aggregation_execute
+from materiality.runs.options import run_options
 from materiality.tasks import import_replies
 from surveys import bulk
 from surveys.models import Answer, Response, ResponseSource, ResponseStatus
+from surveys.tallies import Durations
 from tests.factories import AssessmentFactory
 from tests.queries import bulk_inserts
 
@@ -371,7 +383,10 @@ def test_the_scale_is_suggested_from_the_numbers_in_the_file(open_assessment: As
     header = ["Group", "Risk management - company"]
     for values, expected in (
         (["1", "5", "3"], (ScaleMode.SAME, 1, 5)),
-        (["1", "6", "3"], (ScaleMode.LINEAR, 1, 7)),
+        # One above the scale, and nothing else beyond it: a survey tool's option numbers,
+        # the sixth option "don't know".
+        (["1", "6", "3"], (ScaleMode.OPTION_NUMBER, 1, 5)),
+        (["1", "7", "3"], (ScaleMode.LINEAR, 1, 7)),
         (["0", "10", "3"], (ScaleMode.LINEAR, 0, 10)),
     ):
         table = [header, *(["customers", value] for value in values)]
@@ -391,7 +406,8 @@ def test_a_seven_point_and_an_eleven_point_scale_are_mapped_linearly_onto_five_l
     ]  # fmt: skip
     assert seven.read("8") == "Outside the file's scale 1–7."
     same = RatingReader(context, ScaleMapping(ScaleMode.SAME, 1, 5))
-    assert same.read("6") == "Outside the scale 1–5."
+    assert same.read("7") == "Outside the scale 1–5."
+    assert str(same.read("6")).startswith("Outside the scale 1–5. If the file numbers the options")
     assert same.read("3.5") == "Not a whole level of the scale 1–5."
     assert same.read("4.0").value == 4  # type: ignore[union-attr]
     assert same.read("5 - very important").value == 5  # type: ignore[union-attr]
@@ -405,10 +421,15 @@ def test_labels_become_levels_and_dont_know_words_become_dont_know(
         rating = reader.read(value_key(text))
         assert not isinstance(rating, str)
         assert (rating.value, rating.dont_know) == (level, False), text
-    for text in ("", "N/A", "n/a", "不知道", "Don't know", "Don\u2019t Know"):
+    for text in ("N/A", "n/a", "不知道", "Don't know", "Don\u2019t Know", "DK"):
         rating = reader.read(value_key(text))
         assert not isinstance(rating, str)
         assert (rating.value, rating.dont_know) == (None, True), text
+    # An empty cell is no answer at all, not "don't know".
+    for text in ("", "-3", "(跳过)"):
+        rating = reader.read(value_key(text))
+        assert not isinstance(rating, str)
+        assert (rating.value, rating.dont_know, rating.skipped) == (None, False, True), text
     assert reader.read(value_key("maybe")) == (
         "Not a number, a label of the scale or “don't know”."
     )
@@ -535,28 +556,6 @@ def test_every_kind_of_bad_row_is_reported_with_its_row_number_and_nothing_is_st
     assert client.get(url).status_code == 200  # the file is kept: fix the mapping, retry
 
 
-def test_a_reference_imported_before_is_refused(esg_user: Any, open_assessment: Assessment) -> None:
-    client = logged_in(esg_user)
-    content = csv_bytes(replies_table(open_assessment, 3))
-    assert import_file(client, open_assessment, "replies.csv", content).status_code == 302
-    again = import_file(client, open_assessment, "replies-again.csv", content)
-
-    assert again.status_code == 400
-    page = again.content.decode()
-    assert page.count("This reference was already imported into this assessment.") == 3
-    assert len(imported()) == 3
-
-
-def test_the_same_file_imported_twice_without_references_is_refused(
-    esg_user: Any, open_assessment: Assessment
-) -> None:
-    client = logged_in(esg_user)
-    content = csv_bytes(replies_table(open_assessment, 2, reference=False))
-    assert import_file(client, open_assessment, "replies.csv", content).status_code == 302
-    assert import_file(client, open_assessment, "replies.csv", content).status_code == 400
-    assert len(imported()) == 2
-
-
 def test_rows_with_errors_are_skipped_only_when_asked_and_are_listed(
     esg_user: Any, open_assessment: Assessment
 ) -> None:
@@ -603,6 +602,343 @@ def test_straight_lined_imported_replies_are_flagged(
     table[1][2:-1] = ["6"] * 34  # the same rating everywhere
     import_file(logged_in(esg_user), open_assessment, "r.csv", csv_bytes(table))
     assert [r.straight_lined for r in imported()] == [True, False]
+
+
+# --- Replies and files imported before ------------------------------------------------
+
+
+def already_listed(page: str) -> list[tuple[int, str]]:
+    """The rows a page lists as already imported: (row, reference)."""
+    return [
+        (int(line), reference)
+        for line, reference in re.findall(r"<li>Row (\d+) \(reference “([^”]*)”\)</li>", page)
+    ]
+
+
+def test_references_imported_before_are_reported_and_skipped_and_the_rest_is_stored(
+    esg_user: Any, open_assessment: Assessment
+) -> None:
+    client = logged_in(esg_user)
+    table = replies_table(open_assessment, 5)
+    first = import_file(client, open_assessment, "march.csv", csv_bytes(table[:4]))
+    assert first.status_code == 302
+    # April's export holds March's three replies again, and two new ones.
+    url, html = upload_and_map(client, open_assessment, "april.csv", csv_bytes(table))
+    checked = submit(client, url, html, action="check").content.decode()
+
+    assert "All 2 rows are valid." in checked
+    assert "3 rows were already imported into this assessment and will not be stored again." in (
+        " ".join(checked.split())
+    )
+    assert already_listed(checked) == [(2, "R00001"), (3, "R00002"), (4, "R00003")]
+    assert "Problems, row by row" not in checked  # not errors
+
+    response = submit(client, url, html)
+    assert response.status_code == 302
+    assert [r.source_reference for r in imported()] == [f"R0000{n}" for n in range(1, 6)]
+    page = client.get(response["Location"]).content.decode()
+    assert "2 replies imported from “april.csv”" in page
+    assert "3 rows were already imported into this assessment and were not stored again" in page
+    assert already_listed(page) == [(2, "R00001"), (3, "R00002"), (4, "R00003")]
+    entry = AuditEntry.objects.filter(action=AuditAction.REPLIES_IMPORTED).last()
+    assert entry is not None
+    assert entry.note == (
+        "Imported 2 replies from “april.csv”. Rows already imported before: 2, 3, 4."
+    )
+
+
+def test_a_file_whose_every_reply_was_imported_is_not_imported_again(
+    esg_user: Any, open_assessment: Assessment
+) -> None:
+    client = logged_in(esg_user)
+    table = replies_table(open_assessment, 3)
+    assert import_file(client, open_assessment, "a.csv", csv_bytes(table)).status_code == 302
+    table[2][-1] = "999"  # another file (a corrected duration), the same references
+    url, html = upload_and_map(client, open_assessment, "b.csv", csv_bytes(table))
+    response = submit(client, url, html)
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Nothing to import: every reply in the file was already imported." in page
+    assert len(already_listed(page)) == 3
+    assert len(imported()) == 3
+
+
+def test_the_same_file_is_refused_at_upload_saying_when_and_by_whom(
+    esg_user: Any, open_assessment: Assessment
+) -> None:
+    client = logged_in(esg_user)
+    table = replies_table(open_assessment, 2, reference=False)
+    assert import_file(client, open_assessment, "replies.csv", csv_bytes(table)).status_code == 302
+    record = ImportedFile.objects.get()
+    assert (record.file_name, record.rows, record.imported_by) == ("replies.csv", 2, esg_user)
+
+    # The same rows under another name, and saved as a workbook (numbers as numbers).
+    as_numbers: list[list[Any]] = [
+        table[0],
+        *([int(v) if v.isdigit() else v for v in row] for row in table[1:]),
+    ]
+    for name, content in (
+        ("replies.csv", csv_bytes(table)),
+        ("copy of replies.csv", csv_bytes(table, delimiter=";")),
+        ("replies.xlsx", xlsx_bytes(as_numbers)),
+    ):
+        response = upload(client, open_assessment, name, content)
+        assert response.status_code == 400, name
+        when = timezone.localtime(record.created_at).strftime("%Y-%m-%d %H:%M")
+        assert (
+            f"This file was already imported into this assessment on {when} by esg-member "
+            "(“replies.csv”, 2 replies)."
+        ) in response.content.decode(), name
+    assert len(imported()) == 2
+    assert len(default_storage.listdir("imports")[1]) == 0  # nothing kept for mapping
+
+
+def test_the_same_file_imported_meanwhile_is_refused_when_storing(
+    esg_user: Any, open_assessment: Assessment
+) -> None:
+    """Two people upload the same file, one as CSV and one saved as a workbook; the
+    second to press "import" is refused."""
+    table = replies_table(open_assessment, 3)
+    as_numbers: list[list[Any]] = [
+        table[0],
+        *([int(v) if v.isdigit() else v for v in row] for row in table[1:]),
+    ]
+    first, second = logged_in(esg_user), logged_in(esg_user)
+    url, html = upload_and_map(first, open_assessment, "replies.csv", csv_bytes(table))
+    saved = import_file(second, open_assessment, "replies.xlsx", xlsx_bytes(as_numbers))
+    assert saved.status_code == 302
+
+    response = submit(first, url, html)
+    assert response.status_code == 400
+    assert "This file was already imported into this assessment on" in response.content.decode()
+    assert len(imported()) == 3
+    assert ImportedFile.objects.count() == 1
+
+
+@pytest.mark.parametrize("window", ["after the check", "after the lookup under the lock"])
+def test_a_file_recorded_between_the_check_and_the_store_is_refused(
+    window: str, esg_user: Any, open_assessment: Assessment, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A race: another import records the same rows once this one has looked for them.
+    The lookup under the survey's lock catches it, or else the unique constraint."""
+    content = csv_bytes(replies_table(open_assessment, 3))
+    client = logged_in(esg_user)
+    url, html = upload_and_map(client, open_assessment, "replies.csv", content)
+    digest = sheet_digest(ReplySheet.from_table(read_table("replies.csv", content)))
+    other = ImportedFile.objects.create(
+        assessment=open_assessment, digest=digest, file_name="same.xlsx", rows=3
+    )
+    monkeypatch.setattr(replies, "imported_file_find", lambda **kwargs: None)
+    lookups: list[str] = []
+    if window == "after the lookup under the lock":
+        found = storing.imported_file_find
+
+        def late(**kwargs: Any) -> ImportedFile | None:
+            lookups.append(kwargs["digest"])
+            return None if len(lookups) == 1 else found(**kwargs)
+
+        monkeypatch.setattr(storing, "imported_file_find", late)
+
+    response = submit(client, url, html)
+    if lookups:  # missed under the lock; found after the constraint refused the record
+        assert lookups == [digest, digest]
+    assert response.status_code == 302
+    page = client.get(response["Location"]).content.decode()
+    assert "Nothing was imported" in page
+    assert "This file was already imported into this assessment on" in page
+    assert "(“same.xlsx”, 3 replies)" in page
+    assert not Response.objects.exists()
+    assert list(ImportedFile.objects.all()) == [other]
+    assert not AuditEntry.objects.filter(action=AuditAction.REPLIES_IMPORTED).exists()
+
+
+def test_references_imported_between_the_check_and_the_store_are_left_out(
+    open_assessment: Assessment,
+) -> None:
+    context = import_context(open_assessment)
+    table = replies_table(open_assessment, 3)
+
+    def checked(rows: list[list[str]], name: str) -> replies.FileCheck:
+        sheet = ReplySheet.from_table(rows)
+        return replies.reply_file_check(
+            assessment=open_assessment,
+            sheet=sheet,
+            context=context,
+            mapping=reply_mapping_suggest(sheet, context),
+            file_name=name,
+        )
+
+    whole, one = checked(table, "a.csv"), checked([table[0], table[2]], "b.csv")
+    replies.reply_file_store(assessment=open_assessment, context=context, checked=one)
+    result = replies.reply_file_store(assessment=open_assessment, context=context, checked=whole)
+
+    assert result.stored == 2
+    assert [(row.line, row.value) for row in result.already_imported] == [(3, "R00002")]
+    assert sorted(r.source_reference for r in imported()) == ["R00001", "R00002", "R00003"]
+    # Checked against the same (old) context, a file of R00001 alone has nothing left.
+    alone = checked(table[:2], "c.csv")
+    with pytest.raises(replies.ImportRefused, match="every reply in the file was imported"):
+        replies.reply_file_store(assessment=open_assessment, context=context, checked=alone)
+    assert ImportedFile.objects.count() == 2
+
+
+def test_a_sheet_digest_ignores_how_the_rows_were_saved_but_not_what_they_say() -> None:
+    table = [
+        ["序号", "提交答卷时间", "所用时间", "Group", "Score"],
+        ["1", "2021/5/1 9:05:37", "125秒", "Customers", "4"],
+        ["2", "2021/5/2 10:00:00", "90秒", "员工", "3.5"],
+    ]
+    workbook: list[list[Any]] = [
+        ["序号", "提交答卷时间", "所用时间", "Group", "Score", ""],
+        [1, datetime(2021, 5, 1, 9, 5, 37), "125秒", " Customers ", 4.0, ""],
+        [2, datetime(2021, 5, 2, 10, 0), "90秒", "员工", 3.5, None],
+        ["", "", "", "", "", ""],
+    ]
+    digest = sheet_digest(ReplySheet.from_table(table))
+    saved = read_table("replies.xlsx", xlsx_bytes(workbook))
+    assert sheet_digest(ReplySheet.from_table(saved)) == digest
+    changed = [row[:] for row in table]
+    changed[2][4] = "3"
+    assert sheet_digest(ReplySheet.from_table(changed)) != digest
+    assert sheet_digest(ReplySheet.from_table([table[0], table[2], table[1]])) != digest
+
+
+# --- Quality rules, counted before storing --------------------------------------------
+
+
+def quality_table(
+    assessment: Assessment, durations: list[int], *, straight: int = 0, first: int = 1
+) -> list[list[str]]:
+    """Replies on the 1–5 scale over every topic and axis, taking `durations` seconds;
+    the first `straight` give the same rating everywhere."""
+    headers = [header for header, _topic, _axis in rating_headers(assessment)]
+    table = [["ID", "Stakeholder group", *headers, "Duration (seconds)"]]
+    for number, seconds in enumerate(durations, start=first):
+        if number < first + straight:
+            ratings = ["4"] * len(headers)
+        else:
+            ratings = [str(1 + (number + i) % 5) for i in range(len(headers))]
+        table.append([f"Q{number}", "Customers", *ratings, str(seconds)])
+    return table
+
+
+def quality_report(page: str) -> list[str]:
+    section = page.split('id="import-quality-title"')[1].split("</section>")[0]
+    return [
+        " ".join(html.unescape(item).split()) for item in re.findall(r"<li>(.*?)</li>", section)
+    ]
+
+
+# 12 replies: sorted, 60, 300, 310, …, 400 seconds; the median (the 7th) is 350 seconds,
+# the limit a third of it, 116 seconds: the reply of 60 seconds is too fast. Replies 1
+# and 2 rate every cell 4: straight-lined.
+TWELVE = [300, 310, 320, 330, 340, 350, 360, 370, 380, 390, 400, 60]
+
+
+def test_the_check_counts_what_the_quality_rules_would_leave_out(
+    esg_user: Any, open_assessment: Assessment
+) -> None:
+    client = logged_in(esg_user)
+    table = quality_table(open_assessment, TWELVE, straight=2)
+    url, html = upload_and_map(client, open_assessment, "twelve.csv", csv_bytes(table))
+    page = submit(client, url, html, action="check").content.decode()
+
+    assert quality_report(page) == [
+        "Straight-lining (the same rating for every topic): 2 of the file's 12 replies "
+        "would be left out of the scores.",
+        "Too fast: 1 of the file's 12 replies took under 116 seconds (33% of the median, "
+        "350 seconds, over 12 replies with a time, stored and in this file) and would be "
+        "left out of the scores.",
+    ]
+    settings_url = reverse("materiality:method-settings", args=[open_assessment.pk])
+    assert f'<a href="{settings_url}">Change the method settings</a>' in page
+    assert not Response.objects.exists()
+
+    # Once they are stored, the next file's median counts them: 40, 60, 100, 300, …: the
+    # 8th of 15 is 340 seconds, the limit 113: the replies of 100 and 40 seconds.
+    assert submit(client, url, html).status_code == 302
+    assert [r.straight_lined for r in imported()].count(True) == 2
+    more = quality_table(open_assessment, [100, 500, 40], first=13)
+    url, html = upload_and_map(client, open_assessment, "three.csv", csv_bytes(more))
+    page = submit(client, url, html, action="check").content.decode()
+    assert quality_report(page)[1] == (
+        "Too fast: 2 of the file's 3 replies took under 113 seconds (33% of the median, "
+        "340 seconds, over 15 replies with a time, stored and in this file) and would be "
+        "left out of the scores."
+    )
+
+
+def test_the_check_says_when_the_method_settings_keep_every_reply(
+    esg_user: Any, open_assessment: Assessment
+) -> None:
+    open_assessment.scoring = {"exclude_straight_lined": False, "exclude_too_fast": False}
+    open_assessment.save(update_fields=["scoring"])
+    client = logged_in(esg_user)
+    table = quality_table(open_assessment, TWELVE, straight=2)
+    url, html = upload_and_map(client, open_assessment, "twelve.csv", csv_bytes(table))
+    page = submit(client, url, html, action="check").content.decode()
+    assert quality_report(page) == [
+        "Straight-lining (the same rating for every topic): 2 of the file's 12 replies; the "
+        "method settings keep them in the scores.",
+        "Too fast: the method settings keep every reply, however quick.",
+    ]
+
+
+def file_row(line: int, duration: int | None, *, straight: bool = False) -> ReplyRow:
+    ratings = tuple(
+        CellRating(f"topic-{i // 2}", "company", 4 if straight else 1 + i % 5, False)
+        for i in range(34)
+    )
+    return ReplyRow(
+        line=line,
+        reference=f"r{line}",
+        group="customers",
+        internal=False,
+        duration=duration,
+        ratings=ratings,
+    )
+
+
+def test_the_quality_counts_follow_the_runs_rules(open_assessment: Assessment) -> None:
+    # Stored: 4 replies of 100 s, 2 straight-lined of 200 s, 5 without a time. The file:
+    # 30 s straight-lined, 30 s, 90 s, no time, 600 s. Times, sorted: 30, 30, 90, 100,
+    # 100, 100, 100, 200, 200, 600: the median (the 6th of 10) is 100 s, the limit 33 s.
+    stored = Durations(counts={(100, False): 4, (200, True): 2, (None, False): 5})
+    rows = [
+        file_row(2, 30, straight=True),
+        file_row(3, 30),
+        file_row(4, 90),
+        file_row(5, None),
+        file_row(6, 600),
+    ]
+    options = run_options(open_assessment)
+    preview = quality_preview(rows, grid_cells=34, stored=stored, options=options)
+    assert (preview.straight_lined, preview.too_fast, preview.excluded) == (1, 1, 2)
+    assert (preview.median_seconds, preview.too_fast_seconds, preview.timed) == (100, 33, 10)
+    assert preview.untimed == 1
+    assert quality_lines(preview)[-1] == (
+        "Replies of the file without a time, which cannot be judged too fast: 1."
+    )
+
+    # Straight-lined replies kept: the straight-lined one of 30 s is too fast as well.
+    kept = replace(options, exclude_straight_lined=False)
+    preview = quality_preview(rows, grid_cells=34, stored=stored, options=kept)
+    assert (preview.straight_lined, preview.too_fast, preview.excluded) == (1, 2, 2)
+
+    # A survey that asks for more rated cells than the grid has flags nobody.
+    demanding = replace(options, straight_line_min_cells=35)
+    preview = quality_preview(rows, grid_cells=34, stored=stored, options=demanding)
+    assert (preview.straight_lined, preview.too_fast) == (0, 2)
+
+    # One reply with a time fewer than the rule needs: no limit, nobody too fast.
+    strict = replace(options, too_fast_min_responses=11)
+    preview = quality_preview(rows, grid_cells=34, stored=stored, options=strict)
+    assert (preview.too_fast_seconds, preview.too_fast) == (None, 0)
+    assert quality_lines(preview)[1] == (
+        "Too fast: no limit yet: it takes 11 replies with a time, and there are 10 "
+        "(stored and in this file); none would be left out."
+    )
 
 
 # --- Files that cannot be imported ----------------------------------------------------
@@ -719,9 +1055,10 @@ def test_an_import_is_only_reachable_through_its_own_assessment(
 # Whatever the number of rows: session, user and permissions (4); the assessment, its
 # topics, groups, questions and earlier references (5); the import's own read of the
 # assessment and of the user who asked (2); the import's transaction (2) and inside it the
-# lock and the references again (2, in a savepoint: 2); the aggregation request (stale-run
-# sweep, savepoint, insert, release: 4); the audit entry (1).
-FIXED_QUERIES = 27
+# lock and the references again (2, in a savepoint: 2); the file imported before, looked
+# up by the check and again under the lock (2), and its record (1); the aggregation
+# request (stale-run sweep, savepoint, insert, release: 4); the audit entry (1).
+FIXED_QUERIES = 30
 
 
 @pytest.mark.parametrize("rows", [20, 200])
@@ -752,7 +1089,10 @@ IMPORT_PAGE = 4 + 1
 # the references imported before (4). The file's rows are in storage, the result in the
 # cache: neither costs a query per row.
 MAPPING_QUERIES = IMPORT_PAGE + 4
-CHECK_QUERIES = IMPORT_PAGE + 4
+# A check besides looks for an earlier import of the file (1), and counts what the quality
+# rules would leave out: the assessment's group weights for its options, and the stored
+# replies by completion time (2).
+CHECK_QUERIES = IMPORT_PAGE + 4 + 3
 PROGRESS_QUERIES = IMPORT_PAGE
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import re
+import xml.etree.ElementTree as ET
 from datetime import date
 from typing import Any
 
@@ -16,12 +18,21 @@ from materiality.models import (
     Assessment,
     AuditAction,
     AuditEntry,
+    GroupScore,
     ReviewStatus,
+    StakeholderGroup,
     Topic,
     TopicScore,
 )
+from materiality.reporting.response_files import DONT_KNOW
 from materiality.services import assessment_close
-from tests.factories import AggregationRunFactory, OpenAssessmentFactory, stakeholder_groups
+from tests.factories import (
+    AggregationRunFactory,
+    OpenAssessmentFactory,
+    add_reply,
+    stakeholder_groups,
+    topic_codes,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -95,6 +106,142 @@ def test_the_matrix_of_one_group_uses_that_groups_means(
         run=scored_run, group=employees, topic__code="employee-health-safety", axis="company"
     )
     assert point.x == pytest.approx(stored.mean)
+
+
+# --- Counts: a group's n, n per axis, a group without a matrix ---------------------------
+
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def svg_footnote(svg: bytes) -> str:
+    """The caption under the matrix, as the SVG's reader gets it (one line or two)."""
+    root = ET.fromstring(svg)  # noqa: S314 - our own output
+    caption = next(g for g in root.iter(f"{SVG}g") if g.get("id") == "matrix-footnote")
+    return " ".join("".join(text.itertext()) for text in caption.iter(f"{SVG}text"))
+
+
+def add_uneven_replies(assessment: Assessment) -> None:
+    """Customers: three replies rating every topic on both axes, and one rating only the
+    company axis ("don't know" on the other); employees: one reply on the company axis
+    only. Every topic then has n = 5 on the company axis and 3 on the stakeholder axis."""
+    topics = topic_codes(assessment)
+
+    def ratings(seed: int, stakeholder: bool) -> dict[tuple[str, str], int | str]:
+        return {
+            (topic, axis): DONT_KNOW
+            if axis == "stakeholder" and not stakeholder
+            else 1 + (seed + index + len(axis)) % 5
+            for index, topic in enumerate(topics)
+            for axis in ("company", "stakeholder")
+        }
+
+    for seed in range(3):
+        add_reply(assessment, "customers", ratings(seed, stakeholder=True))
+    add_reply(assessment, "customers", ratings(3, stakeholder=False))
+    add_reply(assessment, "employees", ratings(4, stakeholder=False))
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_a_groups_matrix_gives_that_groups_n_not_everyones(
+    esg_user: Any, scored_run: AggregationRun, language: str
+) -> None:
+    employees = StakeholderGroup.objects.get(code="employees")
+    n = max(GroupScore.objects.filter(run=scored_run, group=employees).values_list("n", flat=True))
+    assert 0 < n < scored_run.responses_counted
+    svg = client_for(esg_user).get(
+        matrix_url(scored_run, "svg"), {"group": "employees", "lang": language}
+    )
+    caption = svg_footnote(svg.content)
+    assert employees.get_name(language) in caption
+    assert f"n = {n}" in caption
+    assert str(scored_run.responses_counted) not in caption
+    everyone = svg_footnote(client_for(esg_user).get(matrix_url(scored_run, "svg")).content)
+    assert f"n = {scored_run.responses_counted}" in everyone
+
+
+@pytest.mark.scored_run(replies=add_uneven_replies)
+def test_a_groups_n_is_given_per_axis_when_the_axes_differ(
+    esg_user: Any, scored_run: AggregationRun
+) -> None:
+    client = client_for(esg_user)
+    caption = svg_footnote(
+        client.get(matrix_url(scored_run, "svg"), {"group": "customers", "lang": "en"}).content
+    )
+    assert "Customers: n = 4 (company axis), 3 (stakeholder axis)" in caption
+    page = client.get(results_url(scored_run), {"group": "customers"}).content.decode()
+    assert "Customers: n = 4 (company axis), 3 (stakeholder axis)" in page
+    zh = svg_footnote(
+        client.get(matrix_url(scored_run, "svg"), {"group": "customers", "lang": "zh-hans"}).content
+    )
+    assert "客户" in zh
+    assert re.search(r"n = 4\D+3\D", zh), zh  # "n = 4（公司维度）、3（利益相关方维度）"
+
+
+@pytest.mark.scored_run(replies=add_uneven_replies)
+def test_the_ranked_table_gives_n_for_each_axis(esg_user: Any, scored_run: AggregationRun) -> None:
+    for url in (
+        results_url(scored_run),
+        reverse("materiality:assessment", args=[scored_run.assessment_id]),
+    ):
+        html = client_for(esg_user).get(url).content.decode()
+        table = html[html.index('class="scores-table') :]
+        table = table[: table.index("</table>")]
+        headers = re.findall(r'<th scope="col">([^<]*)</th>', table)
+        assert headers[headers.index("n (company)") + 1] == "n (stakeholders)"
+        rows = re.findall(r"<tr[^>]*>(.*?)</tr>", table, flags=re.S)[1:]
+        assert len(rows) == 17
+        for row in rows:
+            assert "<td>5</td><td>3</td>" in row, row
+
+
+def matrix_section(client: Client, run: AggregationRun, group: str) -> str:
+    html = client.get(results_url(run), {"group": group}).content.decode()
+    return html[html.index('id="matrix-title"') : html.index('id="ranking-title"')]
+
+
+def test_a_group_without_replies_gets_a_message_not_an_empty_matrix(
+    esg_user: Any, scored_run: AggregationRun
+) -> None:
+    client = client_for(esg_user)
+    matrix = matrix_section(client, scored_run, "shareholders-investors")
+    assert '<p class="message">No replies from Shareholders and investors were counted' in matrix
+    assert "<img" not in matrix
+    assert "download=1" not in matrix
+    chinese = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    chinese.force_login(esg_user)
+    matrix = matrix_section(chinese, scored_run, "shareholders-investors")
+    assert '<p class="message">' in matrix
+    assert "股东/投资者" in matrix
+    assert "<img" not in matrix
+    # Asked for anyway (an old bookmark, a script): a 404 that says why, never a blank chart.
+    for fmt in ("svg", "png", "png-print", "pdf"):
+        for language in ("en", "zh-hans"):
+            response = client.get(
+                matrix_url(scored_run, fmt), {"group": "shareholders-investors", "lang": language}
+            )
+            assert response.status_code == 404
+            assert response["Content-Type"] == "text/plain; charset=utf-8"
+            body = response.content.decode()
+            assert (
+                StakeholderGroup.objects.get(code="shareholders-investors").get_name(language)
+                in body
+            )
+            if language == "en":
+                assert body.endswith("so there is no matrix for this group.")
+
+
+@pytest.mark.scored_run(replies=add_uneven_replies)
+def test_a_group_with_ratings_on_one_axis_only_gets_a_message(
+    esg_user: Any, scored_run: AggregationRun
+) -> None:
+    client = client_for(esg_user)
+    matrix = matrix_section(client, scored_run, "employees")
+    assert "No topic has ratings from Employees on both axes" in matrix
+    assert "<img" not in matrix
+    response = client.get(matrix_url(scored_run, "svg"), {"group": "employees", "lang": "en"})
+    assert response.status_code == 404
+    assert "n = 1 on the company axis, 0 on the stakeholder axis" in response.content.decode()
 
 
 # --- Confirmation ---------------------------------------------------------------------

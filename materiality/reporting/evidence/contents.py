@@ -159,14 +159,5 @@ def signed_text(value: float) -> str:
     return f"{value:+.2f}"
 
 
-def fraction_text(value: float) -> str:
-    """1/3 reads better than 0.333 for the default; other values as decimals."""
-    for denominator in (2, 3, 4, 5):
-        numerator = round(value * denominator)
-        if numerator and abs(value - numerator / denominator) < 1e-9:
-            return f"{numerator}/{denominator}"
-    return f"{value:g}"
-
-
 def joined(items: Sequence[str], language: str) -> str:
     return ("、" if language.lower().startswith("zh") else ", ").join(items)

@@ -21,7 +21,6 @@ from materiality.reporting.evidence.contents import (
     Section,
     TrailEntry,
     TrailRow,
-    fraction_text,
     joined,
     number_text,
     when_text,
@@ -36,6 +35,7 @@ from materiality.reporting.evidence.sections import (
     too_fast_texts,
 )
 from materiality.reporting.wording import PACK_WORDS, word
+from materiality.runs.describing import fraction_text
 from materiality.runs.inputs import replay_input
 from materiality.runs.options import recorded_options
 from materiality.runs.selectors import applied_thresholds, scored_run
