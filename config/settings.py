@@ -55,9 +55,12 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # After the language is known (its 400 page is in it), before anything reads the form.
+    "config.middleware.RequestBodyMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -247,6 +250,9 @@ if env_bool("USE_X_FORWARDED_PROTO", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
+# The Content-Security-Policy comes from config/middleware.py; the error pages, in the
+# visitor's language, from config/errors.py (the others are named in config/urls.py).
+CSRF_FAILURE_VIEW = "config.errors.csrf_failure"
 
 # --- REST API -------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -270,13 +276,27 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Logging --------------------------------------------------------------------------
+# Every handler masks the invitation and resume tokens in the URLs it writes
+# (config/logs.py); gunicorn's own handlers get the same filter from config/gunicorn.py.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"mask_tokens": {"()": "config.logs.TokenMaskFilter"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["mask_tokens"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
+        # Django's default handlers (the console in DEBUG, runserver's request lines, mail
+        # to ADMINS, which is empty) would write paths unmasked: Django's records go to
+        # the root's handler instead.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": [], "level": "INFO", "propagate": True},
         # fontTools reports every font subset it writes into a PDF at INFO.
         "fontTools": {"level": "WARNING"},
         # Celery logs every task it ran at INFO: a worker's log needs that; with tasks run

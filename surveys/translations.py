@@ -78,6 +78,9 @@ class TranslatedTextWidget(forms.MultiWidget):
 
     template_name = "includes/translated_text_widget.html"
 
+    class Media:
+        css = {"all": ["css/translated-text.css"]}  # for the admin; the site has materia.css
+
     def __init__(self, *, multiline: bool = False, attrs: dict[str, Any] | None = None) -> None:
         self.languages = list(settings.LANGUAGES)
         widget: type[forms.Widget] = forms.Textarea if multiline else forms.TextInput

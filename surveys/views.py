@@ -108,9 +108,12 @@ def invitation_landing(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def _load(resume: str) -> Response:
+    """A response still being filled in, on a survey open now: a respondent learns that
+    the survey closed (or does not open yet) before answering, not after."""
     response = response_resume(resume)
     if response.status == ResponseStatus.SUBMITTED:
         raise AlreadySubmitted
+    survey_check_open(response.survey)
     return response
 
 
@@ -120,6 +123,7 @@ def response_continue(request: HttpRequest, resume: str) -> HttpResponse:
     response = response_resume(resume)
     if response.status == ResponseStatus.SUBMITTED:
         return redirect("surveys:thanks", resume=resume)
+    survey_check_open(response.survey)
     questionnaire = questionnaire_load(response.survey)
     missing = missing_pages(questionnaire, response, response_answers(response))
     http = redirect("surveys:page", resume=resume, number=missing[0] if missing else 1)
@@ -205,6 +209,7 @@ def response_review(request: HttpRequest, resume: str) -> HttpResponse:
             raise AlreadySubmitted
         return redirect("surveys:thanks", resume=resume)
     survey = response.survey
+    survey_check_open(survey)
     language = survey_language(request, survey)
     questionnaire = questionnaire_load(survey)
     missing: list[int] = []

@@ -1,6 +1,8 @@
 """Answer distributions as horizontal bar charts (feedback summaries), both languages.
 
-Plain data in, Figure out; rendered with render_figure like the matrix.
+Plain data in, Figure out; rendered with render_figure like the matrix. Every text is
+drawn as written (`parse_math=False`): a `$` in a question or an answer is a dollar
+sign, never the start of a formula that matplotlib would try, and fail, to parse.
 """
 
 from __future__ import annotations
@@ -51,17 +53,23 @@ def bar_figure(spec: BarSpec) -> Figure:
                 textcoords="offset points",
                 va="center",
                 fontproperties=small,
+                parse_math=False,
             )
         ax.set_yticks(positions)
         ax.set_yticklabels(
             [textwrap.shorten(label, 40, placeholder="…") for label in spec.labels],
             fontproperties=FontProperties(family=family, size=10),
+            parse_math=False,
         )
         ax.set_xlim(0, max(max(spec.counts, default=0), 1) * 1.25)
         ax.spines[["top", "right"]].set_visible(False)
         ax.tick_params(axis="x", labelsize=8)
         wrapped = "\n".join(textwrap.wrap(spec.title, 34 if spec.language.startswith("zh") else 70))
-        fig.suptitle(wrapped, fontproperties=FontProperties(family=family, size=11), y=0.97)
+        fig.suptitle(
+            wrapped, fontproperties=FontProperties(family=family, size=11), y=0.97, parse_math=False
+        )
         if spec.footnote:
-            fig.text(0.02, 0.03, spec.footnote, fontproperties=small, color="#444444")
+            fig.text(
+                0.02, 0.03, spec.footnote, fontproperties=small, color="#444444", parse_math=False
+            )
         return fig

@@ -17,7 +17,7 @@ from django.urls import reverse
 from materiality.feedback.comments import comment_tag
 from materiality.feedback.summary import feedback_summary
 from materiality.models import CommentTag, Report, Topic
-from surveys.models import Answer, Question, Response
+from surveys.models import Answer, Question, QuestionOption, Response
 from surveys.services import survey_close
 from tests.factories import OpenReportFactory, ReportFactory
 
@@ -352,6 +352,31 @@ def test_the_team_sees_charts_and_searchable_comments_with_ratings(
             reverse("materiality:report-chart", args=[open_report.pk, int(chart_ids[0])]),
             {"lang": language},
         )
+        assert png["Content-Type"] == "image/png"
+
+
+DOLLARS = "$x^$"  # mathtext, and a broken formula: matplotlib would fail to parse it
+# (every chart's texts: tests/materiality/test_chart_texts.py)
+
+
+def test_a_chart_shows_dollar_signs_in_question_and_answer_texts_as_written(
+    esg_user: Any, open_report: Report
+) -> None:
+    question = Question.objects.get(survey=open_report.survey, code="overall")
+    Question.objects.filter(pk=question.pk).update(text={"en": DOLLARS, "zh-hans": DOLLARS})
+    first = question.options.order_by("order").first()
+    assert first is not None
+    QuestionOption.objects.filter(pk=first.pk).update(label={"en": "$5 to $10", "zh-hans": DOLLARS})
+    client = reader()
+    client.post(form_url(open_report), answers(client, open_report))
+    team = Client(HTTP_ACCEPT_LANGUAGE="en")
+    team.force_login(esg_user)
+    for language in ("en", "zh-hans"):
+        png = team.get(
+            reverse("materiality:report-chart", args=[open_report.pk, question.pk]),
+            {"lang": language},
+        )
+        assert png.status_code == 200
         assert png["Content-Type"] == "image/png"
 
 

@@ -263,6 +263,55 @@ def test_a_closed_survey_gets_a_410_page_and_keeps_answers(
     assert Answer.objects.count() > 0
 
 
+@pytest.mark.parametrize(
+    ("change", "status", "says"),
+    [
+        pytest.param({"status": "closed"}, 410, "This survey is closed", id="closed"),
+        pytest.param(
+            {"closes_at": timezone.now() - timedelta(minutes=1)},
+            410,
+            "This survey is closed",
+            id="past-its-closing-time",
+        ),
+        pytest.param(
+            {"opens_at": timezone.now() + timedelta(days=1)},
+            403,
+            "This survey is not open yet",
+            id="opening-moved-later",
+        ),
+    ],
+)
+def test_a_survey_that_is_not_open_says_so_before_the_respondent_fills_anything_in(
+    survey: Survey, students_link: str, change: dict[str, Any], status: int, says: str
+) -> None:
+    client = english()
+    walk = start(client, students_link)
+    Survey.objects.filter(pk=survey.pk).update(**change)
+    for url in (
+        f"/s/r/{walk.resume}/",
+        walk.page_url(1),
+        walk.page_url(2),
+        walk.review_url,
+        f"/s/r/{walk.resume}/later/",
+    ):
+        response = client.get(url, follow=True)
+        html = response.content.decode()
+        assert response.status_code == status, url
+        assert says in html, url
+        assert 'name="action"' not in html, url  # no questionnaire form to fill in
+
+
+def test_a_submitted_reply_still_gets_its_thanks_page_after_the_survey_closes(
+    survey: Survey, students_link: str
+) -> None:
+    client = english()
+    walk = respond(client, students_link)
+    survey_close(survey=survey)
+    response = client.get(f"/s/r/{walk.resume}/", follow=True)
+    assert response.status_code == 200
+    assert response.redirect_chain[-1][0] == f"/s/r/{walk.resume}/thanks/"
+
+
 def test_a_draft_survey_is_not_open_yet(db: None) -> None:
     draft = campus_survey(status="draft").survey
     response = english().get(link_path(InvitationFactory(survey=draft)))
