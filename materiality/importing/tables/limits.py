@@ -1,0 +1,145 @@
+"""The limits of an uploaded table, and the rows read so far, checked against them.
+
+What a real reply file holds sets the limits: 问卷星's export of a 17-topic survey rated
+on two axes has 34 rating columns, a dozen of its own (number, start and end times, time
+taken, source, IP address…) and one column per option of each choice question, 50 to 100
+columns in all. The largest real file, 10,000 replies of 100 columns, holds 1,000,000
+cells; as XLSX its sheet unpacks to about 35 MB (70 MB if every cell is inline text).
+"""
+
+from __future__ import annotations
+
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+
+MAX_BYTES = 5 * 1024 * 1024  # the file as uploaded
+MAX_ROWS = 10_000  # rows of replies or invitees, after the header
+HEADER_ROWS = 2  # the header, and the second header row of Materia's own export
+MAX_BLANK_ROWS = 10_000  # blank rows between rows (blank rows at the end are left out)
+MAX_COLUMNS = 256  # 2.5 times the widest real export (and Excel 2003's whole width)
+MAX_CELLS = 1_200_000  # cells with a value: 10,000 rows of 120 columns
+MAX_CELL_CHARS = 32_767  # one cell: Excel's own limit
+MAX_LINE_CHARS = 100_000  # one line of a CSV file: 256 columns of ~400 characters
+
+# An XLSX file is a zip of XML parts.
+MAX_PARTS = 1_000  # a workbook of one sheet has about ten
+MAX_PART_BYTES = 100 * 1024 * 1024  # one part unpacked (the largest sheet allowed: 35-70 MB)
+MAX_UNPACKED_BYTES = 200 * 1024 * 1024  # all parts unpacked
+MAX_RATIO = 100  # unpacked over packed size of a part: real sheets pack 10 to 15 times
+RATIO_FROM_BYTES = 1024 * 1024  # smaller parts may pack as tightly as they like
+MAX_XML_ELEMENTS = 6_000_000  # in all parts read (the largest sheet allowed: at most 5 million)
+MAX_SHARED_STRINGS = MAX_CELLS  # as many texts as cells: some programs share none
+MAX_SHARED_CHARS = 20_000_000  # all shared texts: 10,000 replies × a 2,000-character comment
+MAX_LISTED = 65_536  # sheets, relationships or cell formats of a workbook (Excel: 64,000)
+
+
+class SpreadsheetError(Exception):
+    """The file as a whole cannot be read (wrong type, no header, too large)."""
+
+
+def column_letter(index: int) -> str:
+    """Spreadsheet column name: 0 → A, 25 → Z, 26 → AA."""
+    letters = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(ord("A") + remainder) + letters
+    return letters
+
+
+def grouped(value: int) -> str:
+    """A limit as people read it: 1,000,000."""
+    return number_format(value, force_grouping=True)
+
+
+class Rows:
+    """The rows read so far. Each cell with a value is checked before it is kept, and
+    each row before it is added, so that reading stops at the first limit passed."""
+
+    def __init__(self) -> None:
+        self.rows: list[list[str]] = []
+        self.kept = 0  # rows with a value
+        self.blank = 0  # blank rows kept between them
+        self.filled = 0  # cells with a value
+        self.texts: dict[str, str] = {}  # short values met, each kept once
+
+    def check_cell(self, line: int, column: int, text: str) -> None:
+        """A cell with a value, in row `line` (from 1) and column `column` (from 0)."""
+        if column >= MAX_COLUMNS:
+            raise SpreadsheetError(
+                _(
+                    "Column %(column)s has a value in row %(row)d, but at most %(max)d "
+                    "columns are read (up to column %(last)s). Delete the columns you do "
+                    "not import."
+                )
+                % {
+                    "column": column_letter(column),
+                    "row": line,
+                    "max": MAX_COLUMNS,
+                    "last": column_letter(MAX_COLUMNS - 1),
+                }
+            )
+        if len(text) > MAX_CELL_CHARS:
+            raise SpreadsheetError(
+                _("The cell in row %(row)d, column %(column)s, holds more than %(max)s characters.")
+                % {"row": line, "column": column_letter(column), "max": grouped(MAX_CELL_CHARS)}
+            )
+        self._count(1)
+
+    def check_row(self, line: int, cells: list[str]) -> None:
+        """A whole row at once (its last cell has a value), as check_cell checks each."""
+        if len(cells) > MAX_COLUMNS:
+            column = next(index for index in range(MAX_COLUMNS, len(cells)) if cells[index])
+            self.check_cell(line, column, cells[column])
+        longest = max(cells, key=len)
+        if len(longest) > MAX_CELL_CHARS:
+            self.check_cell(line, cells.index(longest), longest)
+        self._count(len(cells) - cells.count(""))
+
+    def _count(self, filled: int) -> None:
+        self.filled += filled
+        if self.filled > MAX_CELLS:
+            raise SpreadsheetError(
+                _(
+                    "The file has more than %(max)s cells with a value. Delete the columns "
+                    "you do not import, or split the rows into several files."
+                )
+                % {"max": grouped(MAX_CELLS)}
+            )
+
+    def shared(self, text: str) -> str:
+        """The value as met before, the same object: a million ratings of seven values
+        then take the room of seven strings, not of a million."""
+        found = self.texts.get(text)
+        if found is not None:
+            return found
+        if len(text) <= 32 and len(self.texts) < 10_000:
+            self.texts[text] = text
+        return text
+
+    def add(self, line: int, cells: list[str]) -> None:
+        """A row with a value (its cells checked), numbered from 1. The blank rows before
+        it are kept as empty lists, so that row n of the file is item n - 1."""
+        gap = line - len(self.rows) - 1
+        if gap < 0:
+            return  # a row number given twice, or going back: the first row stays
+        self.blank += gap
+        if self.blank > MAX_BLANK_ROWS:
+            raise SpreadsheetError(
+                _("The file has more than %(max)s blank rows between its rows: delete them.")
+                % {"max": grouped(MAX_BLANK_ROWS)}
+            )
+        self.kept += 1
+        if self.kept > MAX_ROWS + HEADER_ROWS:
+            raise SpreadsheetError(_("At most %(max)d rows per file.") % {"max": MAX_ROWS})
+        self.rows.extend([] for _gap in range(gap))
+        self.rows.append(cells)
+
+
+def place(cells: list[str], column: int, text: str) -> None:
+    """Put a value in its column of a row (checked: the column is within the limit)."""
+    if column < len(cells):
+        cells[column] = text
+    else:
+        cells.extend([""] * (column - len(cells)))
+        cells.append(text)
