@@ -15,6 +15,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from surveys.fields import PlainTextField
 from surveys.models import Answer, QuestionKind
 from surveys.selectors import AnswerKey, Page, PageItem
 from surveys.services import AnswerInput, AnswerScope
@@ -23,13 +24,11 @@ from surveys.translations import pick
 DONT_KNOW = "dk"
 
 
-class TextAnswerField(forms.CharField):
-    """Free text with line breaks counted once: browsers send CRLF, and a comment that
-    fits the page's maxlength must not be refused for its line breaks."""
+class TextAnswerField(PlainTextField):
+    """A free-text answer or comment: several lines, under the control-character rule."""
 
-    def to_python(self, value: Any) -> str:
-        text = super().to_python(value) or ""
-        return text.replace("\r\n", "\n")
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(multiline=True, **kwargs)
 
 
 COMMENT_ROWS = 3

@@ -53,6 +53,7 @@ from surveys.models import (
     Survey,
     SurveyStatus,
 )
+from surveys.plaintext import plain_text
 from surveys.ratelimits import allow
 from surveys.selectors import Questionnaire, missing_pages, questionnaire_load, response_answers
 from surveys.tallies import tally_mark_stale
@@ -540,7 +541,9 @@ def answer_rows(response: Response, answers: Iterable[AnswerInput]) -> list[Answ
             column_code=answer.column_code,
             value=answer.value,
             dont_know=answer.dont_know,
-            text=answer.text,
+            # Forms refuse control characters with a message; a reply from elsewhere (an
+            # import, the demo) is stored under the same rule.
+            text=plain_text(answer.text, multiline=True),
         )
         for answer in answers
     ]

@@ -19,6 +19,9 @@ from django.utils.text import capfirst
 from django.utils.translation import activate, get_language
 from django.utils.translation import gettext_lazy as _
 
+from surveys.fields import PlainTextField
+from surveys.plaintext import plain_text
+
 Translations = Mapping[str, str]
 
 
@@ -55,14 +58,17 @@ def fallback_chain(language: str | None) -> list[str]:
 
 def pick(translations: Translations | None, language: str | None = None) -> str:
     """The text for `language` (default: the active one), falling back per `fallback_chain`
-    and finally to any non-empty text; "" when there is none at all."""
+    and finally to any non-empty text; "" when there is none at all.
+
+    Every translated text is read here, so it comes out under the control-character rule
+    (`surveys.plaintext`): a text stored before the rule cannot break a page or a file."""
     if not translations:
         return ""
     for code in fallback_chain(language or get_language()):
         text = translations.get(code)
         if text:
-            return text
-    return next((text for text in translations.values() if text), "")
+            return plain_text(text, multiline=True)
+    return plain_text(next((text for text in translations.values() if text), ""), multiline=True)
 
 
 def validate_translations(value: Any) -> None:
@@ -112,7 +118,7 @@ class TranslatedTextFormField(forms.MultiValueField):
     ) -> None:
         self.languages = enabled_languages()
         fields = [
-            forms.CharField(required=False, max_length=max_length, strip=True)
+            PlainTextField(required=False, max_length=max_length, multiline=multiline)
             for _code in self.languages
         ]
         kwargs.setdefault("widget", TranslatedTextWidget(multiline=multiline))
@@ -146,6 +152,16 @@ class TranslatedTextField(models.JSONField):
         kwargs.setdefault("default", dict)
         kwargs.setdefault("validators", [validate_translations])
         super().__init__(*args, **kwargs)
+
+    def get_prep_value(self, value: Any) -> Any:
+        # Every write goes under the control-character rule, whoever writes (a service,
+        # the demo, a shell): forms refuse such characters with a message first.
+        if isinstance(value, dict):
+            value = {
+                code: plain_text(text, multiline=self.multiline) if isinstance(text, str) else text
+                for code, text in value.items()
+            }
+        return super().get_prep_value(value)
 
     def deconstruct(self) -> Any:
         name, path, args, kwargs = super().deconstruct()

@@ -14,9 +14,11 @@ from dataclasses import dataclass
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
+from matplotlib.ticker import MaxNLocator
 
 from materiality.plots import fonts
-from materiality.plots.matrix import matplotlib_settings
+from materiality.plots.matrix import matplotlib_settings, single_line_texts
+from surveys.plaintext import plain_text
 
 BAR_COLOUR = "#0072B2"
 
@@ -24,10 +26,14 @@ BAR_COLOUR = "#0072B2"
 @dataclass(frozen=True, slots=True)
 class BarSpec:
     title: str
-    labels: Sequence[str]  # one per bar, top to bottom
+    labels: Sequence[str]  # one per bar, top to bottom (a scale: low to high, as the form)
     counts: Sequence[int]
     footnote: str = ""  # e.g. "n = 42 · mean 4.1"
     language: str = "en"
+
+    def __post_init__(self) -> None:
+        single_line_texts(self, "title", "footnote")
+        object.__setattr__(self, "labels", [plain_text(label) for label in self.labels])
 
 
 def bar_figure(spec: BarSpec) -> Figure:
@@ -62,6 +68,7 @@ def bar_figure(spec: BarSpec) -> Figure:
             parse_math=False,
         )
         ax.set_xlim(0, max(max(spec.counts, default=0), 1) * 1.25)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # counts of readers
         ax.spines[["top", "right"]].set_visible(False)
         ax.tick_params(axis="x", labelsize=8)
         wrapped = "\n".join(textwrap.wrap(spec.title, 34 if spec.language.startswith("zh") else 70))

@@ -34,6 +34,7 @@ from matplotlib.typing import RcKeyType
 from materiality.plots import fonts
 from materiality.plots.labels import LabelVariant, Placement, place_labels, wrap_label
 from materiality.plots.measuring import FIGURE_DPI, label_extent, marker_box
+from surveys.plaintext import plain_text
 
 __all__ = [
     "DIMENSION_STYLES",
@@ -86,6 +87,7 @@ class MatrixPoint:
     tooltip: str = ""  # SVG tooltip text (caller formats: scores, CI, n); else the label
 
     def __post_init__(self) -> None:
+        single_line_texts(self, "label", "tooltip")
         if self.dimension not in DIMENSION_STYLES:
             raise ValueError(f"Unknown ESG dimension {self.dimension!r} for {self.code!r}")
         if not (math.isfinite(self.x) and math.isfinite(self.y)):
@@ -110,6 +112,19 @@ class MatrixSpec:
     axis_range: tuple[float, float] | None = None
     language: str = "en"  # "en" | "zh-hans": picks the fonts
     scale: tuple[float, float] = (1.0, 5.0)  # the rating scale's ends
+
+    def __post_init__(self) -> None:
+        single_line_texts(self, "title", "x_label", "y_label", "footnote", "zone_label")
+        labels = {code: plain_text(text) for code, text in self.dimension_labels.items()}
+        object.__setattr__(self, "dimension_labels", labels)
+
+
+def single_line_texts(spec: Any, *names: str) -> None:
+    """Put the texts of a (frozen) spec under the control-character rule, as single
+    lines: whatever the caller read from the database, every chart draws and every SVG
+    holds text that XML allows (a vertical tab in a topic name once made the SVG fail)."""
+    for name in names:
+        object.__setattr__(spec, name, plain_text(getattr(spec, name)))
 
 
 # -- matplotlib settings, held for the duration of a build or a render ----------------------

@@ -1,6 +1,6 @@
 """CSV and XLSX writing shared by every file the site produces, with the one
 spreadsheet-formula guard: a cell that a spreadsheet would read as a formula is written
-as text."""
+as text; and every text cell under the control-character rule (`surveys.plaintext`)."""
 
 from __future__ import annotations
 
@@ -13,11 +13,11 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from materiality.reporting.tables import Column, Table
+from surveys.plaintext import plain_text
 
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -40,7 +40,7 @@ def write_table(sheet: Any, table: Table, *, first_row: int) -> None:
     for index, column in enumerate(table.columns, start=1):
         code = sheet.cell(row=first_row, column=index, value=column.code)
         code.font = CODE_FONT
-        label = sheet.cell(row=first_row + 1, column=index, value=column.label)
+        label = sheet.cell(row=first_row + 1, column=index, value=xlsx_value(column.label))
         label.font = HEADER_FONT
         label.fill = HEADER_FILL
         label.alignment = Alignment(wrap_text=True, vertical="top")
@@ -62,13 +62,13 @@ def xlsx_value(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return None
     if isinstance(value, str):
-        return ILLEGAL_CHARACTERS_RE.sub("", value)
+        return plain_text(value, multiline=True)
     return value
 
 
 def sheet_title(title: str) -> str:
     # Excel forbids these characters in sheet names and allows at most 31 characters.
-    cleaned = "".join(" " if char in "[]:*?/\\" else char for char in title)
+    cleaned = "".join(" " if char in "[]:*?/\\" else char for char in plain_text(title))
     return cleaned[:31]
 
 
@@ -109,8 +109,9 @@ def csv_cell(value: Any) -> Any:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return "'" + value
+    if isinstance(value, str):
+        value = plain_text(value, multiline=True)
+        return "'" + value if value.startswith(_FORMULA_STARTS) else value
     return value
 
 

@@ -40,6 +40,7 @@ from materiality.runs.inputs import replay_input
 from materiality.runs.options import recorded_options
 from materiality.runs.selectors import applied_thresholds, scored_run
 from materiality.scoring import AxisSource, ThresholdMode
+from surveys.plaintext import plain_text
 from surveys.translations import pick
 
 
@@ -130,7 +131,7 @@ def evidence_pack(
                 else "rationale_split"
             ],
         ],
-        team_rationale=rationale.strip(),
+        team_rationale=plain_text(rationale, multiline=True).strip(),
         filters=[
             (
                 t["filter_straight"],
@@ -168,8 +169,16 @@ def evidence_pack(
         change_intro=change_intro,
         changes=changes,
         change_notes=change_notes,
+        # Translated texts come through `pick`, already under the control-character rule;
+        # the trail's notes and the team's rationale are typed text stored as it came.
         trail=[
-            TrailRow(when_text(entry.when), entry.who, entry.action, entry.note) for entry in trail
+            TrailRow(
+                when_text(entry.when),
+                plain_text(entry.who),
+                entry.action,
+                plain_text(entry.note, multiline=True),
+            )
+            for entry in trail
         ],
         fingerprint=run.fingerprint,
         reproducibility=[
