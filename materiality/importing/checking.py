@@ -123,7 +123,9 @@ def replies_check(
                 )
                 % {"value": group_raw},
             )
-        reference = cell_text(cells, mapping.reference_column) or default_reference(file_name, line)
+        reference = mapping.reference_prefix + (
+            cell_text(cells, mapping.reference_column) or default_reference(file_name, line)
+        )
         if reference in context.existing_references:
             # Imported before (an earlier file, or this one with other rows): the row is
             # not stored again, whatever else it holds, and does not stop the others.

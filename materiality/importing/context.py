@@ -58,6 +58,14 @@ class ReplySheet:
             used = [index for index, cell in enumerate(row) if cell.strip()]
             if used:
                 width = max(width, used[-1] + 1)
+        if width < 2:
+            raise SpreadsheetError(
+                _(
+                    "The file has one column only. A file of replies has a column for the "
+                    "stakeholder group and one for each rating: upload the survey tool's "
+                    "export of the replies (.csv or .xlsx)."
+                )
+            )
         headers = tuple(cell.strip() for cell in table[0][:width])
         return cls(headers=headers + ("",) * (width - len(headers)), rows=rows)
 

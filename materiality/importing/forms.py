@@ -99,6 +99,17 @@ class ColumnMappingForm(forms.Form):
         required=False,
     )
 
+    reference_prefix = forms.CharField(
+        label=gettext_lazy("Prefix for the references (optional)"),
+        help_text=gettext_lazy(
+            "For a file from another survey whose numbers start at 1 again (a second "
+            "问卷星 survey, say): “external-” keeps its reply 1 apart from the reply 1 "
+            "imported before, instead of taking it as already imported."
+        ),
+        required=False,
+        max_length=40,
+    )
+
     RESPONDENT_FIELDS = ("group_column", "side_column", "reference_column", "duration_column")
 
     def __init__(
@@ -162,7 +173,9 @@ class ColumnMappingForm(forms.Form):
         return initial
 
     def respondent_fields(self) -> list[forms.BoundField]:
-        return [self[name] for name in self.RESPONDENT_FIELDS]
+        names = [*self.RESPONDENT_FIELDS]
+        names.insert(names.index("reference_column") + 1, "reference_prefix")
+        return [self[name] for name in names]
 
     def cell_rows(self) -> list[tuple[str, list[forms.BoundField]]]:
         return [
@@ -221,6 +234,7 @@ class ColumnMappingForm(forms.Form):
                 high if high is not None else self.context.scale_max,
             ),
             skip_errors=bool(data.get("skip_errors")),
+            reference_prefix=data.get("reference_prefix") or "",
         )
         return with_option_orders(mapping, self.sheet, self.context)
 
@@ -329,9 +343,10 @@ class ValueMappingForm(forms.Form):
             )
 
     def _pasted(self, text: str) -> tuple[str, ...]:
-        """The group codes of the pasted option lines that name a group, in order."""
-        keys = [value_key(line) for line in text.splitlines()]
-        return tuple(self.lookup[key] for key in keys if key in self.lookup)
+        """The group code of each pasted option line, in order; "" for a line that names
+        no group, so that the options after it keep their numbers."""
+        keys = [value_key(line) for line in text.splitlines() if line.strip()]
+        return tuple(self.lookup.get(key, "") for key in keys)
 
     def clean_group_options_text(self) -> tuple[str, ...]:
         text = self.cleaned_data["group_options_text"]
@@ -341,7 +356,14 @@ class ValueMappingForm(forms.Form):
             raise forms.ValidationError(
                 _("Not a group of this assessment: %(lines)s.") % {"lines": "; ".join(unknown[:10])}
             )
-        return self._pasted(text)
+        codes = self._pasted(text)
+        twice = [line for line, code in zip(lines, codes, strict=True) if codes.count(code) > 1]
+        if twice:
+            raise forms.ValidationError(
+                _("Each group can be one option only: %(lines)s.")
+                % {"lines": "; ".join(dict.fromkeys(twice))}
+            )
+        return codes
 
     def group_rows(self) -> list[tuple[ValueCount, forms.BoundField]]:
         return [(value, self[f"group__{_digest(value.key)}"]) for value in self.group_values]

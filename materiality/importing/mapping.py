@@ -77,6 +77,9 @@ class ReplyMapping:
     side_options: tuple[str, ...] = ()
     scale: ScaleMapping = field(default_factory=ScaleMapping)
     skip_errors: bool = False
+    # Put before every reference: another survey's 序号 start at 1 again, and must not be
+    # taken for the replies of the survey imported before.
+    reference_prefix: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -105,6 +108,7 @@ class ReplyMapping:
                 values=_keyed(scale.get("values")),
             ),
             skip_errors=bool(data.get("skip_errors", False)),
+            reference_prefix=str(data.get("reference_prefix") or ""),
         )
 
     def group_read(self, key: str, lookup: Mapping[str, str]) -> str | None:

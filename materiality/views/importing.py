@@ -134,6 +134,7 @@ def reply_import_map(request: HttpRequest, pk: int, import_id: uuid.UUID) -> Htt
         "sheet": sheet,
         "column_form": column_form,
         "value_form": value_form,
+        "column_and_value_forms": (column_form, value_form),
         "columns": _column_overview(sheet, columns),
     }
     if data is None:

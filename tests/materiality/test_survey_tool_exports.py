@@ -516,3 +516,50 @@ def test_a_new_user_imports_a_wjx_export_sets_the_method_in_the_browser_and_gets
         "Weighting: every respondent equal → every group equal",
         "Too-fast rule: on → off",
     ]
+
+
+def test_a_second_survey_numbered_from_1_again_imports_with_a_reference_prefix(
+    esg_user: Any, open_assessment: Assessment
+) -> None:
+    questions = questionnaire(open_assessment, "zh-hans")
+    client = logged_in(esg_user)
+    first = wjx_number_export(questions, random_replies(open_assessment, 8, seed=1))
+    url, html = upload_and_map(client, open_assessment, "internal.csv", csv_bytes(first))
+    assert submit(client, url, html).status_code == 302
+    # Another survey, its 序号 1 to 5 again: taken for replies imported before...
+    second = wjx_number_export(questions, random_replies(open_assessment, 5, seed=2))
+    url, html = upload_and_map(client, open_assessment, "external.csv", csv_bytes(second))
+    checked = submit(client, url, html, action="check").content.decode()
+    assert "Nothing to import: every reply in the file was already imported." in checked
+    assert "Give its references a prefix" in checked
+    # ...until its references get a prefix of their own.
+    assert submit(client, url, html, reference_prefix="external-").status_code == 302
+    references = set(Response.objects.values_list("source_reference", flat=True))
+    assert references == {str(n) for n in range(1, 9)} | {f"external-{n}" for n in range(1, 6)}
+
+
+def test_a_group_pasted_twice_is_refused_and_named_at_the_top_of_the_page(
+    esg_user: Any, open_assessment: Assessment
+) -> None:
+    questions = questionnaire(open_assessment, "zh-hans")
+    table = wjx_number_export(questions, random_replies(open_assessment, 4, seed=3))
+    client = logged_in(esg_user)
+    url, html = upload_and_map(client, open_assessment, "x.csv", csv_bytes(table))
+    options = [questions[0].options[0], *questions[0].options]  # the first group twice
+    response = submit(client, url, html, group_options_text="\n".join(options))
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert f"Each group can be one option only: {questions[0].options[0]}." in page
+    summary = page.index("Some choices need correcting")
+    assert summary < page.index('id="mapping-form"')  # told at the top, where the reader is
+    assert 'href="#id_group_options_text"' in page
+    assert not Response.objects.exists()
+
+
+def test_a_one_column_file_such_as_the_questionnaire_text_is_refused(
+    esg_user: Any, open_assessment: Assessment
+) -> None:
+    text = tool_questionnaire_text(open_assessment, import_context(open_assessment), "zh-hans")
+    response = upload(logged_in(esg_user), open_assessment, "questionnaire.txt", text.encode())
+    assert response.status_code == 400
+    assert "The file has one column only." in response.content.decode()
