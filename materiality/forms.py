@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from materiality.importing.tables import MAX_BYTES
 from materiality.models import Assessment, StakeholderGroup, Topic
 from materiality.services import AssessmentInput
+from surveys.forms import PageForm
 from surveys.translations import TranslatedTextFormField
 
 
@@ -183,6 +184,20 @@ class ReportForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         initial=[code for code, _name in settings.LANGUAGES],
     )
+
+
+class FeedbackPageForm(PageForm):
+    """The feedback questions: none is required, but a form without a single answer is
+    refused, so an empty post is never stored and counted as a reader."""
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if not self.errors and next(self.answer_inputs(), None) is None:
+            raise forms.ValidationError(
+                _("Please answer at least one question before sending the form."),
+                code="empty",
+            )
+        return cleaned
 
 
 class FeedbackContactForm(forms.Form):

@@ -207,8 +207,11 @@ def demo_report_ensure() -> Report:
         for question in questionnaire.questions:
             choices = questionnaire.choices(question)
             if question.kind == QuestionKind.SINGLE:
-                weights = [5, 4, 2, 1, 1][: len(choices)]
-                pick = rng.choices(choices, weights=weights)[0]
+                # Mostly favourable: weighted from the best-scored choice down, whatever
+                # order the form lists them in.
+                ranked = sorted(choices, key=lambda choice: -(choice.score or 0))
+                weights = [5, 4, 2, 1, 1][: len(ranked)]
+                pick = rng.choices(ranked, weights=weights)[0]
                 answers.append(AnswerInput(question.pk, column_code=pick.code))
             elif question.kind == QuestionKind.GRID:
                 for row in questionnaire.rows(question):

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from typing import Any
 
 from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext
 
 from materiality.feedback.summary import Text
 from materiality.models import Report
 from surveys.models import (
     QuestionKind,
+    QuestionOption,
 )
+from surveys.selectors import Page, Questionnaire
 from surveys.services import (
     OptionSpec,
     QuestionSpec,
@@ -22,15 +27,19 @@ from surveys.services import (
 
 COMMENT_MAX_LENGTH = 2000
 
-_GOOD_TO_POOR = [
-    ("good", "好", "Good", 5),
-    ("fairly-good", "较好", "Fairly good", 4),
-    ("average", "一般", "Average", 3),
-    ("fairly-poor", "较差", "Fairly poor", 2),
+# Every scale runs from low to high, as the rating rows do (1 on the left, 5 on the right):
+# the choices are listed that way here, and `low_to_high` shows reports created while
+# they were stored good → poor in the same direction. Codes and scores never change
+# meaning: "good" is 5 whatever its place.
+_POOR_TO_GOOD = [
     ("poor", "差", "Poor", 1),
+    ("fairly-poor", "较差", "Fairly poor", 2),
+    ("average", "一般", "Average", 3),
+    ("fairly-good", "较好", "Fairly good", 4),
+    ("good", "好", "Good", 5),
 ]
 FIVE_POINT_LABELS = {
-    str(score): {"zh-hans": zh, "en": en} for _code, zh, en, score in _GOOD_TO_POOR
+    str(score): {"zh-hans": zh, "en": en} for _code, zh, en, score in _POOR_TO_GOOD
 }
 
 
@@ -52,7 +61,7 @@ FEEDBACK_TEMPLATE: list[QuestionSpec] = [
             "zh-hans": "您怎样评价这份 ESG 报告的整体质量？",
             "en": "How would you rate this ESG report overall?",
         },
-        choices=_choices(_GOOD_TO_POOR),
+        choices=_choices(_POOR_TO_GOOD),
     ),
     QuestionSpec(
         code="responsibility",
@@ -86,11 +95,11 @@ FEEDBACK_TEMPLATE: list[QuestionSpec] = [
         },
         choices=_choices(
             [
-                ("very-well", "能很好反映", "Reflects it very well", 5),
-                ("well", "能较好反映", "Reflects it well", 4),
-                ("fairly", "能一般反映", "Reflects it fairly", 3),
-                ("not-really", "不太能反映", "Does not really reflect it", 2),
                 ("not-at-all", "不能反映", "Does not reflect it", 1),
+                ("not-really", "不太能反映", "Does not really reflect it", 2),
+                ("fairly", "能一般反映", "Reflects it fairly", 3),
+                ("well", "能较好反映", "Reflects it well", 4),
+                ("very-well", "能很好反映", "Reflects it very well", 5),
             ]
         ),
     ),
@@ -121,7 +130,7 @@ FEEDBACK_TEMPLATE: list[QuestionSpec] = [
             "en": "Are the report's structure and layout easy to read?",
         },
         choices=_choices(
-            [("yes", "是", "Yes", 3), ("so-so", "一般", "So-so", 2), ("no", "否", "No", 1)]
+            [("no", "否", "No", 1), ("so-so", "一般", "So-so", 2), ("yes", "是", "Yes", 3)]
         ),
     ),
     QuestionSpec(
@@ -182,3 +191,28 @@ def report_create(
         public_code=secrets.token_urlsafe(8).replace("_", "x").replace("-", "y").lower(),
         created_by=created_by if getattr(created_by, "pk", None) else None,
     )
+
+
+# --- Showing the form -----------------------------------------------------------------
+
+
+def low_to_high(options: Iterable[QuestionOption]) -> list[QuestionOption]:
+    """Scored choices from the lowest score to the highest, the direction of the rating
+    rows; choices without scores (a question the team added) stay in their order."""
+    listed = list(options)
+    if listed and all(option.score is not None for option in listed):
+        return sorted(listed, key=lambda option: option.score or 0)
+    return listed
+
+
+def feedback_page(questionnaire: Questionnaire) -> Page:
+    """Every question on one page, each scale from low to high."""
+    page = questionnaire.single_page()
+    items = tuple(replace(item, choices=tuple(low_to_high(item.choices))) for item in page.items)
+    return replace(page, items=items)
+
+
+def row_title(question: str, row: str, language: str) -> str:
+    """A row of a multi-row question named with its question (charts, export headers)."""
+    with translation.override(language):
+        return gettext("%(question)s — %(row)s") % {"question": question, "row": row}

@@ -5,7 +5,12 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from django.utils import translation
+from django.utils.translation import get_language_info
+
+from materiality.feedback.form import row_title
 from materiality.models import Report
+from materiality.reporting.wording import word
 from surveys.models import (
     Answer,
     QuestionKind,
@@ -17,7 +22,8 @@ from surveys.selectors import questionnaire_load
 
 def feedback_table(report: Report, language: str) -> tuple[list[str], list[list[Any]]]:
     """One row per reader for CSV/XLSX: answers as labels (ordinal scores beside them),
-    comments as text. No contact addresses: those are for replying, not for analysis."""
+    comments as text, every header and language named in *language* (the active one).
+    No contact addresses: those are for replying, not for analysis."""
     from surveys.translations import pick
 
     questionnaire = questionnaire_load(report.survey)
@@ -26,7 +32,9 @@ def feedback_table(report: Report, language: str) -> tuple[list[str], list[list[
         title = pick(question.text, language)
         if question.kind == QuestionKind.GRID:
             for row in questionnaire.rows(question):
-                columns.append((question.pk, row.code, f"{title} — {pick(row.label, language)}"))
+                columns.append(
+                    (question.pk, row.code, row_title(title, pick(row.label, language), language))
+                )
         else:
             columns.append((question.pk, "", title))
     choice_labels = {
@@ -34,7 +42,11 @@ def feedback_table(report: Report, language: str) -> tuple[list[str], list[list[
         for q in questionnaire.questions
         for o in questionnaire.choices(q)
     }
-    header = ["#", "submitted", "language"] + [h for _q, _r, h in columns]
+    header = [
+        word("response_number", language),
+        word("submitted_on", language),
+        word("language", language),
+    ] + [h for _q, _r, h in columns]
     answers: dict[int, dict[tuple[int, str], list[str]]] = defaultdict(lambda: defaultdict(list))
     responses: dict[int, Response] = {}
     for answer in (
@@ -65,8 +77,18 @@ def feedback_table(report: Report, language: str) -> tuple[list[str], list[list[
             [
                 number,
                 response.submitted_at.date().isoformat() if response.submitted_at else "",
-                response.language,
+                _language_name(response.language, language),
             ]
             + ["; ".join(cells.get((q, r), [])) for q, r, _h in columns]
         )
     return header, rows
+
+
+def _language_name(code: str, language: str) -> str:
+    """A reader's language by its name in *language* ("简体中文", "English")."""
+    try:
+        info = get_language_info(code)
+    except KeyError:
+        return code
+    with translation.override(language):
+        return str(info["name_translated"])

@@ -14,14 +14,16 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from materiality.feedback.charts import summary_charts
 from materiality.feedback.comments import comment_tag, feedback_comments
-from materiality.feedback.form import report_create
+from materiality.feedback.form import feedback_page, report_create
 from materiality.feedback.submitting import feedback_submit
 from materiality.feedback.summary import feedback_summary
 from materiality.feedback.table import feedback_table
 from materiality.forms import (
     CommentTagForm,
     FeedbackContactForm,
+    FeedbackPageForm,
     QuestionAddForm,
     QuestionEditForm,
     ReportForm,
@@ -36,8 +38,7 @@ from materiality.reporting.spreadsheets import (
 )
 from materiality.views.access import permission_required
 from surveys.errors import SurveyError, SurveyLocked
-from surveys.forms import PageForm
-from surveys.models import Answer, Question, QuestionKind, SurveyStatus
+from surveys.models import Answer, Question, SurveyStatus
 from surveys.qrcodes import FORMATS, qr_code
 from surveys.ratelimits import client_hash
 from surveys.selectors import questionnaire_load
@@ -96,12 +97,7 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponse:
     questionnaire = questionnaire_load(report.survey)
     all_questions = list(Question.objects.filter(survey=report.survey).order_by("order", "pk"))
     summary = report.summary or feedback_summary(report)
-    by_id = {entry["id"]: entry for entry in summary.get("questions", [])}
-    charts = [
-        {"question": q, "summary": by_id.get(q.pk), "text": pick(q.text, language)}
-        for q in questionnaire.questions
-        if q.kind != QuestionKind.TEXT
-    ]
+    charts = summary_charts(summary, questionnaire, language)
     search = request.GET.get("q", "").strip()[:100]
     context: dict[str, Any] = {
         "report": report,
@@ -222,45 +218,20 @@ def report_chart(request: HttpRequest, pk: int, question_pk: int) -> HttpRespons
     if language not in report.survey.languages:
         language = report.survey.languages[0]
     summary = report.summary or feedback_summary(report)
-    entry = next((e for e in summary.get("questions", []) if e["id"] == question.pk), None)
-    if entry is None or question.kind == QuestionKind.TEXT:
-        raise Http404
-    questionnaire = questionnaire_load(report.survey)
+    row = request.GET.get("row", "")
     with translation.override(language):
-        labels, counts, notes = _chart_data(question, entry, questionnaire, language)
+        charts = summary_charts(summary, questionnaire_load(report.survey), language)
+        chart = next((c for c in charts if c.question.pk == question.pk and c.row == row), None)
+        if chart is None:
+            raise Http404
         spec = BarSpec(
-            title=pick(question.text, language),
-            labels=labels,
-            counts=counts,
-            footnote=" · ".join(notes),
+            title=chart.title,
+            labels=chart.labels,
+            counts=chart.counts,
+            footnote=" · ".join(chart.notes()),
             language="zh-hans" if language.startswith("zh") else "en",
         )
     return HttpResponse(render_figure(bar_figure(spec), "png"), content_type="image/png")
-
-
-def _chart_data(
-    question: Question, entry: dict[str, Any], questionnaire: Any, language: str
-) -> tuple[list[str], list[int], list[str]]:
-    if "choices" in entry:
-        options = {o.code: o for o in questionnaire.choices(question)}
-        labels = [pick(options[c].label, language) if c in options else c for c in entry["choices"]]
-        notes = [_("n = %(n)d") % {"n": entry["n"]}]
-        if entry.get("mean") is not None:
-            notes.append(_("mean %(mean).2f") % {"mean": entry["mean"]})
-        return labels, list(entry["counts"]), notes
-    # A grid: one bar per row and level would be unreadable; show each row's mean as
-    # a bar label and the overall distribution of levels.
-    levels = entry["levels"]
-    totals = [sum(row["counts"][i] for row in entry["rows"]) for i in range(len(levels))]
-    labels = [question.scale_label(level, language) or str(level) for level in levels][::-1]
-    rows = {o.code: o for o in questionnaire.rows(question)}
-    notes = [
-        f"{pick(rows[row['row']].label, language) if row['row'] in rows else row['row']} "
-        f"{row['mean']:.2f}"
-        for row in entry["rows"]
-        if row["mean"] is not None
-    ]
-    return labels, totals[::-1], notes
 
 
 @permission_required("materiality.view_report")
@@ -319,9 +290,9 @@ def feedback_form(request: HttpRequest, code: str) -> HttpResponse:
         return render(
             request, "surveys/error.html", {**context, "error": error}, status=error.status
         )
-    page = questionnaire_load(survey).single_page()
+    page = feedback_page(questionnaire_load(survey))
     if request.method == "POST":
-        form = PageForm(
+        form = FeedbackPageForm(
             request.POST, page=page, language=language, answers={}, require_complete=True
         )
         contact = FeedbackContactForm(request.POST)
@@ -346,7 +317,7 @@ def feedback_form(request: HttpRequest, code: str) -> HttpResponse:
             return redirect("feedback-thanks", code=code)
         status = 400
     else:
-        form = PageForm(page=page, language=language, answers={})
+        form = FeedbackPageForm(page=page, language=language, answers={})
         contact = FeedbackContactForm()
         status = 200
     context.update(form=form, blocks=form.blocks(), contact=contact)

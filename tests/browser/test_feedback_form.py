@@ -9,6 +9,8 @@ from collections.abc import Callable
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
 from playwright.sync_api import BrowserContext, Locator, Page, expect
 
 from materiality.feedback.form import report_create
@@ -178,3 +180,45 @@ def test_the_form_works_without_javascript(
     expect(page.get_by_role("heading", level=1)).to_have_text("感谢您的反馈！")
     assert_no_horizontal_scroll(page)
     expect_stored(email=EMAIL)
+
+
+def test_a_blank_form_is_refused_at_the_top_without_javascript(
+    make_context: Callable[..., BrowserContext], report: Report
+) -> None:
+    page = make_context(java_script_enabled=False).new_page()
+    page.goto(form_url(report))
+    send(page)  # not a single answer
+
+    summary = page.get_by_role("alert")
+    expect(summary).to_be_visible()
+    with translation.override("zh-hans"):
+        message = gettext("Please answer at least one question before sending the form.")
+    expect(summary.get_by_role("link")).to_have_text(message)
+    # At the top of the form, above its first question.
+    top = summary.bounding_box()
+    first = choice_questions(page).first.bounding_box()
+    assert top is not None
+    assert first is not None
+    assert top["y"] < first["y"]
+    assert_no_horizontal_scroll(page)  # (axe needs JavaScript: the shots below run it)
+    assert not Response.objects.exists()
+
+    answer_every_question(page)
+    send(page)
+    expect(page).to_have_url(THANKS_URL)
+    assert Response.objects.count() == 1
+
+
+def test_every_scale_of_the_form_runs_from_low_to_high(page: Page, report: Report) -> None:
+    page.goto(form_url(report))
+    first = [
+        choice_questions(page).nth(number).locator("label.choice").first
+        for number in range(choice_questions(page).count())
+    ]
+    expect(first[0]).to_have_text("差")
+    expect(first[1]).to_have_text("不能反映")
+    expect(first[2]).to_have_text("否")
+    ratings = page.locator("main fieldset.rating")
+    for number in range(ratings.count()):
+        expect(ratings.nth(number).locator("label.scale-option").first).to_have_text("1 差")
+        expect(ratings.nth(number).locator("label.scale-option").last).to_have_text("5 好")
