@@ -248,7 +248,26 @@ class MethodForm(forms.ModelForm):
     # --- Checking -------------------------------------------------------------------------
 
     def clean_too_fast_fraction(self) -> float:
-        return parse_fraction(self.cleaned_data["too_fast_fraction"])
+        value = parse_fraction(self.cleaned_data["too_fast_fraction"])
+        if not 0 < value <= 1:
+            raise forms.ValidationError(_("Enter a share above 0 and at most 1, such as 1/3."))
+        return value
+
+    # The rules of a single value are checked field by field, so that every mistake is
+    # shown at once; the method's rules over several values follow in clean().
+    def clean_confidence(self) -> float:
+        value: float = self.cleaned_data["confidence"]
+        if not 0 < value < 1:
+            raise forms.ValidationError(_("Enter a level between 0 and 1, such as 0.95."))
+        return value
+
+    def clean_bootstrap_samples(self) -> int:
+        value: int = self.cleaned_data["bootstrap_samples"]
+        if not 0 <= value <= MAX_BOOTSTRAP_SAMPLES:
+            raise forms.ValidationError(
+                _("Enter a whole number from 0 to %(max)s.") % {"max": f"{MAX_BOOTSTRAP_SAMPLES:,}"}
+            )
+        return value
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

@@ -563,3 +563,25 @@ def test_the_admin_shows_confirmed_settings_read_only(
     changelist = reverse("admin:materiality_assessment_changelist")
     assert admin_client.get(changelist).status_code == 200
     assert admin_client.get(reverse("admin:materiality_assessment_add")).status_code == 403
+
+
+def test_every_mistake_is_shown_in_one_round(esg_user: Any, open_assessment: Assessment) -> None:
+    """A new user who got four values wrong learns of all four at once, not one per try."""
+    before = stored_settings(open_assessment)
+    response = post(
+        client_for(esg_user),
+        open_assessment,
+        confidence="1.5",
+        bootstrap_samples="-5",
+        too_fast_fraction="0",
+        straight_line_min_cells="1",
+    )
+    assert response.status_code == 400
+    errors = response.context["form"].errors
+    assert set(errors) >= {
+        "confidence",
+        "bootstrap_samples",
+        "too_fast_fraction",
+        "straight_line_min_cells",
+    }
+    assert stored_settings(open_assessment) == before
