@@ -81,6 +81,19 @@ class RetireMixin:
         )
 
 
+class LabelledOrderForm(ModelForm):
+    """A row of a changelist whose order is edited in place: the field says whose order
+    it is, since the list gives it no label of its own."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["order"]
+        field.widget.attrs["aria-label"] = _("%(field)s: %(name)s") % {
+            "field": field.label,
+            "name": self.instance.get_name() if self.instance.pk else "",
+        }
+
+
 class TopicReferenceInline(admin.TabularInline):
     model = TopicReference
     extra = 1
@@ -95,6 +108,10 @@ class TopicAdmin(RetireMixin, admin.ModelAdmin):
     search_fields = ["code", *name_search_fields()]
     ordering = ["order", "code"]
     inlines = [TopicReferenceInline]
+
+    def get_changelist_form(self, request: HttpRequest, **kwargs: Any) -> type[ModelForm[Any]]:
+        return super().get_changelist_form(request, form=LabelledOrderForm, **kwargs)
+
     fieldsets = [
         (None, {"fields": ["code", "dimension", "name", "description"]}),
         (_("Status"), {"fields": ["active", "order"]}),
@@ -146,6 +163,9 @@ class StakeholderGroupAdmin(RetireMixin, admin.ModelAdmin):
         self, request: HttpRequest, obj: StakeholderGroup | None = None
     ) -> list[str]:
         return ["code"] if obj is not None else []
+
+    def get_changelist_form(self, request: HttpRequest, **kwargs: Any) -> type[ModelForm[Any]]:
+        return super().get_changelist_form(request, form=LabelledOrderForm, **kwargs)
 
 
 @admin.register(Assessment)

@@ -14,6 +14,7 @@ def audit_record(
     actor: Any = None,
     run: AggregationRun | None = None,
     note: str = "",
+    details: dict[str, Any] | None = None,
 ) -> AuditEntry:
     user = actor if getattr(actor, "pk", None) else None
     return AuditEntry.objects.create(
@@ -24,4 +25,5 @@ def audit_record(
         actor_name=user.get_username() if user is not None else "",
         action=action,
         note=note,
+        details=details or {},
     )

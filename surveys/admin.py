@@ -7,12 +7,19 @@ import json
 from typing import Any
 
 from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.db.models import JSONField, OuterRef, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from surveys.models import Answer, Response, Survey
+from surveys.models import (
+    Answer,
+    OptionRole,
+    QuestionOption,
+    QuestionPurpose,
+    Response,
+    Survey,
+)
 from surveys.services import responses_erase
 from surveys.translations import pick
 
@@ -40,18 +47,40 @@ class AnswerInline(admin.TabularInline):
         return False
 
 
+def _group_choices() -> QuerySet[QuestionOption]:
+    """The choices of the questions that ask respondents for their group."""
+    return QuestionOption.objects.filter(
+        question__purpose=QuestionPurpose.RESPONDENT_GROUP, role=OptionRole.CHOICE
+    )
+
+
+class RespondentGroupFilter(admin.SimpleListFilter):
+    title = _("group")
+    parameter_name = "respondent_group"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        names: dict[str, str] = {}
+        for code, label in _group_choices().order_by("pk").values_list("code", "label"):
+            names.setdefault(code, pick(label) or code)
+        return sorted(names.items(), key=lambda item: item[1])
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        value = self.value()
+        return queryset.filter(respondent_group=value) if value else queryset
+
+
 @admin.register(Response)
 class ResponseAdmin(admin.ModelAdmin):
     list_display = [
         "pk",
         "survey",
         "status",
-        "respondent_group",
+        "group_name",
         "respondent_internal",
         "source",
         "submitted_at",
     ]
-    list_filter = ["status", "source", "survey", "respondent_group"]
+    list_filter = ["status", "source", "survey", RespondentGroupFilter]
     search_fields = ["pk", "source_reference", "contact_email"]
     readonly_fields = [field.name for field in Response._meta.fields]
     inlines = [AnswerInline]
@@ -59,6 +88,25 @@ class ResponseAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Response]:
+        # The group's name is the label of its choice in the survey's question about
+        # the respondent's group: read with the rows, not looked up per row.
+        group_choice = (
+            _group_choices()
+            .filter(question__survey=OuterRef("survey"), code=OuterRef("respondent_group"))
+            .values("label")[:1]
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(group_label=Subquery(group_choice, output_field=JSONField()))
+        )
+
+    @admin.display(description=_("group"), ordering="respondent_group")
+    def group_name(self, obj: Response) -> str:
+        label = getattr(obj, "group_label", None)
+        return pick(label) if label else obj.respondent_group or "—"
 
     def delete_model(self, request: HttpRequest, obj: Response) -> None:
         responses_erase(responses=Response.objects.filter(pk=obj.pk))

@@ -87,8 +87,8 @@ class Survey(models.Model):
             "grid, and at least 4."
         ),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         verbose_name = _("survey")
@@ -121,7 +121,9 @@ class QuestionPurpose(models.TextChoices):
 
 
 class Question(models.Model):
-    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="questions")
+    survey = models.ForeignKey(
+        Survey, verbose_name=_("survey"), on_delete=models.CASCADE, related_name="questions"
+    )
     code = models.SlugField(_("code"), max_length=CODE_MAX_LENGTH)
     kind = models.CharField(_("kind"), max_length=16, choices=QuestionKind.choices)
     text = TranslatedTextField(_("question"), multiline=True)
@@ -200,7 +202,9 @@ class QuestionOption(models.Model):
     """A grid row, a grid column or a choice: each with a stable code (what answers and
     exports use) and a label per language."""
 
-    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="options")
+    question = models.ForeignKey(
+        Question, verbose_name=_("question"), on_delete=models.CASCADE, related_name="options"
+    )
     role = models.CharField(_("role"), max_length=8, choices=OptionRole.choices)
     code = models.SlugField(_("code"), max_length=CODE_MAX_LENGTH)
     label = TranslatedTextField(_("label"))
@@ -234,11 +238,14 @@ class InvitationKind(models.TextChoices):
 class Invitation(models.Model):
     """A link to a survey. The token itself is shown once and only its hash is kept."""
 
-    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="invitations")
+    survey = models.ForeignKey(
+        Survey, verbose_name=_("survey"), on_delete=models.CASCADE, related_name="invitations"
+    )
     kind = models.CharField(_("kind"), max_length=16, choices=InvitationKind.choices)
-    token_hash = models.CharField(max_length=64, unique=True, editable=False)
-    token_salt = models.CharField(max_length=32, editable=False)
+    token_hash = models.CharField(_("token hash"), max_length=64, unique=True, editable=False)
+    token_salt = models.CharField(_("token salt"), max_length=32, editable=False)
     token_hint = models.CharField(
+        _("token hint"),
         max_length=8,
         editable=False,
         help_text=_("The token's first characters, to tell links apart."),
@@ -249,13 +256,13 @@ class Invitation(models.Model):
     language = models.CharField(_("language"), max_length=16, blank=True)
     label = models.CharField(_("label"), max_length=200, blank=True)
     expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    reminded_at = models.DateTimeField(null=True, blank=True)
-    send_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    reminded_at = models.DateTimeField(_("reminded at"), null=True, blank=True)
+    send_error = models.TextField(_("sending error"), blank=True)
     # Set once, by the submit that wins: a personal link yields one response, ever, even
     # where the response itself keeps no link back to the invitation (anonymous surveys).
-    responded_at = models.DateTimeField(null=True, blank=True, editable=False)
+    responded_at = models.DateTimeField(_("responded at"), null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -291,9 +298,12 @@ class Response(models.Model):
     kept here, so the answers of many replies are counted in one grouped query over
     answers joined to responses (`surveys.tallies`) rather than a look-up per reply."""
 
-    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="responses")
+    survey = models.ForeignKey(
+        Survey, verbose_name=_("survey"), on_delete=models.CASCADE, related_name="responses"
+    )
     invitation = models.ForeignKey(
         Invitation,
+        verbose_name=_("invitation"),
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
@@ -303,13 +313,16 @@ class Response(models.Model):
     # anonymous survey the link is cut when the response is submitted.
     personal_invitation = models.OneToOneField(
         Invitation,
+        verbose_name=_("personal invitation"),
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="personal_response",
         editable=False,
     )
-    resume_hash = models.CharField(max_length=64, unique=True, editable=False)
+    resume_hash = models.CharField(
+        _("resume link hash"), max_length=64, unique=True, editable=False
+    )
     status = models.CharField(
         _("status"),
         max_length=16,
@@ -329,18 +342,20 @@ class Response(models.Model):
     respondent_internal = models.BooleanField(_("internal"), null=True)
     # True when the link said who the respondent is (a group link, a personal invitation):
     # then the questions about the respondent are not asked.
-    respondent_fixed = models.BooleanField(default=False)
+    respondent_fixed = models.BooleanField(_("respondent given by the link"), default=False)
     started_at = models.DateTimeField(_("started at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
-    duration_seconds = models.PositiveIntegerField(null=True, blank=True)
+    duration_seconds = models.PositiveIntegerField(_("duration (seconds)"), null=True, blank=True)
     # Same rating on every rated grid cell (see surveys.services.is_straight_lined).
-    straight_lined = models.BooleanField(default=False)
+    straight_lined = models.BooleanField(_("straight-lined"), default=False)
     # Only ever stored with the respondent's explicit consent to be contacted.
-    contact_email = models.EmailField(blank=True)
+    contact_email = models.EmailField(_("contact e-mail"), blank=True)
     # Which fold of the survey's rating counts took this response in (see
     # surveys.tallies); null until then. Set once, by the fold only.
-    tally_batch = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    tally_batch = models.PositiveIntegerField(
+        _("counting batch"), null=True, blank=True, editable=False
+    )
 
     class Meta:
         ordering = ["started_at", "pk"]
@@ -380,13 +395,19 @@ class Answer(models.Model):
     multiple choice). "Don't know" is its own flag, never a rating.
     """
 
-    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="answers")
-    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="answers")
-    row_code = models.CharField(max_length=CODE_MAX_LENGTH, blank=True, default="")
-    column_code = models.CharField(max_length=CODE_MAX_LENGTH, blank=True, default="")
-    value = models.SmallIntegerField(null=True, blank=True)
-    dont_know = models.BooleanField(default=False)
-    text = models.TextField(blank=True, default="")
+    response = models.ForeignKey(
+        Response, verbose_name=_("response"), on_delete=models.CASCADE, related_name="answers"
+    )
+    question = models.ForeignKey(
+        Question, verbose_name=_("question"), on_delete=models.CASCADE, related_name="answers"
+    )
+    row_code = models.CharField(_("row code"), max_length=CODE_MAX_LENGTH, blank=True, default="")
+    column_code = models.CharField(
+        _("column code"), max_length=CODE_MAX_LENGTH, blank=True, default=""
+    )
+    value = models.SmallIntegerField(_("value"), null=True, blank=True)
+    dont_know = models.BooleanField(_("don't know"), default=False)
+    text = models.TextField(_("text"), blank=True, default="")
 
     class Meta:
         verbose_name = _("answer")
@@ -419,13 +440,17 @@ class RatingTally(models.Model):
     erased since)."""
 
     survey = models.OneToOneField(
-        Survey, on_delete=models.CASCADE, primary_key=True, related_name="rating_tally"
+        Survey,
+        verbose_name=_("survey"),
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="rating_tally",
     )
-    responses = models.PositiveIntegerField(default=0)
-    batches = models.PositiveIntegerField(default=0)
-    stale = models.BooleanField(default=False)
-    rebuilt_at = models.DateTimeField(null=True, blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    responses = models.PositiveIntegerField(_("responses counted"), default=0)
+    batches = models.PositiveIntegerField(_("batches"), default=0)
+    stale = models.BooleanField(_("to be counted again"), default=False)
+    rebuilt_at = models.DateTimeField(_("counted again at"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         verbose_name = _("rating tally")
@@ -455,18 +480,22 @@ class RatingCount(models.Model):
     `surveys.tallies`, read instead of the answers: a grid's statistics need only how
     often each level occurs."""
 
-    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="+")
-    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="+")
-    row_code = models.CharField(max_length=CODE_MAX_LENGTH)
-    column_code = models.CharField(max_length=CODE_MAX_LENGTH)
-    respondent_group = models.CharField(max_length=CODE_MAX_LENGTH, blank=True)
+    survey = models.ForeignKey(
+        Survey, verbose_name=_("survey"), on_delete=models.CASCADE, related_name="+"
+    )
+    question = models.ForeignKey(
+        Question, verbose_name=_("question"), on_delete=models.CASCADE, related_name="+"
+    )
+    row_code = models.CharField(_("row code"), max_length=CODE_MAX_LENGTH)
+    column_code = models.CharField(_("column code"), max_length=CODE_MAX_LENGTH)
+    respondent_group = models.CharField(_("group"), max_length=CODE_MAX_LENGTH, blank=True)
     # "internal", "external" or "" (not known): a text, so that the key has no null.
-    respondent_side = models.CharField(max_length=8, blank=True)
-    straight_lined = models.BooleanField()
+    respondent_side = models.CharField(_("internal or external"), max_length=8, blank=True)
+    straight_lined = models.BooleanField(_("straight-lined"))
     # `surveys.tallies.duration_band` of the completion time; -1 when there is none.
-    duration_band = models.SmallIntegerField()
-    value = models.SmallIntegerField()
-    n = models.PositiveIntegerField()
+    duration_band = models.SmallIntegerField(_("completion-time band"))
+    value = models.SmallIntegerField(_("value"))
+    n = models.PositiveIntegerField(_("count"))
 
     class Meta:
         verbose_name = _("rating count")
@@ -489,13 +518,15 @@ class DurationCount(models.Model):
     straight-lined flag: the median completion time and the replies a reader leaves out
     are read from these few rows instead of from every response."""
 
-    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="+")
+    survey = models.ForeignKey(
+        Survey, verbose_name=_("survey"), on_delete=models.CASCADE, related_name="+"
+    )
     # False for responses without a completion time (imported ones may have none);
     # their duration_seconds is 0, so that the key has no null.
-    timed = models.BooleanField()
-    duration_seconds = models.PositiveIntegerField()
-    straight_lined = models.BooleanField()
-    n = models.PositiveIntegerField()
+    timed = models.BooleanField(_("with a completion time"))
+    duration_seconds = models.PositiveIntegerField(_("duration (seconds)"))
+    straight_lined = models.BooleanField(_("straight-lined"))
+    n = models.PositiveIntegerField(_("count"))
 
     class Meta:
         verbose_name = _("duration count")

@@ -25,15 +25,21 @@ class Assessment(models.Model):
     Title, status and dates live on that survey, the one place respondents read them."""
 
     survey = models.OneToOneField(
-        "surveys.Survey", on_delete=models.PROTECT, related_name="assessment"
+        "surveys.Survey",
+        verbose_name=_("survey"),
+        on_delete=models.PROTECT,
+        related_name="assessment",
     )
     period_start = models.DateField(_("period start"))
     period_end = models.DateField(_("period end"))
     topics: models.ManyToManyField[Topic, AssessmentTopic] = models.ManyToManyField(
-        Topic, through="AssessmentTopic", related_name="assessments"
+        Topic, verbose_name=_("topics"), through="AssessmentTopic", related_name="assessments"
     )
     groups: models.ManyToManyField[StakeholderGroup, AssessmentGroup] = models.ManyToManyField(
-        StakeholderGroup, through="AssessmentGroup", related_name="assessments"
+        StakeholderGroup,
+        verbose_name=_("stakeholder groups"),
+        through="AssessmentGroup",
+        related_name="assessments",
     )
     scale_min = models.PositiveSmallIntegerField(_("scale minimum"), default=1)
     scale_max = models.PositiveSmallIntegerField(_("scale maximum"), default=5)
@@ -56,11 +62,17 @@ class Assessment(models.Model):
         help_text=_("For year-over-year comparison."),
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     published_run = models.OneToOneField(
         "AggregationRun",
+        verbose_name=_("published run"),
         on_delete=models.PROTECT,
         null=True,
         blank=True,
@@ -95,11 +107,15 @@ class Assessment(models.Model):
 
 
 class AssessmentTopic(models.Model):
-    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE)
-    topic = models.ForeignKey(Topic, on_delete=models.PROTECT)
-    order = models.PositiveIntegerField(default=0)
+    assessment = models.ForeignKey(
+        Assessment, verbose_name=_("assessment"), on_delete=models.CASCADE
+    )
+    topic = models.ForeignKey(Topic, verbose_name=_("topic"), on_delete=models.PROTECT)
+    order = models.PositiveIntegerField(_("order"), default=0)
 
     class Meta:
+        verbose_name = _("assessment topic")
+        verbose_name_plural = _("assessment topics")
         ordering = ["order", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["assessment", "topic"], name="unique_assessment_topic")
@@ -110,17 +126,24 @@ class AssessmentTopic(models.Model):
 
 
 class AssessmentGroup(models.Model):
-    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE)
-    group = models.ForeignKey(StakeholderGroup, on_delete=models.PROTECT)
+    assessment = models.ForeignKey(
+        Assessment, verbose_name=_("assessment"), on_delete=models.CASCADE
+    )
+    group = models.ForeignKey(
+        StakeholderGroup, verbose_name=_("stakeholder group"), on_delete=models.PROTECT
+    )
     weight = models.DecimalField(
+        _("weight"),
         max_digits=6,
         decimal_places=3,
         default=Decimal("1.000"),
         validators=[MinValueValidator(Decimal("0"))],
     )
-    order = models.PositiveIntegerField(default=0)
+    order = models.PositiveIntegerField(_("order"), default=0)
 
     class Meta:
+        verbose_name = _("assessment group")
+        verbose_name_plural = _("assessment groups")
         ordering = ["order", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["assessment", "group"], name="unique_assessment_group")

@@ -28,17 +28,32 @@ class AuditEntry(models.Model):
     """Who did what, when, to an assessment: the trail shown on its pages and in the
     evidence pack. Entries are only ever added."""
 
-    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="audit")
+    assessment = models.ForeignKey(
+        Assessment, verbose_name=_("assessment"), on_delete=models.CASCADE, related_name="audit"
+    )
     run = models.ForeignKey(
-        AggregationRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="audit"
+        AggregationRun,
+        verbose_name=_("aggregation run"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="audit",
     )
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("who"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
-    actor_name = models.CharField(max_length=150, blank=True)
-    action = models.CharField(max_length=24, choices=AuditAction.choices)
-    note = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor_name = models.CharField(_("who (as recorded)"), max_length=150, blank=True)
+    action = models.CharField(_("action"), max_length=24, choices=AuditAction.choices)
+    note = models.TextField(_("note"), blank=True)
+    # What the step was done to, as codes (an export: its kind and language); the
+    # pages put it in words in the reader's language.
+    details = models.JSONField(_("details"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -54,13 +69,21 @@ class ImportedFile(models.Model):
     rows imported a second time are refused, whatever the file is called or saved as."""
 
     assessment = models.ForeignKey(
-        Assessment, on_delete=models.CASCADE, related_name="imported_files"
+        Assessment,
+        verbose_name=_("assessment"),
+        on_delete=models.CASCADE,
+        related_name="imported_files",
     )
     digest = models.CharField(_("digest of the rows"), max_length=64)
     file_name = models.CharField(_("file name"), max_length=255)
     rows = models.PositiveIntegerField(_("replies imported"), default=0)
     imported_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("imported by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     created_at = models.DateTimeField(_("imported at"), default=timezone.now)
 
@@ -89,27 +112,41 @@ class ExportJob(models.Model):
     """A file built in the background (large exports, the evidence pack as PDF), with its
     progress, so the page can show a bar and then a download link."""
 
-    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="exports")
+    assessment = models.ForeignKey(
+        Assessment, verbose_name=_("assessment"), on_delete=models.CASCADE, related_name="exports"
+    )
     run = models.ForeignKey(
-        AggregationRun, on_delete=models.CASCADE, null=True, blank=True, related_name="exports"
+        AggregationRun,
+        verbose_name=_("aggregation run"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="exports",
     )
-    kind = models.CharField(max_length=32)
-    language = models.CharField(max_length=16)
+    kind = models.CharField(_("kind"), max_length=32)
+    language = models.CharField(_("language"), max_length=16)
     status = models.CharField(
-        max_length=16, choices=ExportStatus.choices, default=ExportStatus.PENDING
+        _("status"), max_length=16, choices=ExportStatus.choices, default=ExportStatus.PENDING
     )
-    progress = models.PositiveSmallIntegerField(default=0)
-    path = models.CharField(max_length=300, blank=True)
-    filename = models.CharField(max_length=200, blank=True)
-    content_type = models.CharField(max_length=100, blank=True)
-    error = models.TextField(blank=True)
+    progress = models.PositiveSmallIntegerField(_("progress"), default=0)
+    path = models.CharField(_("stored file"), max_length=300, blank=True)
+    filename = models.CharField(_("file name"), max_length=200, blank=True)
+    content_type = models.CharField(_("content type"), max_length=100, blank=True)
+    error = models.TextField(_("error"), blank=True)
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("export job")
+        verbose_name_plural = _("export jobs")
         ordering = ["-created_at", "-pk"]
 
     def __str__(self) -> str:

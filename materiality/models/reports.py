@@ -19,22 +19,31 @@ class Report(models.Model):
     title = TranslatedTextField(_("title"), text_max_length=200)
     year = models.PositiveSmallIntegerField(_("year"))
     document_url = models.URLField(_("link to the report"), blank=True)
-    survey = models.OneToOneField("surveys.Survey", on_delete=models.PROTECT, related_name="report")
+    survey = models.OneToOneField(
+        "surveys.Survey", verbose_name=_("survey"), on_delete=models.PROTECT, related_name="report"
+    )
     public_code = models.SlugField(
         _("public code"),
         max_length=32,
         unique=True,
         help_text=_("The public feedback link is /f/<code>/; printed in the report as a QR code."),
     )
-    summary = models.JSONField(default=dict, blank=True, editable=False)
-    summary_updated_at = models.DateTimeField(null=True, blank=True, editable=False)
+    summary = models.JSONField(_("summary"), default=dict, blank=True, editable=False)
+    summary_updated_at = models.DateTimeField(
+        _("summary updated at"), null=True, blank=True, editable=False
+    )
     # Set by a new answer when no summary task is waiting yet: coalesces a burst of
     # answers into one recomputation.
-    summary_pending = models.BooleanField(default=False, editable=False)
+    summary_pending = models.BooleanField(_("summary to be updated"), default=False, editable=False)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["-year", "-pk"]
@@ -50,15 +59,27 @@ class CommentTag(models.Model):
     screening sees what readers asked for."""
 
     answer = models.ForeignKey(
-        "surveys.Answer", on_delete=models.CASCADE, related_name="topic_tags"
+        "surveys.Answer",
+        verbose_name=_("answer"),
+        on_delete=models.CASCADE,
+        related_name="topic_tags",
     )
-    topic = models.ForeignKey(Topic, on_delete=models.PROTECT, related_name="reader_comments")
+    topic = models.ForeignKey(
+        Topic, verbose_name=_("topic"), on_delete=models.PROTECT, related_name="reader_comments"
+    )
     tagged_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("tagged by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("comment tag")
+        verbose_name_plural = _("comment tags")
         ordering = ["created_at", "pk"]
         constraints = [
             models.UniqueConstraint(

@@ -40,35 +40,61 @@ class AggregationRun(models.Model):
     TopicScore/GroupScore rows, what came out. Its scores are written once and never
     changed; a confirmed run also keeps its rendered files unchanged."""
 
-    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="runs")
-    status = models.CharField(max_length=16, choices=RunStatus.choices, default=RunStatus.PENDING)
-    trigger = models.CharField(max_length=16, choices=RunTrigger.choices)
+    assessment = models.ForeignKey(
+        Assessment, verbose_name=_("assessment"), on_delete=models.CASCADE, related_name="runs"
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=RunStatus.choices, default=RunStatus.PENDING
+    )
+    trigger = models.CharField(_("trigger"), max_length=16, choices=RunTrigger.choices)
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
-    progress = models.PositiveSmallIntegerField(default=0)
-    options = models.JSONField(default=dict, help_text=_("Scoring parameters and filters used."))
-    fingerprint = models.CharField(max_length=64, blank=True, db_index=True)
+    progress = models.PositiveSmallIntegerField(_("progress"), default=0)
+    options = models.JSONField(
+        _("options"), default=dict, help_text=_("Scoring parameters and filters used.")
+    )
+    fingerprint = models.CharField(_("input fingerprint"), max_length=64, blank=True, db_index=True)
     same_as = models.ForeignKey(
-        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "self",
+        verbose_name=_("same result as"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
-    responses_total = models.PositiveIntegerField(default=0)
-    responses_counted = models.PositiveIntegerField(default=0)
-    excluded_straight_lined = models.PositiveIntegerField(default=0)
-    excluded_too_fast = models.PositiveIntegerField(default=0)
-    ratings_counted = models.PositiveIntegerField(default=0)
+    responses_total = models.PositiveIntegerField(_("responses in total"), default=0)
+    responses_counted = models.PositiveIntegerField(_("responses counted"), default=0)
+    excluded_straight_lined = models.PositiveIntegerField(
+        _("left out as straight-lined"), default=0
+    )
+    excluded_too_fast = models.PositiveIntegerField(_("left out as too fast"), default=0)
+    ratings_counted = models.PositiveIntegerField(_("ratings counted"), default=0)
     thresholds = models.JSONField(
-        default=dict, help_text=_("The thresholds applied, per axis, on the rating scale.")
+        _("thresholds"),
+        default=dict,
+        help_text=_("The thresholds applied, per axis, on the rating scale."),
     )
-    software = models.JSONField(default=dict, help_text=_("Versions that computed the run."))
-    error = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    software = models.JSONField(
+        _("software"), default=dict, help_text=_("Versions that computed the run.")
+    )
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    duration_ms = models.PositiveIntegerField(_("duration (ms)"), null=True, blank=True)
     review = models.CharField(
-        max_length=16, choices=ReviewStatus.choices, default=ReviewStatus.NONE, blank=True
+        _("review"),
+        max_length=16,
+        choices=ReviewStatus.choices,
+        default=ReviewStatus.NONE,
+        blank=True,
     )
 
     class Meta:
@@ -99,22 +125,33 @@ class AggregationRun(models.Model):
 class TopicScore(models.Model):
     """A topic's overall result in one run: both axes and the topic-level verdict."""
 
-    run = models.ForeignKey(AggregationRun, on_delete=models.CASCADE, related_name="topic_scores")
-    topic = models.ForeignKey(Topic, on_delete=models.PROTECT, related_name="+")
-    rank = models.PositiveIntegerField()
-    combined = models.FloatField(null=True)
-    material = models.BooleanField()
-    tier = models.CharField(max_length=8)
-    p_material = models.FloatField(null=True)
-    divergence_flag = models.BooleanField(default=False)
-    company = models.JSONField(help_text=_("Statistics on the company axis."))
-    stakeholder = models.JSONField(help_text=_("Statistics on the stakeholder axis."))
-    company_mean = models.FloatField(null=True)
-    stakeholder_mean = models.FloatField(null=True)
-    company_divergence = models.FloatField(null=True)
-    stakeholder_divergence = models.FloatField(null=True)
+    run = models.ForeignKey(
+        AggregationRun,
+        verbose_name=_("aggregation run"),
+        on_delete=models.CASCADE,
+        related_name="topic_scores",
+    )
+    topic = models.ForeignKey(
+        Topic, verbose_name=_("topic"), on_delete=models.PROTECT, related_name="+"
+    )
+    rank = models.PositiveIntegerField(_("rank"))
+    combined = models.FloatField(_("combined score"), null=True)
+    material = models.BooleanField(_("material"))
+    tier = models.CharField(_("tier"), max_length=8)
+    p_material = models.FloatField(_("P(material)"), null=True)
+    divergence_flag = models.BooleanField(_("groups diverge"), default=False)
+    company = models.JSONField(_("company axis"), help_text=_("Statistics on the company axis."))
+    stakeholder = models.JSONField(
+        _("stakeholder axis"), help_text=_("Statistics on the stakeholder axis.")
+    )
+    company_mean = models.FloatField(_("company axis mean"), null=True)
+    stakeholder_mean = models.FloatField(_("stakeholder axis mean"), null=True)
+    company_divergence = models.FloatField(_("company axis divergence"), null=True)
+    stakeholder_divergence = models.FloatField(_("stakeholder axis divergence"), null=True)
 
     class Meta:
+        verbose_name = _("topic score")
+        verbose_name_plural = _("topic scores")
         ordering = ["run", "rank"]
         constraints = [
             models.UniqueConstraint(fields=["run", "topic"], name="one_score_per_topic_and_run")
@@ -127,15 +164,29 @@ class TopicScore(models.Model):
 class GroupScore(models.Model):
     """A topic's statistics on one axis among one stakeholder group, in one run."""
 
-    run = models.ForeignKey(AggregationRun, on_delete=models.CASCADE, related_name="group_scores")
-    topic = models.ForeignKey(Topic, on_delete=models.PROTECT, related_name="+")
-    group = models.ForeignKey(StakeholderGroup, on_delete=models.PROTECT, related_name="+")
-    axis = models.CharField(max_length=16)
-    n = models.PositiveIntegerField()
-    mean = models.FloatField(null=True)
-    stats = models.JSONField()
+    run = models.ForeignKey(
+        AggregationRun,
+        verbose_name=_("aggregation run"),
+        on_delete=models.CASCADE,
+        related_name="group_scores",
+    )
+    topic = models.ForeignKey(
+        Topic, verbose_name=_("topic"), on_delete=models.PROTECT, related_name="+"
+    )
+    group = models.ForeignKey(
+        StakeholderGroup,
+        verbose_name=_("stakeholder group"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    axis = models.CharField(_("axis"), max_length=16)
+    n = models.PositiveIntegerField(_("ratings (n)"))
+    mean = models.FloatField(_("mean"), null=True)
+    stats = models.JSONField(_("statistics"))
 
     class Meta:
+        verbose_name = _("group score")
+        verbose_name_plural = _("group scores")
         constraints = [
             models.UniqueConstraint(
                 fields=["run", "topic", "group", "axis"], name="one_group_score_per_cell"

@@ -62,8 +62,8 @@ class Topic(models.Model):
         _("active"), default=True, help_text=_("Retired topics keep their history.")
     )
     order = models.PositiveIntegerField(_("order"), default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = VocabularyQuerySet.as_manager()
 
@@ -83,7 +83,9 @@ class TopicReference(models.Model):
     """Where a topic comes from: a GRI disclosure, an SDG target, a Nasdaq metric, …
     (the screening sources a GRI 3-1 disclosure describes)."""
 
-    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="references")
+    topic = models.ForeignKey(
+        Topic, verbose_name=_("topic"), on_delete=models.CASCADE, related_name="references"
+    )
     framework = models.CharField(_("framework"), max_length=16, choices=Framework.choices)
     reference = models.CharField(
         pgettext_lazy("a clause of a reporting standard", "reference"),
@@ -132,8 +134,8 @@ class StakeholderGroup(models.Model):
     frequency = TranslatedTextField(_("frequency"), blank=True, text_max_length=120)
     active = models.BooleanField(_("active"), default=True)
     order = models.PositiveIntegerField(_("order"), default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = VocabularyQuerySet.as_manager()
 

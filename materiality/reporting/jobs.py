@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import tempfile
 import uuid
 from collections.abc import Callable, Sequence
@@ -13,6 +14,7 @@ from typing import IO, Any
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop, pgettext
 
 from materiality.audit import audit_record
 from materiality.dispatch import send_after_commit
@@ -56,6 +58,54 @@ class ExportKind(StrEnum):
     def of_assessment(self) -> bool:
         """Responses belong to the assessment; everything else to a run."""
         return self in (ExportKind.RESPONSES_CSV, ExportKind.RESPONSES_XLSX)
+
+
+# What people read instead of the codes: (name, format) per kind, English msgids marked
+# for gettext and translated where they are shown, in the reader's language.
+EXPORT_KIND_NAMES: dict[ExportKind, tuple[str, str]] = {
+    ExportKind.EVIDENCE_PDF: (gettext_noop("Methodology and evidence pack"), "PDF"),
+    ExportKind.EVIDENCE_HTML: (gettext_noop("Methodology and evidence pack"), "HTML"),
+    ExportKind.SCORES_XLSX: (gettext_noop("Scores, every view"), "XLSX"),
+    ExportKind.SCORES_CSV: (gettext_noop("Scores, ranked"), "CSV"),
+    ExportKind.RESPONSES_XLSX: (gettext_noop("Anonymised responses"), "XLSX"),
+    ExportKind.RESPONSES_CSV: (gettext_noop("Anonymised responses"), "CSV"),
+    ExportKind.MATRIX_PDF: (gettext_noop("Matrix"), "PDF"),
+    ExportKind.MATRIX_PNG_PRINT: (gettext_noop("Matrix"), gettext_noop("PNG, 300 dpi")),
+    ExportKind.MATRIX_PNG: (gettext_noop("Matrix"), "PNG"),
+    ExportKind.MATRIX_SVG: (gettext_noop("Matrix"), "SVG"),
+}
+
+# A document's language by its code, as a reader of the page calls it.
+EXPORT_LANGUAGE_NAMES: dict[str, str] = {
+    "zh-hans": gettext_noop("Chinese"),
+    "en": gettext_noop("English"),
+}
+
+
+def _kind_words(kind: ExportKind | str) -> tuple[str, str]:
+    try:
+        name, fmt = EXPORT_KIND_NAMES[ExportKind(kind)]
+    except ValueError:  # a kind no longer made: its code, as it is
+        return str(kind), ""
+    return gettext(name), gettext(fmt)
+
+
+def export_kind_name(kind: ExportKind | str) -> str:
+    """The kind's name in the active language, e.g. "Scores, ranked (CSV)"."""
+    name, fmt = _kind_words(kind)
+    return pgettext("export kind", "%(name)s (%(format)s)") % {"name": name, "format": fmt}
+
+
+def export_name(kind: ExportKind | str, language: str) -> str:
+    """The kind and the document's language in the active language, e.g.
+    "Methodology and evidence pack (PDF, Chinese)"."""
+    name, fmt = _kind_words(kind)
+    language_name = EXPORT_LANGUAGE_NAMES.get(language)
+    return pgettext("export kind and language", "%(name)s (%(format)s, %(language)s)") % {
+        "name": name,
+        "format": fmt,
+        "language": gettext(language_name) if language_name else language,
+    }
 
 
 MATRIX_FORMATS = {
@@ -166,6 +216,24 @@ def confirmation_trail(assessment: Assessment) -> list[TrailEntry]:
     ]
 
 
+def audit_note(entry: AuditEntry) -> str:
+    """What the trail shows as an entry's note, in the reader's language: an export is
+    named from the codes kept with it. Entries written before the codes were kept
+    have them in their note, as "kind (language)"."""
+    if entry.action != AuditAction.EXPORTED:
+        return entry.note
+    kind, language = entry.details.get("kind"), entry.details.get("language")
+    if kind is None:
+        match = _OLD_EXPORT_NOTE.fullmatch(entry.note)
+        if match is None:
+            return entry.note
+        kind, language = match["kind"], match["language"]
+    return export_name(kind, language or "")
+
+
+_OLD_EXPORT_NOTE = re.compile(r"(?P<kind>[a-z0-9-]+) \((?P<language>[A-Za-z-]+)\)")
+
+
 def export_request(
     *,
     assessment: Assessment,
@@ -181,19 +249,22 @@ def export_request(
         language=language,
         requested_by=user if getattr(user, "pk", None) else None,
     )
+    # The codes are kept, not words: the trail names the export in its reader's
+    # language (`AuditEntry.note_text`).
     audit_record(
         assessment=assessment,
         action=AuditAction.EXPORTED,
         actor=user,
         run=run,
-        note=f"{kind.value} ({language})",
+        details={"kind": kind.value, "language": language},
     )
     job_id = job.pk
 
     def unsent() -> None:
         ExportJob.objects.filter(pk=job_id, status=ExportStatus.PENDING).update(
             status=ExportStatus.FAILED,
-            error="The task queue is unreachable; please try again in a moment.",
+            # Shown in the reader's language by the export page (`translate job.error`).
+            error=gettext_noop("The task queue is unreachable; please try again in a moment."),
         )
 
     send_after_commit("materiality.tasks.export_build", job_id, on_failure=unsent)

@@ -10,7 +10,8 @@ evidence pack's) and nothing else; every document's wording in one place is the 
 from __future__ import annotations
 
 from django.utils import translation
-from django.utils.translation import gettext, gettext_noop
+from django.utils.functional import Promise
+from django.utils.translation import gettext, gettext_noop, pgettext_lazy
 
 # --- Wording ----------------------------------------------------------------------------
 #
@@ -19,10 +20,11 @@ from django.utils.translation import gettext, gettext_noop
 # Chinese may be asked for from an English page.
 
 
-def localise(message: str, language: str) -> str:
-    """*message* (an English msgid) in *language*, from the gettext catalogue."""
+def localise(message: str | Promise, language: str) -> str:
+    """*message* (an English msgid, or a lazy one with a context) in *language*, from
+    the gettext catalogue."""
     with translation.override(language):
-        return gettext(message)
+        return gettext(message) if isinstance(message, str) else str(message)
 
 
 # key -> English msgid (translated through the catalogue, locale/)
@@ -155,7 +157,7 @@ EXPORT_WORDS: dict[str, str] = {
 
 
 # key -> English msgid, translated per pack language through the catalogue (locale/).
-PACK_WORDS: dict[str, str] = {
+PACK_WORDS: dict[str, str | Promise] = {
     "doc_title": gettext_noop("Materiality assessment: methodology and evidence"),
     "intro": gettext_noop(
         "This document records how the material topics of %(title)s (reporting "
@@ -402,7 +404,9 @@ PACK_WORDS: dict[str, str] = {
         "means the topic moved up."
     ),
     "col_previous_rank": gettext_noop("Previous rank"),
-    "col_change": gettext_noop("Change"),
+    # With a context: Django's admin has its own "Change" (a link), which a plain
+    # msgid of ours would translate too.
+    "col_change": pgettext_lazy("evidence pack: column of rank changes", "Change"),
     "col_material_now_before": gettext_noop("Material (now / before)"),
     "col_status": gettext_noop("Status"),
     "status_new": gettext_noop("New"),
@@ -470,7 +474,7 @@ PACK_WORDS: dict[str, str] = {
 
 # One table for every document: a key means the same text wherever it is used (a test
 # holds the two parts to that where they share a key).
-WORDS: dict[str, str] = {**EXPORT_WORDS, **PACK_WORDS}
+WORDS: dict[str, str | Promise] = {**EXPORT_WORDS, **PACK_WORDS}
 
 
 def word(key: str, language: str) -> str:

@@ -31,10 +31,14 @@ class ReviewError(Exception):
     """A confirmation step that is not possible now; the message says why."""
 
 
+class NoteError(ReviewError):
+    """The note is what is wrong (missing, too long): the page shows it by the field."""
+
+
 def _note(note: str) -> str:
     note = note.strip()
     if len(note) > NOTE_MAX_LENGTH:
-        raise ReviewError(
+        raise NoteError(
             _("The note is too long (at most %(max)d characters).") % {"max": NOTE_MAX_LENGTH}
         )
     return note
@@ -97,7 +101,7 @@ def run_confirm(*, run: AggregationRun, user: Any, note: str = "") -> None:
 def run_send_back(*, run: AggregationRun, user: Any, note: str) -> None:
     note = _note(note)
     if not note:
-        raise ReviewError(_("Say what should change: a comment is required to send a run back."))
+        raise NoteError(_("Say what should change: a comment is required to send a run back."))
     moved = AggregationRun.objects.filter(pk=run.pk, review=ReviewStatus.SUBMITTED).update(
         review=ReviewStatus.SENT_BACK
     )

@@ -29,7 +29,13 @@ from materiality.models import (
     RunStatus,
 )
 from materiality.reporting.breakdowns import heatmaps_and_sides, sensitivity, year_over_year
-from materiality.reporting.jobs import ExportKind, export_request
+from materiality.reporting.jobs import (
+    ExportKind,
+    audit_note,
+    export_kind_name,
+    export_name,
+    export_request,
+)
 from materiality.reporting.matrix_files import CONTENT_TYPES as MATRIX_CONTENT_TYPES
 from materiality.reporting.matrix_files import (
     MatrixView,
@@ -38,6 +44,7 @@ from materiality.reporting.matrix_files import (
     missing_matrix_text,
 )
 from materiality.runs.confirmation import (
+    NoteError,
     ReviewError,
     run_confirm,
     run_send_back,
@@ -68,14 +75,30 @@ def _run(assessment: Assessment, run_id: int) -> AggregationRun:
 @permission_required("materiality.view_assessment")
 def results(request: HttpRequest, pk: int) -> HttpResponse:
     assessment = _assessment(pk)
-    runs = latest_runs(assessment)
     run_id = request.GET.get("run")
     run = (
-        _run(assessment, int(run_id))
-        if run_id and run_id.isascii() and run_id.isdigit()
-        else (assessment.published_run or runs.scored)
+        _run(assessment, int(run_id)) if run_id and run_id.isascii() and run_id.isdigit() else None
     )
+    return _results_page(request, assessment, run)
+
+
+def _results_page(
+    request: HttpRequest,
+    assessment: Assessment,
+    run: AggregationRun | None,
+    *,
+    note_error: tuple[str, str] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The results page of *run* (by default the published or latest scored one);
+    *note_error* is (form, message) for a confirmation form whose note was refused."""
+    runs = latest_runs(assessment)
+    run = run or assessment.published_run or runs.scored
     context: dict[str, Any] = {"assessment": assessment, "run": run, "runs": runs}
+    if note_error is not None:
+        form, message = note_error
+        context["note_form"], context["note_error"] = form, message
+        context["note_text"] = request.POST.get("note", "")
     if run is not None:
         groups = list(assessment.groups.all())
         recent = recent_scored_runs(assessment)
@@ -104,21 +127,27 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
             sensitivity=sensitivity_rows,
             previous_run=previous_run,
             movements=movements,
-            audit=AuditEntry.objects.filter(assessment=assessment).select_related("run"),
+            audit=[
+                (entry, audit_note(entry))
+                for entry in AuditEntry.objects.filter(assessment=assessment)
+            ],
             language=language
             if language in assessment.survey.languages
             else assessment.survey.languages[0],
             can_submit=request.user.has_perm("materiality.submit_run"),
             can_confirm=request.user.has_perm("materiality.confirm_run"),
             export_kinds=[
-                (ExportKind.EVIDENCE_PDF, _("Methodology and evidence pack (PDF)")),
-                (ExportKind.EVIDENCE_HTML, _("Methodology and evidence pack (HTML)")),
-                (ExportKind.SCORES_XLSX, _("Scores, every view (XLSX)")),
-                (ExportKind.SCORES_CSV, _("Scores, ranked (CSV)")),
-                (ExportKind.RESPONSES_XLSX, _("Anonymised responses (XLSX)")),
-                (ExportKind.RESPONSES_CSV, _("Anonymised responses (CSV)")),
-                (ExportKind.MATRIX_PDF, _("Matrix (PDF)")),
-                (ExportKind.MATRIX_PNG_PRINT, _("Matrix (PNG, 300 dpi)")),
+                (kind, export_kind_name(kind))
+                for kind in (
+                    ExportKind.EVIDENCE_PDF,
+                    ExportKind.EVIDENCE_HTML,
+                    ExportKind.SCORES_XLSX,
+                    ExportKind.SCORES_CSV,
+                    ExportKind.RESPONSES_XLSX,
+                    ExportKind.RESPONSES_CSV,
+                    ExportKind.MATRIX_PDF,
+                    ExportKind.MATRIX_PNG_PRINT,
+                )
             ],
             run_choices=recent,
             method=run_method(
@@ -127,7 +156,7 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
             can_change_method=assessment.published_run_id is None
             and request.user.has_perm("materiality.change_assessment"),
         )
-    return render(request, "materiality/results.html", context)
+    return render(request, "materiality/results.html", context, status=status)
 
 
 @permission_required("materiality.view_assessment")
@@ -153,12 +182,16 @@ def run_matrix(request: HttpRequest, pk: int, run_id: int, fmt: str) -> HttpResp
 
 
 def _review(
-    request: HttpRequest, pk: int, run_id: int, step: Callable[..., None], done: str
+    request: HttpRequest, pk: int, run_id: int, step: Callable[..., None], done: str, form: str
 ) -> HttpResponse:
     assessment = _assessment(pk)
     run = _run(assessment, run_id)
     try:
         step(run=run, user=request.user, note=request.POST.get("note", ""))
+    except NoteError as error:
+        # Said beside the note, where the reader is (the form posts to #confirmation),
+        # with what they typed; not in a banner at the top of a long page.
+        return _results_page(request, assessment, run, note_error=(form, str(error)), status=400)
     except ReviewError as error:
         messages.error(request, str(error))
     else:
@@ -170,7 +203,12 @@ def _review(
 @permission_required("materiality.submit_run")
 def run_submit(request: HttpRequest, pk: int, run_id: int) -> HttpResponse:
     return _review(
-        request, pk, run_id, run_submit_for_confirmation, _("Submitted for confirmation.")
+        request,
+        pk,
+        run_id,
+        run_submit_for_confirmation,
+        _("Submitted for confirmation."),
+        "submit",
     )
 
 
@@ -178,14 +216,19 @@ def run_submit(request: HttpRequest, pk: int, run_id: int) -> HttpResponse:
 @permission_required("materiality.confirm_run")
 def run_confirm_view(request: HttpRequest, pk: int, run_id: int) -> HttpResponse:
     return _review(
-        request, pk, run_id, run_confirm, _("Confirmed: this is now the published result.")
+        request,
+        pk,
+        run_id,
+        run_confirm,
+        _("Confirmed: this is now the published result."),
+        "confirm",
     )
 
 
 @require_POST
 @permission_required("materiality.confirm_run")
 def run_send_back_view(request: HttpRequest, pk: int, run_id: int) -> HttpResponse:
-    return _review(request, pk, run_id, run_send_back, _("Sent back to the ESG team."))
+    return _review(request, pk, run_id, run_send_back, _("Sent back to the ESG team."), "send-back")
 
 
 @require_POST
@@ -217,7 +260,7 @@ def export_status(request: HttpRequest, pk: int, job_id: int) -> HttpResponse:
     job = get_object_or_404(ExportJob, pk=job_id, assessment=assessment)
     if request.headers.get("Accept") == "application/json":
         return JsonResponse({"status": job.status, "progress": job.progress, "error": job.error})
-    context = {"assessment": assessment, "job": job}
+    context = {"assessment": assessment, "job": job, "name": export_name(job.kind, job.language)}
     return render(request, "materiality/export.html", context)
 
 

@@ -251,6 +251,50 @@ def test_the_results_are_reviewed_submitted_and_confirmed(
     assert Assessment.objects.get(pk=scored.assessment_id).published_run_id == scored.pk
 
 
+@pytest.mark.parametrize(
+    ("locale", "send_back", "error"),
+    [
+        ("zh-CN", "退回", "请说明需要修改的内容：退回计算结果时必须填写意见。"),
+        ("en-US", "Send back", "Say what should change: a comment is required to send a run back."),
+    ],
+)
+def test_sending_back_without_a_note_is_answered_beside_the_note(
+    make_context: Callable[..., BrowserContext],
+    log_in: Callable[..., None],
+    esg_user: Any,
+    decider_user: Any,
+    scored: AggregationRun,
+    locale: str,
+    send_back: str,
+    error: str,
+) -> None:
+    run_submit_for_confirmation(run=scored, user=esg_user)
+    context = make_context(locale=locale)
+    log_in(decider_user, context)
+    page = context.new_page()
+    page.goto(results_url(scored))
+    confirmation = page.locator("#confirmation")
+    confirm_form, back_form = page.locator("#confirm-form"), page.locator("#send-back-form")
+    # Two boxes apart: the confirm button is not read as part of the send-back form.
+    confirm_box, back_box = confirm_form.bounding_box(), back_form.bounding_box()
+    assert confirm_box is not None
+    assert back_box is not None
+    assert back_box["y"] >= confirm_box["y"] + confirm_box["height"] + 16
+
+    confirmation.get_by_role("button", name=send_back, exact=True).click()
+
+    expect(page).to_have_url(re.compile(r"#send-back-form$"))
+    field = back_form.get_by_role("textbox")
+    expect(back_form.locator(".field-error")).to_have_text(error)
+    expect(field).to_have_attribute("aria-invalid", "true")
+    expect(back_form.locator(".field-error")).to_be_in_viewport()
+    expect(field).to_be_in_viewport()
+    expect(page.locator(".messages")).to_have_count(0)
+    check_page(page)
+    scored.refresh_from_db()
+    assert scored.review == ReviewStatus.SUBMITTED
+
+
 # Row headers of the topic tables get room for a few characters a line at least.
 _NARROWEST_TOPIC_NAME = """() => Math.min(...[...document.querySelectorAll(
   "table.topics tbody th[scope=row]")].map((th) =>

@@ -199,3 +199,11 @@ def test_a_topics_page_takes_a_fixed_number_of_queries(
         html = admin_client.get(url).content.decode()
     assert html.count("Tell us more, number") == rows
     assert html.count('name="references-') >= rows
+
+
+def test_the_admin_in_chinese_says_xiugai_for_change(admin_client: Client) -> None:
+    # Django's own word for the link, not the evidence pack's column ("变化").
+    admin_client.defaults["HTTP_ACCEPT_LANGUAGE"] = "zh-hans"
+    html = admin_client.get(reverse("admin:index")).content.decode()
+    assert "修改" in html
+    assert "变化" not in html

@@ -191,7 +191,7 @@ def test_a_topic_name_with_a_control_character_is_refused_in_the_admin(
     url = reverse("admin:materiality_topic_change", args=[topic.pk])
     response = admin_client.post(url, topic_form(topic, en="Climate\x1b action"))
     assert response.status_code == 200
-    assert "invisible control characters (U+001B)" in response.content.decode()
+    assert "U+001B" in response.content.decode()  # named in the message, in any language
     topic.refresh_from_db()
     assert topic.name["en"] != "Climate\x1b action"
 
@@ -230,4 +230,4 @@ def test_a_title_with_a_control_character_is_refused_on_the_assessment_page(
         {"title_zh-hans": "评估", "title_en": "Assessment\x1b"},
     )
     assert response.status_code == 400
-    assert "invisible control characters (U+001B)" in response.content.decode()
+    assert "U+001B" in response.content.decode()  # named in the message, in any language

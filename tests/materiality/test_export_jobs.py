@@ -91,3 +91,51 @@ def test_outsiders_cannot_export_or_download(
     download = reverse("materiality:export-download", args=[scored_run.assessment_id, job.pk])
     assert client.get(download).status_code == 403
     assert Client().get(download).status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("page_language", "name", "trail_name"),
+    [
+        ("en", "Methodology and evidence pack (PDF, Chinese)", "Scores, ranked (CSV, English)"),
+        ("zh-hans", "方法与依据文件（PDF，中文）", "得分排名（CSV，英文）"),
+    ],
+)
+def test_an_export_is_named_not_coded_on_its_page_and_in_the_trail(
+    esg_user: Any, scored_run: AggregationRun, page_language: str, name: str, trail_name: str
+) -> None:
+    client = Client(HTTP_ACCEPT_LANGUAGE=page_language)
+    client.force_login(esg_user)
+    request_export(client, scored_run, "scores-csv", "en")
+    response = request_export(client, scored_run, "evidence-pdf", "zh-hans")
+    page = client.get(response["Location"]).content.decode()
+    assert f"<h1>{page_h1(page_language)}: {name}</h1>" in page
+    trail = client.get(reverse("materiality:results", args=[scored_run.assessment_id]))
+    html = trail.content.decode()
+    assert name in html
+    assert trail_name in html
+    for code in ("evidence-pdf", "scores-csv", "(zh-hans)", "(en)"):
+        assert code not in page
+        assert code not in audit_section(html), code
+
+
+def page_h1(language: str) -> str:
+    return "导出" if language == "zh-hans" else "Export"
+
+
+def audit_section(html: str) -> str:
+    return html[html.index('id="audit-title"') :]
+
+
+def test_an_export_recorded_before_the_codes_were_kept_is_named_too(
+    esg_user: Any, scored_run: AggregationRun
+) -> None:
+    # Entries are never changed: an old one keeps its note as written.
+    AuditEntry.objects.create(
+        assessment=scored_run.assessment, action="exported", note="evidence-pdf (zh-hans)"
+    )
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(esg_user)
+    html = client.get(reverse("materiality:results", args=[scored_run.assessment_id])).content
+    trail = audit_section(html.decode())
+    assert "Methodology and evidence pack (PDF, Chinese)" in trail
+    assert "evidence-pdf" not in trail

@@ -316,14 +316,61 @@ def test_sending_back_needs_a_comment_and_allows_a_new_submission(
 ) -> None:
     submit(client_for(esg_user), scored_run)
     decider = client_for(decider_user)
-    response = send_back(decider, scored_run, "")
-    followed = decider.get(response["Location"]).content.decode()
-    assert "a comment is required" in followed
+    response = send_back(decider, scored_run, "  ")
+    assert response.status_code == 400
+    assert "a comment is required" in response.content.decode()
     assert review(scored_run) == ReviewStatus.SUBMITTED
     send_back(decider, scored_run, "Check the supplier group's replies")
     assert review(scored_run) == ReviewStatus.SENT_BACK
     submit(client_for(esg_user), scored_run, "Checked")
     assert review(scored_run) == ReviewStatus.SUBMITTED
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("en", "Say what should change: a comment is required to send a run back."),
+        ("zh-hans", "请说明需要修改的内容：退回计算结果时必须填写意见。"),
+    ],
+)
+def test_sending_back_without_a_note_says_so_beside_the_note_where_the_reader_is(
+    esg_user: Any,
+    decider_user: Any,
+    scored_run: AggregationRun,
+    language: str,
+    message: str,
+) -> None:
+    submit(client_for(esg_user), scored_run)
+    decider = client_for(decider_user)
+    decider.defaults["HTTP_ACCEPT_LANGUAGE"] = language
+    response = send_back(decider, scored_run, "")
+    assert response.status_code == 400
+    html = response.content.decode()
+    form = re.search(r'<form[^>]*id="send-back-form".*?</form>', html, re.DOTALL)
+    assert form is not None
+    # The page comes back at the form (its action carries the anchor), the error in it,
+    # tied to the field; no banner at the top.
+    assert re.search(r'action="[^"]*#send-back-form"', form.group(0))
+    error = re.search(r'<p class="field-error" id="back-note-error">([^<]+)</p>', form.group(0))
+    assert error is not None
+    assert error.group(1) == message
+    assert 'aria-describedby="back-note-error"' in form.group(0)
+    assert 'aria-invalid="true"' in form.group(0)
+    assert 'class="messages"' not in html
+    assert "field-error" not in html[: form.start()]
+    assert review(scored_run) == ReviewStatus.SUBMITTED
+
+
+def test_a_note_too_long_is_refused_beside_the_field_and_kept(
+    esg_user: Any, scored_run: AggregationRun
+) -> None:
+    note = "x" * 2001
+    response = submit(client_for(esg_user), scored_run, note)
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'id="submit-note-error"' in html
+    assert f">{note}</textarea>" in html
+    assert review(scored_run) == ReviewStatus.NONE
 
 
 def test_a_run_cannot_be_confirmed_without_being_submitted(
@@ -427,7 +474,9 @@ def test_the_results_page_takes_no_query_per_row(
     shown = page.context
     assert (len(shown["scores"]), len(shown["groups"]), len(shown["movements"])) == (rows,) * 3
     assert len(shown["run_choices"]) == rows
-    assert shown["audit"].filter(action=AuditAction.RUN_REQUESTED).count() == rows
+    assert [entry.action for entry, _note in shown["audit"]].count(
+        AuditAction.RUN_REQUESTED
+    ) == rows
 
 
 def test_whoever_submitted_a_run_cannot_confirm_it(scored_run: AggregationRun) -> None:
