@@ -119,6 +119,14 @@ DATABASES = {"default": _database}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (also backs rate limits) ---------------------------------------------------
+# Redis down, restarting or unreachable must not hold requests: every client of Redis
+# (this cache, the Celery broker and result backend below) gives up on connecting, and
+# on each command, after REDIS_TIMEOUT_MS. A healthy Redis answers in about a millisecond.
+REDIS_TIMEOUT_SECONDS = env_int("REDIS_TIMEOUT_MS", 500, minimum=1) / 1000
+REDIS_CLIENT_OPTIONS = {
+    "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
+    "socket_timeout": REDIS_TIMEOUT_SECONDS,
+}
 REDIS_URL = env_url("REDIS_URL", schemes=("redis", "rediss", "unix"))
 if REDIS_URL:
     CACHES = {
@@ -126,6 +134,9 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "materia"),
+            # One attempt per access (redis-py retries nothing on a pooled client); the
+            # rate limits are off while Redis is away (surveys/ratelimits.py).
+            "OPTIONS": REDIS_CLIENT_OPTIONS,
         }
     }
 else:
@@ -148,12 +159,33 @@ CELERY_TASK_ACKS_LATE = True  # a task whose worker dies is redelivered, not los
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A broker that is down or hangs costs a request at most two attempts of REDIS_TIMEOUT_MS
+# each (the second, on a new connection, saves a send when Redis restarted and closed a
+# pooled one); then the sender gives up and leaves the work to the sweep
+# (materiality/dispatch.py). Workers keep retrying their own connection as before.
+CELERY_BROKER_TRANSPORT_OPTIONS = dict(REDIS_CLIENT_OPTIONS)  # Redis; AMQP ignores them
+CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_TIMEOUT_SECONDS  # AMQP's connect time-out
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.1,
+    "interval_max": 0.1,
+}
+# Tasks are sent without asking for their result (dispatch.send), so sending never
+# touches the result backend; a caller that waits for one (check_worker) gets the same
+# bounded attempts instead of Celery's 20 reconnections, a second apart.
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = REDIS_TIMEOUT_SECONDS
+CELERY_REDIS_SOCKET_TIMEOUT = REDIS_TIMEOUT_SECONDS
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {
+    "retry_policy": {"max_retries": 1, "interval_start": 0, "interval_step": 0, "interval_max": 0}
+}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 # Celery beat (`celery -A config beat`, or a worker started with -B) resends aggregation
-# runs that could not reach the broker when they were requested.
+# runs that could not reach the broker when they were requested, and those whose worker
+# died (materiality/runs/sweep.py).
 CELERY_BEAT_SCHEDULE = {
     "sweep-aggregation-runs": {"task": "materiality.tasks.sweep_runs", "schedule": 60.0},
 }
@@ -309,5 +341,13 @@ LOGGING = {
 # Called (dotted paths, with survey id and response id) after a response is submitted
 # and committed: how the ESG layer learns about new replies without the engine knowing it.
 SURVEYS_SUBMIT_HOOKS: list[str] = ["materiality.runs.requests.on_response_submitted"]
-# A RUNNING aggregation run with no heartbeat for this long is taken as dead (worker lost).
-MATERIA_RUN_STALE_SECONDS = env_int("MATERIA_RUN_STALE_SECONDS", 600, minimum=1)
+# A RUNNING aggregation run beats every MATERIA_RUN_HEARTBEAT_SECONDS; one silent for
+# MATERIA_RUN_STALE_SECONDS has lost its worker and is taken over by the next delivery of
+# its task (the sweep sends one). See materiality/runs/heartbeat.py.
+MATERIA_RUN_HEARTBEAT_SECONDS = env_int("MATERIA_RUN_HEARTBEAT_SECONDS", 10, minimum=1)
+MATERIA_RUN_STALE_SECONDS = env_int("MATERIA_RUN_STALE_SECONDS", 30, minimum=1)
+if MATERIA_RUN_STALE_SECONDS < 2 * MATERIA_RUN_HEARTBEAT_SECONDS:
+    raise ImproperlyConfigured(
+        "MATERIA_RUN_STALE_SECONDS must be at least twice MATERIA_RUN_HEARTBEAT_SECONDS: "
+        "a run that missed one beat is not dead."
+    )

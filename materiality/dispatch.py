@@ -34,9 +34,14 @@ def task_named(name: str) -> Task:
 
 def send(name: str, *args: Any, on_failure: Callable[[], object] | None = None) -> bool:
     """Send task *name* now; False, logged, and `on_failure` called when the broker
-    cannot be reached."""
+    cannot be reached.
+
+    No one reads these tasks' results (their work is in the database), so none is asked
+    for: sending touches only the broker, never the result backend, and a Redis that is
+    down costs the request the broker's two short attempts (settings: "A broker that is
+    down or hangs")."""
     try:
-        task_named(name).delay(*args)
+        task_named(name).apply_async(args, ignore_result=True)
     except Exception:  # the broker (or the result backend) is unreachable
         logger.warning("Could not send %s%r to the broker", name, args, exc_info=True)
         if on_failure is not None:

@@ -7,7 +7,7 @@ services.
 
 from __future__ import annotations
 
-from celery import shared_task
+from celery import Task, shared_task
 
 from materiality.feedback.summary import feedback_summarise as summarise_feedback
 from materiality.importing.jobs import reply_import_execute
@@ -15,6 +15,7 @@ from materiality.models import AggregationRun, StakeholderGroup, Topic
 from materiality.reporting.jobs import export_execute
 from materiality.reporting.matrix_files import freeze_matrix_files
 from materiality.runs.execution import aggregation_execute
+from materiality.runs.heartbeat import seconds_until_lost
 from materiality.runs.sweep import sweep
 
 
@@ -25,12 +26,21 @@ def vocabulary_size() -> dict[str, int]:
     return {"topics": Topic.objects.count(), "groups": StakeholderGroup.objects.count()}
 
 
-@shared_task
-def aggregate(run_id: int) -> str | None:
-    """Compute an aggregation run. Only the first delivery does the work: the run is
-    claimed by a conditional update, so a duplicate or redelivered message is a no-op."""
+@shared_task(bind=True, max_retries=1)
+def aggregate(self: Task, run_id: int) -> str | None:
+    """Compute an aggregation run. The run is claimed by a conditional update, so a
+    duplicate message is a no-op, and a run whose worker died is taken over.
+
+    A message redelivered because its worker died (acks_late, reject_on_worker_lost)
+    comes back at once, while the run still looks alive: it looks again once the run's
+    heartbeat would be old enough to tell (runs/heartbeat.py)."""
     run = aggregation_execute(run_id)
-    return run.status if run else None
+    if run is None:
+        return None
+    wait = seconds_until_lost(run)
+    if wait is not None and (self.request.delivery_info or {}).get("redelivered"):
+        raise self.retry(countdown=wait)
+    return run.status
 
 
 @shared_task

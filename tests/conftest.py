@@ -15,6 +15,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -95,6 +96,33 @@ def ratelimit_clock(monkeypatch: pytest.MonkeyPatch) -> RatelimitClock:
     return clock
 
 
+class RunClock:
+    """The clock aggregation runs are claimed, beat and judged by, in a test: it stands
+    still until the test moves it."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def run_clock(monkeypatch: pytest.MonkeyPatch) -> RunClock:
+    """Heartbeats age by this clock (`run_clock.advance(seconds)`), not the wall clock:
+    a run's worker can be taken as lost, or not yet, without waiting. It starts now."""
+    from django.utils import timezone
+
+    from materiality.runs import heartbeat
+
+    clock = RunClock(start=timezone.now())
+    monkeypatch.setattr(heartbeat, "now", clock)
+    return clock
+
+
 @pytest.fixture(autouse=True)
 def _test_settings(settings: Any, tmp_path: Path) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
@@ -155,15 +183,19 @@ def _database_url() -> str:
 WORKER_QUEUE = f"materia-test-{uuid.uuid4().hex[:12]}"
 
 
-def start_worker(log: Path, queue: str = WORKER_QUEUE, **env: str) -> subprocess.Popen[bytes]:
+def start_worker(
+    log: Path, queue: str = WORKER_QUEUE, pool: str = "solo", **env: str
+) -> subprocess.Popen[bytes]:
     """A real `celery worker` process on the test database, consuming the suite's own
-    queue (so that no other worker on the same broker steals the suite's tasks)."""
+    queue (so that no other worker on the same broker steals the suite's tasks). With
+    `pool="prefork"` it runs its tasks in one child process, as production workers do."""
     require(not django_settings.CELERY_TASK_ALWAYS_EAGER, "needs CELERY_BROKER_URL")
     require(django_settings.CELERY_RESULT_BACKEND, "needs CELERY_RESULT_BACKEND")
     require(connection.vendor == "postgresql", "a worker shares the test database: PostgreSQL")
     celery_app.conf.task_default_queue = WORKER_QUEUE
     environment = {**os.environ, "DATABASE_URL": _database_url(), "DEBUG": "true", **env}
-    command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo"]
+    command = [sys.executable, "-m", "celery", "-A", "config", "worker", f"--pool={pool}"]
+    command += ["--concurrency=1"]
     command += ["--queues", queue, "--hostname", f"{uuid.uuid4().hex[:8]}@%h"]
     command += ["--loglevel=INFO", "--without-gossip", "--without-mingle", "--without-heartbeat"]
     with log.open("ab") as log_file:

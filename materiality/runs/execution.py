@@ -1,15 +1,18 @@
 """Executing a run: claim it, bring the counts up to date, score, store.
 
-    claim        PENDING -> RUNNING, a conditional UPDATE: one worker wins
+    claim        PENDING -> RUNNING, a conditional UPDATE: one worker wins; a RUNNING run
+                 whose worker stopped beating is taken over the same way (heartbeat.py)
     read input   the rating counts, brought up to date (surveys.tallies: each reply is
                  read once, by the first run after it arrived)
     score        materiality.scoring.score (pure)
     store        scores written and the run marked SUCCEEDED in one transaction, under a
-                 lock on the assessment row (two runs never interleave writes)
+                 lock on the assessment row (two runs never interleave writes) and on the
+                 run's, and only by the claim that still holds it
 
 A run whose input (the counts) and options equal those of an earlier successful run is
 marked UNCHANGED and points at it: no duplicate work, no duplicate scores. Since the
-scores are written in one transaction, none of a dead run's scores exist.
+scores are written in one transaction, none of a dead run's scores exist; a worker that
+was taken for dead but still computes finds the run is not its own and stores nothing.
 """
 
 from __future__ import annotations
@@ -17,11 +20,11 @@ from __future__ import annotations
 import logging
 import platform
 import time
+from datetime import datetime
 from typing import Any
 
 import numpy
 from django.db import transaction
-from django.utils import timezone
 
 from materiality.models import (
     COMPANY_AXIS,
@@ -34,6 +37,8 @@ from materiality.models import (
     Topic,
     TopicScore,
 )
+from materiality.runs import heartbeat
+from materiality.runs.heartbeat import Heartbeat
 from materiality.runs.inputs import fingerprint, read_input
 from materiality.runs.options import SCORING_VERSION, run_options
 from materiality.scoring import ScoreResult, Stats, score
@@ -44,36 +49,57 @@ logger = logging.getLogger(__name__)
 # --- Executing ------------------------------------------------------------------------
 
 
-def _beat(run_id: int, progress: int) -> None:
-    AggregationRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(
-        progress=progress, heartbeat_at=timezone.now()
-    )
+class RunLost(Exception):
+    """The run stopped being this claim's while it computed (taken over after a silence
+    long enough to count as a lost worker, or failed): it stores nothing."""
+
+
+def _claim(run_id: int) -> datetime | None:
+    """Claim the run, PENDING -> RUNNING, or take it over from a lost worker (RUNNING,
+    silent since `lost_before`): a conditional UPDATE, so of two deliveries one wins.
+    The claim's time is its token (`started_at`); None when nothing was claimed."""
+    claim = heartbeat.now()
+    fields = {"status": RunStatus.RUNNING, "started_at": claim, "heartbeat_at": claim}
+    runs = AggregationRun.objects.filter(pk=run_id)
+    if runs.filter(status=RunStatus.PENDING).update(progress=5, **fields):
+        return claim
+    if runs.filter(status=RunStatus.RUNNING, heartbeat_at__lt=heartbeat.lost_before()).update(
+        progress=5, **fields
+    ):
+        logger.warning("Aggregation run %s taken over: its worker stopped beating", run_id)
+        return claim
+    return None
 
 
 def aggregation_execute(run_id: int) -> AggregationRun | None:
-    """Compute one run; safe to call twice (only the call that claims it works)."""
-    now = timezone.now()
-    claimed = AggregationRun.objects.filter(pk=run_id, status=RunStatus.PENDING).update(
-        status=RunStatus.RUNNING, started_at=now, heartbeat_at=now, progress=5
-    )
+    """Compute one run; safe to call twice (only the call that claims it works, and a
+    run whose worker died is claimed again by the next call: runs/heartbeat.py)."""
+    claim = _claim(run_id)
     run = AggregationRun.objects.select_related("assessment__survey").filter(pk=run_id).first()
     if run is None:
         return None
-    if not claimed:
-        return run  # done, failed, or being computed by another worker
+    if claim is None:
+        return run  # done, failed, or being computed by a live worker
     started = time.monotonic()
     try:
-        return _execute(run, started)
+        with Heartbeat(run_id, claim) as beating:
+            return _execute(run, started, beating)
+    except RunLost:
+        logger.warning("Aggregation run %s: taken over by another worker, stored nothing", run_id)
     except Exception as error:
         logger.exception("Aggregation run %s failed", run_id)
-        AggregationRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).update(
-            status=RunStatus.FAILED, finished_at=timezone.now(), error=str(error)[:2000]
+        AggregationRun.objects.filter(pk=run_id, status=RunStatus.RUNNING, started_at=claim).update(
+            status=RunStatus.FAILED, finished_at=heartbeat.now(), error=str(error)[:2000]
         )
-        run.refresh_from_db()
-        return run
+    run.refresh_from_db()
+    return run
 
 
-def _execute(run: AggregationRun, started: float) -> AggregationRun:
+def _execute(run: AggregationRun, started: float, beating: Heartbeat) -> AggregationRun:
+    def progress(percent: int) -> None:
+        if not beating.beat(progress=percent):
+            raise RunLost
+
     assessment = run.assessment
     options = run_options(assessment)
     run_input = read_input(
@@ -81,7 +107,7 @@ def _execute(run: AggregationRun, started: float) -> AggregationRun:
         options,
         # Folding replies into the counts is the long part of a first run after a bulk
         # load or import; a run's bar goes from 5 % to 25 % while it lasts.
-        progress=lambda done, total: _beat(run.pk, 5 + 20 * done // max(total, 1)),
+        progress=lambda done, total: progress(5 + 20 * done // max(total, 1)),
     )
     digest = fingerprint(run_input, options)
     counts = {
@@ -106,31 +132,48 @@ def _execute(run: AggregationRun, started: float) -> AggregationRun:
         .first()
     )
     if same is not None:
-        _finish(run, started, RunStatus.UNCHANGED, same_as=same, **counts)
+        _finish(run, beating, started, RunStatus.UNCHANGED, same_as=same, **counts)
         return run
-    _beat(run.pk, 30)
+    progress(30)
     result = score(
         run_input.cells, topics=run_input.topics, groups=run_input.groups, params=options.params
     )
-    _beat(run.pk, 80)
+    progress(80)
     with transaction.atomic():
-        # One writer per assessment at a time, and only while this run is still ours.
+        # One writer per assessment at a time, and only while the run is still this
+        # claim's: its row stays locked until the scores are committed, so a takeover
+        # waits, then finds the run finished.
         Assessment.objects.select_for_update().filter(pk=assessment.pk).first()
-        if not AggregationRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).exists():
-            raise RuntimeError("The run was taken over or cancelled while computing.")
+        ours = AggregationRun.objects.select_for_update().filter(
+            pk=run.pk, status=RunStatus.RUNNING, started_at=beating.claim
+        )
+        if not ours.values_list("pk", flat=True):
+            raise RunLost
         _write_scores(run, result)
-        _finish(run, started, RunStatus.SUCCEEDED, thresholds=dict(result.thresholds), **counts)
+        _finish(
+            run,
+            beating,
+            started,
+            RunStatus.SUCCEEDED,
+            thresholds=dict(result.thresholds),
+            **counts,
+        )
     return run
 
 
-def _finish(run: AggregationRun, started: float, status: str, **values: Any) -> None:
+def _finish(
+    run: AggregationRun, beating: Heartbeat, started: float, status: str, **values: Any
+) -> None:
     values.update(
         status=status,
         progress=100,
-        finished_at=timezone.now(),
+        finished_at=heartbeat.now(),
         duration_ms=round((time.monotonic() - started) * 1000),
     )
-    AggregationRun.objects.filter(pk=run.pk).update(**values)
+    if not AggregationRun.objects.filter(
+        pk=run.pk, status=RunStatus.RUNNING, started_at=beating.claim
+    ).update(**values):
+        raise RunLost
     for name, value in values.items():
         setattr(run, name, value)
 

@@ -8,7 +8,6 @@ import logging
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from materiality.dispatch import send_after_commit
@@ -18,7 +17,7 @@ from materiality.models import (
     RunStatus,
     RunTrigger,
 )
-from materiality.runs.options import stale_after
+from materiality.runs import heartbeat
 
 logger = logging.getLogger(__name__)
 
@@ -71,15 +70,16 @@ def on_response_submitted(survey_id: int, response_id: int) -> None:
         aggregation_request(assessment=assessment, trigger=RunTrigger.RESPONSE)
 
 
-def fail_stale_runs(assessment_id: int | None) -> None:
-    stale = AggregationRun.objects.filter(
-        status=RunStatus.RUNNING, heartbeat_at__lt=timezone.now() - stale_after()
-    )
-    if assessment_id is not None:
-        stale = stale.filter(assessment_id=assessment_id)
-    stale.update(
+def fail_stale_runs(assessment_id: int) -> None:
+    """Fail the assessment's runs whose worker was lost (runs/heartbeat.py): the run
+    being requested counts everything they would have."""
+    AggregationRun.objects.filter(
+        assessment_id=assessment_id,
+        status=RunStatus.RUNNING,
+        heartbeat_at__lt=heartbeat.lost_before(),
+    ).update(
         status=RunStatus.FAILED,
-        finished_at=timezone.now(),
+        finished_at=heartbeat.now(),
         error=gettext_noop(
             "The worker stopped during the run (no sign of life); no scores were stored."
         ),

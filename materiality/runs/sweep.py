@@ -1,11 +1,12 @@
 """The minute sweep (Celery beat): resend what a lost message or a down broker left
-waiting, and fail what a dead worker left running."""
+waiting, or a dead worker left running, and fail exports a dead worker left behind."""
 
 from __future__ import annotations
 
 import logging
 from datetime import timedelta
 
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
@@ -14,20 +15,27 @@ from materiality.models import (
     AggregationRun,
     RunStatus,
 )
-from materiality.runs.options import stale_after
-from materiality.runs.requests import AGGREGATE_TASK, fail_stale_runs
+from materiality.runs import heartbeat
+from materiality.runs.requests import AGGREGATE_TASK
 
 logger = logging.getLogger(__name__)
+
+# An export not done this long after it was asked for has lost its worker (exports have
+# no heartbeat, so the limit is generous).
+EXPORT_STALE_AFTER = timedelta(minutes=10)
 
 
 def sweep() -> int:
     """Send again the runs that wait longer than a minute (their message was lost, or
-    the broker was down when they were requested) and fail dead RUNNING runs. Runs
-    every minute under Celery beat; returns how many runs were sent."""
-    fail_stale_runs(None)
-    cutoff = timezone.now() - timedelta(seconds=60)
-    waiting = AggregationRun.objects.filter(status=RunStatus.PENDING, created_at__lt=cutoff)
-    sent = sum(send(AGGREGATE_TASK, pk) for pk in waiting.values_list("pk", flat=True))
+    the broker was down when they were requested) and the RUNNING runs whose worker
+    stopped beating (the task takes them over: runs/heartbeat.py). Runs every minute
+    under Celery beat; returns how many runs were sent."""
+    cutoff = heartbeat.now() - timedelta(seconds=60)
+    stranded = AggregationRun.objects.filter(
+        Q(status=RunStatus.PENDING, created_at__lt=cutoff)
+        | Q(status=RunStatus.RUNNING, heartbeat_at__lt=heartbeat.lost_before())
+    )
+    sent = sum(send(AGGREGATE_TASK, pk) for pk in stranded.values_list("pk", flat=True))
     _sweep_other_work()
     return sent
 
@@ -39,7 +47,7 @@ def _sweep_other_work() -> None:
 
     ExportJob.objects.filter(
         status__in=[ExportStatus.PENDING, ExportStatus.RUNNING],
-        created_at__lt=timezone.now() - stale_after(),
+        created_at__lt=timezone.now() - EXPORT_STALE_AFTER,
     ).update(
         status=ExportStatus.FAILED,
         finished_at=timezone.now(),

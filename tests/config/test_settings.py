@@ -65,6 +65,8 @@ def test_it_refuses_to_start_without_a_secret_key_when_debug_is_off() -> None:
         ("LANGUAGE_CODE", "fr"),
         ("TIME_ZONE", "Mars/Olympus_Mons"),
         ("DATABASE_CONN_MAX_AGE", "-5"),
+        ("REDIS_TIMEOUT_MS", "0"),
+        ("MATERIA_RUN_STALE_SECONDS", "15"),  # under twice the heartbeat (10 s)
     ],
 )
 def test_a_malformed_value_stops_start_up_naming_the_variable(variable: str, value: str) -> None:
@@ -94,3 +96,16 @@ def test_a_language_can_be_added_by_configuration_alone() -> None:
     result = start({"DEBUG": "true", "LANGUAGES": "zh-hans,en,es,id"}, "shell", "-c", script)
     assert result.returncode == 0, result.stderr
     assert "['zh-hans', 'en', 'es', 'id']" in result.stdout
+
+
+def test_every_redis_client_gives_up_after_the_configured_time_out() -> None:
+    script = (
+        "from django.conf import settings; from config.celery import app; "
+        "print(settings.CACHES['default']['OPTIONS']); print(app.conf.broker_transport_options); "
+        "print(app.conf.redis_socket_connect_timeout, app.conf.redis_socket_timeout)"
+    )
+    env = {"DEBUG": "true", "REDIS_URL": "redis://127.0.0.1:6379/1", "REDIS_TIMEOUT_MS": "250"}
+    result = start(env, "shell", "-c", script)
+    assert result.returncode == 0, result.stderr
+    timeouts = "{'socket_connect_timeout': 0.25, 'socket_timeout': 0.25}"
+    assert result.stdout.splitlines()[-3:] == [timeouts, timeouts, "0.25 0.25"]
