@@ -31,6 +31,12 @@ from materiality.services import assessment_open
 from tests.factories import AggregationRunFactory, AssessmentFactory, UserFactory
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
+# This run of the suite, apart from any other run beside it on the same PostgreSQL and
+# Redis (another clone's `make test`): its own test database, cache keys and task queue.
+SUITE = uuid.uuid4().hex[:12]
+CACHE_KEY_PREFIX = f"materia-test-{SUITE}"
+for _cache in django_settings.CACHES.values():
+    _cache["KEY_PREFIX"] = CACHE_KEY_PREFIX  # before any cache is opened
 
 
 def require(condition: object, reason: str) -> None:
@@ -60,14 +66,39 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> 
 # --- Settings for every test ----------------------------------------------------------
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: None) -> None:
+    """A test database of this run's own (test_materia_ci_<suite>): two runs on one
+    server would otherwise create, use and drop the same one."""
+    for database in django_settings.DATABASES.values():
+        if database["ENGINE"] == "django.db.backends.sqlite3":
+            continue  # in memory, or a file of the checkout's own
+        test = database.setdefault("TEST", {})
+        test["NAME"] = f"{test.get('NAME') or 'test_' + database['NAME']}_{SUITE}"
+
+
+def _clear_cache() -> None:
+    """This run's cache keys, and no other run's: a Redis cache's clear() would empty
+    the whole database, under the feet of a suite running beside this one."""
+    from django.core.cache import caches
+    from django.core.cache.backends.redis import RedisCache
+
+    cache = caches["default"]  # the backend itself: `django.core.cache.cache` is a proxy
+    if not isinstance(cache, RedisCache):
+        cache.clear()
+        return
+    client = cache._cache.get_client(None, write=True)
+    keys = list(client.scan_iter(match=f"{CACHE_KEY_PREFIX}:*", count=1000))
+    if keys:
+        client.delete(*keys)
+
+
 @pytest.fixture(autouse=True)
 def _empty_cache() -> Iterator[None]:
     """Rate-limit counters live in the cache: each test starts with none."""
-    from django.core.cache import cache
-
-    cache.clear()
+    _clear_cache()
     yield
-    cache.clear()
+    _clear_cache()
 
 
 class RatelimitClock:
@@ -180,7 +211,7 @@ def _database_url() -> str:
     return f"postgres://{auth}@{host}{port}/{db['NAME']}"
 
 
-WORKER_QUEUE = f"materia-test-{uuid.uuid4().hex[:12]}"
+WORKER_QUEUE = f"materia-test-{SUITE}"
 
 
 def start_worker(
@@ -193,7 +224,13 @@ def start_worker(
     require(django_settings.CELERY_RESULT_BACKEND, "needs CELERY_RESULT_BACKEND")
     require(connection.vendor == "postgresql", "a worker shares the test database: PostgreSQL")
     celery_app.conf.task_default_queue = WORKER_QUEUE
-    environment = {**os.environ, "DATABASE_URL": _database_url(), "DEBUG": "true", **env}
+    environment = {
+        **os.environ,
+        "DATABASE_URL": _database_url(),
+        "CACHE_KEY_PREFIX": CACHE_KEY_PREFIX,
+        "DEBUG": "true",
+        **env,
+    }
     command = [sys.executable, "-m", "celery", "-A", "config", "worker", f"--pool={pool}"]
     command += ["--concurrency=1"]
     command += ["--queues", queue, "--hostname", f"{uuid.uuid4().hex[:8]}@%h"]
