@@ -116,7 +116,7 @@ def bench_survey(topic_count: int) -> BenchSurvey:
         )
     )
     assessment_open(assessment=assessment)
-    Survey.objects.filter(pk=assessment.survey_id).update(open_link_limit_per_ip=RATE_LIMIT)
+    Survey.objects.filter(pk=assessment.survey_id).update(group_link_limit_per_address=RATE_LIMIT)
     links = [
         Link(f"/s/i/{group_link_create(assessment=assessment, group=g).token}/", g.code, g.internal)
         for g in groups

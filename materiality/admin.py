@@ -8,7 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.db.models import JSONField, OuterRef, QuerySet, Subquery
 from django.forms import ModelForm
 from django.http import HttpRequest
 from django.utils.html import format_html
@@ -26,6 +26,9 @@ from materiality.runs.method import (
     method_update,
 )
 from materiality.runs.method_form import WEIGHT_PREFIX, MethodForm
+from materiality.services import group_link_revoke, group_link_rotate
+from surveys.models import Invitation, InvitationKind
+from surveys.translations import pick
 
 
 def translated_column(field: str, language: str, title: str) -> Callable[[Any], str]:
@@ -220,6 +223,7 @@ class AssessmentAdmin(admin.ModelAdmin):
                         "straight_line_min_cells",
                         "exclude_too_fast",
                         "too_fast_fraction",
+                        "too_fast_seconds_per_cell",
                     ]
                 },
             ),
@@ -279,5 +283,104 @@ class AssessmentAdmin(admin.ModelAdmin):
                     for line in lines
                     if line.shown
                 )
+            ),
+        )
+
+
+@admin.register(Invitation)
+class GroupLinkAdmin(admin.ModelAdmin):
+    """The group links (shared by a group, or open) of the assessments: to revoke one
+    that leaked, or replace it with a new one. Revoking or replacing goes through the
+    same services as the assessment page, with the same audit entry; a link's token is
+    never shown, only its first characters."""
+
+    list_display = ["link", "assessment_name", "kind", "group_name", "created_at", "state"]
+    list_filter = ["kind"]
+    fields = ("link", "assessment_name", "kind", "group_name", "created_at", "expires_at", "state")
+    readonly_fields = fields
+    actions = ["revoke_links", "rotate_links"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Invitation]:
+        group_name = StakeholderGroup.objects.filter(code=OuterRef("respondent_group")).values(
+            "name"
+        )[:1]
+        return (
+            super()
+            .get_queryset(request)
+            .filter(kind__in=[InvitationKind.SHARED, InvitationKind.OPEN])
+            .select_related("survey__assessment")
+            .annotate(group_label=Subquery(group_name, output_field=JSONField()))
+        )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # links are made on the assessment page
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # revoked instead: the replies and the trail keep their link
+
+    @admin.display(description=_("link"))
+    def link(self, obj: Invitation) -> str:
+        return f"…/s/i/{obj.token_hint}…"
+
+    @admin.display(description=_("assessment"))
+    def assessment_name(self, obj: Invitation) -> str:
+        assessment = getattr(obj.survey, "assessment", None)
+        return str(assessment) if assessment is not None else str(obj.survey)
+
+    @admin.display(description=_("group"), ordering="respondent_group")
+    def group_name(self, obj: Invitation) -> str:
+        label = getattr(obj, "group_label", None)
+        if label:
+            return pick(label)
+        return obj.respondent_group or str(_("chosen by the respondent"))
+
+    @admin.display(description=_("state"))
+    def state(self, obj: Invitation) -> str:
+        if obj.revoked_at is not None:
+            return str(_("revoked"))
+        if obj.is_expired():
+            return str(_("expired"))
+        return str(_("in use"))
+
+    def _each(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[Invitation],
+        change: Callable[..., Any],
+        done: Callable[[int], str],
+    ) -> None:
+        changed = 0
+        for invitation in queryset:
+            assessment = getattr(invitation.survey, "assessment", None)
+            if assessment is not None and change(
+                assessment=assessment, invitation=invitation, actor=request.user
+            ):
+                changed += 1
+        self.message_user(request, done(changed), messages.SUCCESS)
+
+    @admin.action(description=_("Revoke the selected links"), permissions=["change"])
+    def revoke_links(self, request: HttpRequest, queryset: QuerySet[Invitation]) -> None:
+        self._each(
+            request,
+            queryset,
+            group_link_revoke,
+            lambda n: ngettext("%(n)d link revoked.", "%(n)d links revoked.", n) % {"n": n},
+        )
+
+    @admin.action(description=_("Replace the selected links with new ones"), permissions=["change"])
+    def rotate_links(self, request: HttpRequest, queryset: QuerySet[Invitation]) -> None:
+        self._each(
+            request,
+            queryset,
+            group_link_rotate,
+            lambda n: (
+                ngettext(
+                    "%(n)d link replaced: the old one no longer works; the new one is on the "
+                    "assessment page.",
+                    "%(n)d links replaced: the old ones no longer work; the new ones are on the "
+                    "assessment page.",
+                    n,
+                )
+                % {"n": n}
             ),
         )

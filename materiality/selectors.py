@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext
 
 from materiality.models import Assessment, StakeholderGroup
 from surveys.mailing import invitation_link
@@ -63,6 +64,13 @@ class AssessmentOverview:
     topic_count: int
 
 
+def _group_name(code: str, by_code: dict[str, StakeholderGroup]) -> str:
+    if code in by_code:
+        return by_code[code].get_name()
+    # Open-link respondents who have not reached the question of their group yet.
+    return code or gettext("Not chosen yet")
+
+
 def assessment_overview(assessment: Assessment) -> AssessmentOverview:
     groups = list(
         StakeholderGroup.objects.filter(assessmentgroup__assessment=assessment).order_by(
@@ -74,7 +82,7 @@ def assessment_overview(assessment: Assessment) -> AssessmentOverview:
     rows = [
         GroupRow(
             code=row.group,
-            name=by_code[row.group].get_name() if row.group in by_code else (row.group or "—"),
+            name=_group_name(row.group, by_code),
             internal=by_code[row.group].internal if row.group in by_code else None,
             invited=row.invited,
             started=row.started,
@@ -93,7 +101,9 @@ def assessment_overview(assessment: Assessment) -> AssessmentOverview:
             ),
         )
         for invitation in Invitation.objects.filter(
-            survey=assessment.survey, kind__in=[InvitationKind.SHARED, InvitationKind.OPEN]
+            survey=assessment.survey,
+            kind__in=[InvitationKind.SHARED, InvitationKind.OPEN],
+            revoked_at__isnull=True,  # a revoked link is in the audit trail, not here
         ).order_by("kind", "created_at")
     ]
     personal = Invitation.objects.filter(

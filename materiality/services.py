@@ -40,6 +40,8 @@ from surveys.services import (
     IssuedInvitation,
     PersonalInvitee,
     invitation_create,
+    invitation_revoke,
+    invitation_rotate,
     invitations_create_personal,
     survey_close,
     survey_create,
@@ -217,6 +219,48 @@ def open_link_create(
     return invitation_create(
         survey=assessment.survey, kind=InvitationKind.OPEN, expires_at=expires_at
     )
+
+
+def _link_details(invitation: Invitation) -> dict[str, Any]:
+    # Codes and the token's first characters, never the token: the pages name the group.
+    return {
+        "kind": invitation.kind,
+        "group": invitation.respondent_group,
+        "hint": invitation.token_hint,
+    }
+
+
+@transaction.atomic
+def group_link_revoke(*, assessment: Assessment, invitation: Invitation, actor: Any = None) -> bool:
+    """Revoke a group link of the assessment: it answers "no longer valid" from now on;
+    the replies it brought stay. False (and no audit entry) if it was revoked already."""
+    if not invitation_revoke(invitation=invitation):
+        return False
+    audit_record(
+        assessment=assessment,
+        action=AuditAction.LINK_REVOKED,
+        actor=actor,
+        details=_link_details(invitation),
+    )
+    return True
+
+
+@transaction.atomic
+def group_link_rotate(
+    *, assessment: Assessment, invitation: Invitation, actor: Any = None
+) -> IssuedInvitation | None:
+    """A new link in place of a group link of the assessment, which is revoked; None if
+    it was revoked already."""
+    issued = invitation_rotate(invitation=invitation)
+    if issued is None:
+        return None
+    audit_record(
+        assessment=assessment,
+        action=AuditAction.LINK_ROTATED,
+        actor=actor,
+        details={**_link_details(invitation), "new_hint": issued.invitation.token_hint},
+    )
+    return issued
 
 
 # --- Personal invitations ---------------------------------------------------------------

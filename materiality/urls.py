@@ -45,6 +45,16 @@ urlpatterns = [
     ),
     path("assessments/<int:pk>/links/<str:kind>/", assessments.link_create, name="link-create"),
     path(
+        "assessments/<int:pk>/links/<int:invitation_pk>/revoke/",
+        assessments.link_revoke,
+        name="link-revoke",
+    ),
+    path(
+        "assessments/<int:pk>/links/<int:invitation_pk>/rotate/",
+        assessments.link_rotate,
+        name="link-rotate",
+    ),
+    path(
         "assessments/<int:pk>/links/<int:invitation_pk>/qr.<str:fmt>",
         assessments.link_qr,
         name="link-qr",

@@ -14,6 +14,7 @@ class SurveyError(Exception):
     status = 400
     title: str | Promise = _("Something is wrong with this request")
     message: str | Promise = ""
+    retry_after: int | None = None  # seconds, for a Retry-After header
 
     def __init__(self, message: str | Promise | None = None) -> None:
         if message is not None:
@@ -54,6 +55,15 @@ class SurveyClosed(SurveyError):
     message = _("It no longer accepts answers. Thank you for your interest.")
 
 
+class LinkRevoked(SurveyError):
+    status = 410
+    title = _("This link is no longer valid")
+    message = _(
+        "The people running this survey have replaced or withdrawn it. If you still wish "
+        "to answer, please ask them for the current link."
+    )
+
+
 class TooManyResponses(SurveyError):
     status = 429
     title = _("Too many responses from this network")
@@ -61,6 +71,23 @@ class TooManyResponses(SurveyError):
         "We have received many responses from your network today. If you have not answered "
         "yet, please use a personal link or try again tomorrow."
     )
+
+
+class GroupLinkLimited(TooManyResponses):
+    """A group link's limit per network address or per device is reached (the reply in
+    progress is kept: it can be submitted once the day is over)."""
+
+    title = _("This link has received many replies from here today")
+    message = _(
+        "To keep the results fair, a link accepts only a limited number of replies a day "
+        "from one network or one device, and that number has been reached. If you have "
+        "not answered yet, please try again tomorrow or ask for a personal link. Thank you "
+        "for your patience."
+    )
+
+    def __init__(self, *, retry_after: int | None = None) -> None:
+        self.retry_after = retry_after
+        super().__init__()
 
 
 class SurveyLocked(SurveyError):

@@ -28,6 +28,10 @@ from surveys.translations import TranslatedTextField, pick
 SCALE_FLOOR = 0
 SCALE_CEILING = 10
 CODE_MAX_LENGTH = 64
+# Completed replies a group link accepts per day from one network address (a whole
+# office behind one NAT) and from one device (docs/operations.md, "Group links").
+GROUP_LINK_LIMIT_PER_ADDRESS = 300
+GROUP_LINK_LIMIT_PER_DEVICE = 3
 
 
 class Availability(StrEnum):
@@ -71,10 +75,19 @@ class Survey(models.Model):
         default=False,
         help_text=_("A public link where respondents choose their group themselves."),
     )
-    open_link_limit_per_ip = models.PositiveIntegerField(
-        _("responses per network address and day on shared links"),
-        default=30,
-        help_text=_("Offices share one address: keep this generous. 0 means no limit."),
+    # Group links (shared and open) are public: these limit what one place or one device
+    # can submit through them (docs/operations.md, "Group links").
+    group_link_limit_per_address = models.PositiveIntegerField(
+        _("replies per network address and day on group links"),
+        default=GROUP_LINK_LIMIT_PER_ADDRESS,
+        help_text=_(
+            "A company's staff often share one address: keep this generous. 0 means no limit."
+        ),
+    )
+    group_link_limit_per_device = models.PositiveIntegerField(
+        _("replies per device and day on group links"),
+        default=GROUP_LINK_LIMIT_PER_DEVICE,
+        help_text=_("A device is one browser, known by a cookie. 0 means no limit."),
     )
     straight_line_min_cells = models.PositiveSmallIntegerField(
         _("fewest rated cells for straight-lining"),
@@ -256,6 +269,8 @@ class Invitation(models.Model):
     language = models.CharField(_("language"), max_length=16, blank=True)
     label = models.CharField(_("label"), max_length=200, blank=True)
     expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+    # A revoked link answers "no longer valid"; the replies it brought stay.
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     reminded_at = models.DateTimeField(_("reminded at"), null=True, blank=True)
@@ -349,6 +364,11 @@ class Response(models.Model):
     duration_seconds = models.PositiveIntegerField(_("duration (seconds)"), null=True, blank=True)
     # Same rating on every rated grid cell (see surveys.services.is_straight_lined).
     straight_lined = models.BooleanField(_("straight-lined"), default=False)
+    # While a reply begun on a group link is in progress: keyed digests of its network
+    # address and device, which its submit counts against the link's limits. Emptied
+    # when it is submitted, so submitted replies keep no mark of where they came from.
+    limit_address = models.CharField(max_length=64, blank=True, editable=False)
+    limit_device = models.CharField(max_length=64, blank=True, editable=False)
     # Only ever stored with the respondent's explicit consent to be contacted.
     contact_email = models.EmailField(_("contact e-mail"), blank=True)
     # Which fold of the survey's rating counts took this response in (see

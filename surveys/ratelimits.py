@@ -52,6 +52,20 @@ def hit(key: str, *, window_seconds: int) -> int:
         return 0
 
 
+def counts(keys: list[str], *, window_seconds: int) -> list[int]:
+    """The hits counted for each of `keys` in the current window, counting none, in one
+    round trip (all 0 when the cache cannot be reached)."""
+    if not keys:
+        return []
+    window_keys = [_window_key(key, window_seconds) for key in keys]
+    try:
+        found = cache.get_many(window_keys)
+    except RedisError:
+        _unreachable(keys[0])
+        return [0] * len(keys)
+    return [int(found.get(key) or 0) for key in window_keys]
+
+
 def unhit(key: str, *, window_seconds: int) -> None:
     """Give back a hit counted by `hit` (it turned out not to count)."""
     try:

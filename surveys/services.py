@@ -30,13 +30,14 @@ from django.utils.translation import gettext_lazy as _
 
 from surveys.errors import (
     AlreadySubmitted,
+    GroupLinkLimited,
     IncompleteResponse,
     LinkExpired,
+    LinkRevoked,
     LinkUnknown,
     SurveyClosed,
     SurveyLocked,
     SurveyNotOpen,
-    TooManyResponses,
 )
 from surveys.models import (
     Answer,
@@ -54,7 +55,7 @@ from surveys.models import (
     SurveyStatus,
 )
 from surveys.plaintext import plain_text
-from surveys.ratelimits import allow
+from surveys.ratelimits import counts, hit, seconds_left, unhit
 from surveys.selectors import Questionnaire, missing_pages, questionnaire_load, response_answers
 from surveys.tallies import tally_mark_stale
 from surveys.tokens import (
@@ -74,6 +75,8 @@ logger = logging.getLogger(__name__)
 # set its own minimum (`Survey.straight_line_min_cells`), never below STRAIGHT_LINE_LOWEST.
 STRAIGHT_LINE_MIN_CELLS = 4
 STRAIGHT_LINE_LOWEST = 2
+# The group links' limits count replies per day.
+GROUP_LINK_WINDOW = 24 * 3600
 
 
 def straight_line_minimum(grid_cells: int, minimum: int | None = None) -> int:
@@ -189,6 +192,8 @@ SURVEY_SETTINGS = frozenset(
         "anonymous",
         "estimated_minutes",
         "allow_open_link",
+        "group_link_limit_per_address",
+        "group_link_limit_per_device",
         "straight_line_min_cells",
     }
 )
@@ -380,9 +385,42 @@ def invitation_resolve(token: str) -> Invitation:
         invitation = Invitation.objects.select_related("survey").get(token_hash=token_digest(token))
     except Invitation.DoesNotExist:
         raise LinkUnknown from None
+    if invitation.revoked_at is not None:
+        raise LinkRevoked
     if invitation.is_expired():
         raise LinkExpired
     return invitation
+
+
+def invitation_revoke(*, invitation: Invitation) -> bool:
+    """Revoke a link: it answers "no longer valid" from now on; the replies it brought
+    stay. False if it was revoked already (two clicks revoke it once)."""
+    now = timezone.now()
+    revoked = Invitation.objects.filter(pk=invitation.pk, revoked_at__isnull=True).update(
+        revoked_at=now
+    )
+    if revoked:
+        invitation.revoked_at = now
+    return bool(revoked)
+
+
+@transaction.atomic
+def invitation_rotate(*, invitation: Invitation) -> IssuedInvitation | None:
+    """A new group link in place of `invitation` (the same kind, group and expiry), which
+    is revoked. None if it was revoked already: the link was rotated by someone else."""
+    if invitation.kind == InvitationKind.PERSONAL:
+        raise ValueError("Only group links are rotated; a personal invitation is re-sent.")
+    if not invitation_revoke(invitation=invitation):
+        return None
+    return invitation_create(
+        survey=invitation.survey,
+        kind=invitation.kind,
+        respondent_group=invitation.respondent_group,
+        respondent_internal=invitation.respondent_internal,
+        language=invitation.language,
+        label=invitation.label,
+        expires_at=invitation.expires_at,
+    )
 
 
 def survey_check_open(survey: Survey) -> None:
@@ -403,12 +441,15 @@ class StartedResponse:
 
 
 def response_start(
-    *, invitation: Invitation, language: str = "", client_hash: str = ""
+    *, invitation: Invitation, language: str = "", client_hash: str = "", device_hash: str = ""
 ) -> StartedResponse:
     """Begin (or, for a personal link, continue) the response behind an invitation.
 
     A personal invitation has one response: opening it again, on any device, continues
-    that response under a fresh resume token (the old resume link stops working)."""
+    that response under a fresh resume token (the old resume link stops working). A
+    group link begins a new one, unless the submitted replies of the client's address
+    (`client_hash`) or device (`device_hash`) reached the survey's limits for the day:
+    then `GroupLinkLimited`."""
     survey = invitation.survey
     survey_check_open(survey)
     token = new_token()
@@ -439,17 +480,11 @@ def response_start(
         existing.resume_hash = token_digest(token)
         return StartedResponse(existing, token)
 
-    # Only open links are limited: a group link is shared inside offices behind one address.
-    if (
-        invitation.kind == InvitationKind.OPEN
-        and client_hash
-        and not allow(
-            f"survey-start:{survey.pk}:{client_hash}",
-            limit=survey.open_link_limit_per_ip,
-            window_seconds=24 * 3600,
-        )
-    ):
-        raise TooManyResponses
+    # A group link starts no reply where its limits are reached: nothing is stored.
+    limits = _group_link_limits(survey, address=client_hash, device=device_hash)
+    done = counts([key for key, _limit in limits], window_seconds=GROUP_LINK_WINDOW)
+    if any(n >= limit for n, (_key, limit) in zip(done, limits, strict=True)):
+        raise GroupLinkLimited(retry_after=seconds_left(GROUP_LINK_WINDOW))
     response = Response.objects.create(
         survey=survey,
         # Anonymous surveys keep no link from a response to a link shared by many
@@ -460,8 +495,49 @@ def response_start(
         respondent_group=invitation.respondent_group,
         respondent_internal=invitation.respondent_internal,
         respondent_fixed=_fixed_by_link(invitation),
+        limit_address=client_hash,
+        limit_device=device_hash,
     )
     return StartedResponse(response, token)
+
+
+def _group_link_limits(survey: Survey, *, address: str, device: str) -> list[tuple[str, int]]:
+    """The counters a group link's reply counts against, with their limits (a limit of
+    0, or a client not known, counts nothing)."""
+    limits = [
+        (f"group-link:{survey.pk}:address:{address}", survey.group_link_limit_per_address),
+        (f"group-link:{survey.pk}:device:{device}", survey.group_link_limit_per_device),
+    ]
+    return [
+        (key, limit)
+        for (key, limit), known in zip(limits, (address, device), strict=True)
+        if known and limit > 0
+    ]
+
+
+def _group_link_count(response: Response) -> None:
+    """Count a submit against its group link's limits, or refuse it (counting nothing)
+    once one is reached. Called under the response's lock, before it is marked."""
+    limits = _group_link_limits(
+        response.survey, address=response.limit_address, device=response.limit_device
+    )
+    counted = []
+    for key, limit in limits:
+        total = hit(key, window_seconds=GROUP_LINK_WINDOW)
+        if total == 0:
+            return  # the cache cannot be reached: the limits are off, not the survey
+        counted.append(key)
+        if total > limit:
+            for done in counted:
+                unhit(done, window_seconds=GROUP_LINK_WINDOW)
+            raise GroupLinkLimited(retry_after=seconds_left(GROUP_LINK_WINDOW))
+
+
+def _group_link_uncount(response: Response) -> None:
+    for key, _limit in _group_link_limits(
+        response.survey, address=response.limit_address, device=response.limit_device
+    ):
+        unhit(key, window_seconds=GROUP_LINK_WINDOW)
 
 
 def _fixed_by_link(invitation: Invitation) -> bool:
@@ -615,6 +691,7 @@ def _submit_locked(response: Response, questionnaire: Questionnaire) -> Response
     pages = missing_pages(questionnaire, response, answers)
     if pages:
         raise IncompleteResponse(pages)
+    _group_link_count(response)
     now = timezone.now()
     duration = max(0, int((now - response.started_at).total_seconds()))
     grid_ids = {q.pk for q in questionnaire.questions if q.kind == QuestionKind.GRID}
@@ -631,6 +708,8 @@ def _submit_locked(response: Response, questionnaire: Questionnaire) -> Response
         "duration_seconds": duration,
         "straight_lined": straight_lined,
         "updated_at": now,
+        "limit_address": "",
+        "limit_device": "",
     }
     if anonymous:
         changes.update(personal_invitation=None, invitation=None)
@@ -645,6 +724,7 @@ def _submit_locked(response: Response, questionnaire: Questionnaire) -> Response
             pk=response.personal_invitation_id, responded_at__isnull=True
         ).update(responded_at=responded)
     if not won:
+        _group_link_uncount(response)
         raise AlreadySubmitted
     survey_id = response.survey_id
     transaction.on_commit(lambda: _run_submit_hooks(survey_id, response.pk))

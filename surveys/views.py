@@ -30,11 +30,15 @@ from surveys.services import (
     response_submit,
     survey_check_open,
 )
+from surveys.tokens import client_digest, looks_like_token, new_token
 from surveys.translations import pick, survey_language
 
 RESUME_COOKIE = "materia-resume-{survey}"
 DONE_COOKIE = "materia-done-{survey}"
 COOKIE_AGE = 60 * 60 * 24 * 90
+# One browser, for the group links' limit per device: random, signed, kept two years.
+DEVICE_COOKIE = "materia-device"
+DEVICE_COOKIE_AGE = 60 * 60 * 24 * 730
 
 
 class View(Protocol):
@@ -49,7 +53,10 @@ def survey_errors(view: View) -> View:
         try:
             return view(request, *args, **kwargs)
         except SurveyError as error:
-            return render(request, "surveys/error.html", {"error": error}, status=error.status)
+            page = render(request, "surveys/error.html", {"error": error}, status=error.status)
+            if error.retry_after is not None:
+                page["Retry-After"] = str(error.retry_after)
+            return page
 
     return wrapper
 
@@ -77,6 +84,7 @@ def invitation_landing(request: HttpRequest, token: str) -> HttpResponse:
     if not shared and invitation.responded_at is not None:
         raise AlreadySubmitted
     resume = request.COOKIES.get(RESUME_COOKIE.format(survey=survey.pk)) if shared else None
+    device = _device(request) if shared else ""
     if request.method == "POST":
         if resume:
             try:
@@ -88,10 +96,14 @@ def invitation_landing(request: HttpRequest, token: str) -> HttpResponse:
         started = response_start(
             invitation=invitation,
             language=language,
-            client_hash=client_hash(request, f"survey:{survey.pk}"),
+            client_hash=client_hash(request, f"survey:{survey.pk}") if shared else "",
+            device_hash=client_digest(device, f"{settings.SECRET_KEY}:device:{survey.pk}")
+            if shared
+            else "",
         )
         http = redirect("surveys:page", resume=started.resume_token, number=1)
         if shared:
+            _keep_device(request, http, device)
             http.set_cookie(
                 RESUME_COOKIE.format(survey=survey.pk),
                 started.resume_token,
@@ -104,7 +116,30 @@ def invitation_landing(request: HttpRequest, token: str) -> HttpResponse:
     survey_check_open(survey)
     context = _survey_context(survey, language)
     context.update({"token": token, "can_resume": bool(resume)})
-    return render(request, "surveys/landing.html", context)
+    page = render(request, "surveys/landing.html", context)
+    if shared:
+        _keep_device(request, page, device)
+    return page
+
+
+def _device(request: HttpRequest) -> str:
+    """The browser's device id from its signed cookie, or a new one: what the group
+    links' limit per device counts (a cookie that was tampered with counts as none)."""
+    device = request.get_signed_cookie(DEVICE_COOKIE, default="", salt=DEVICE_COOKIE) or ""
+    return device if looks_like_token(device) else new_token()
+
+
+def _keep_device(request: HttpRequest, http: HttpResponse, device: str) -> None:
+    if request.get_signed_cookie(DEVICE_COOKIE, default="", salt=DEVICE_COOKIE) != device:
+        http.set_signed_cookie(
+            DEVICE_COOKIE,
+            device,
+            salt=DEVICE_COOKIE,
+            max_age=DEVICE_COOKIE_AGE,
+            httponly=True,
+            samesite="Lax",
+            secure=request.is_secure(),
+        )
 
 
 def _load(resume: str) -> Response:

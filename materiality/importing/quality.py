@@ -8,6 +8,7 @@ that is both straight-lined and too fast is counted once, as straight-lined."""
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ class QualityPreview:
     untimed: int  # of the file's replies
     fraction: float
     min_responses: int
+    floor_seconds: int = 0  # the floor per grid cell, in seconds for the whole grid
 
     @property
     def excluded(self) -> int:
@@ -59,7 +61,7 @@ def quality_preview(
     for row, flag in zip(rows, flags, strict=True):
         counts[(row.duration, flag)] += 1
     everyone = Durations(counts=dict(counts))
-    limit = too_fast_limit(everyone, options)
+    limit = too_fast_limit(everyone, options, grid_cells=grid_cells)
     too_fast = 0
     if limit is not None:
         too_fast = sum(
@@ -81,6 +83,7 @@ def quality_preview(
         untimed=sum(1 for row in rows if row.duration is None),
         fraction=options.too_fast_fraction,
         min_responses=options.too_fast_min_responses,
+        floor_seconds=math.ceil(options.too_fast_seconds_per_cell * grid_cells),
     )
 
 
@@ -117,7 +120,21 @@ def quality_lines(preview: QualityPreview) -> list[str]:
     if not preview.exclude_too_fast:
         lines.append(_("Too fast: the method settings keep every reply, however quick."))
         return lines
-    if preview.too_fast_seconds is None or preview.median_seconds is None:
+    relative = preview.too_fast_seconds != preview.floor_seconds
+    if preview.too_fast_seconds is not None and not relative:
+        lines.append(
+            _(
+                "Too fast: %(count)d of the file's %(total)d replies took under %(limit)d "
+                "seconds (the floor per grid cell, whatever the median) and would be left "
+                "out of the scores."
+            )
+            % {
+                "count": preview.too_fast,
+                "total": preview.replies,
+                "limit": preview.too_fast_seconds,
+            }
+        )
+    elif preview.too_fast_seconds is None or preview.median_seconds is None:
         lines.append(
             _(
                 "Too fast: no limit yet: it takes %(min)d replies with a time, and there "

@@ -22,6 +22,8 @@ class AuditAction(models.TextChoices):
     SENT_BACK = "sent_back", _("Sent back")
     EXPORTED = "exported", _("Exported")
     SETTINGS_CHANGED = "settings_changed", _("Method settings changed")
+    LINK_REVOKED = "link_revoked", _("Group link revoked")
+    LINK_ROTATED = "link_rotated", _("Group link replaced by a new one")
 
 
 class AuditEntry(models.Model):

@@ -134,6 +134,15 @@ def option_lines(options: RunOptions, group_names: Mapping[str, str]) -> list[Op
             shown=options.exclude_too_fast,
         ),
         OptionLine(
+            "too_fast_seconds_per_cell",
+            _("Too-fast floor"),
+            _("under %(seconds)s s per grid cell, whatever the median")
+            % {"seconds": number_text(options.too_fast_seconds_per_cell)}
+            if options.too_fast_seconds_per_cell
+            else _("none"),
+            shown=options.exclude_too_fast,
+        ),
+        OptionLine(
             "too_fast_min_responses",
             _("Too-fast rule applies from"),
             _("%(n)s replies") % {"n": options.too_fast_min_responses},

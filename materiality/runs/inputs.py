@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import Count, Q
 
 from materiality.models import (
     AggregationRun,
@@ -21,7 +22,7 @@ from materiality.runs.options import SCORING_VERSION, RunOptions, recorded_optio
 from materiality.scoring import (
     Cell,
 )
-from surveys.models import Question
+from surveys.models import OptionRole, Question, QuestionOption
 from surveys.tallies import (
     Durations,
     rating_cells,
@@ -48,17 +49,36 @@ class RunInput:
         return self.responses_total - self.excluded_straight_lined - self.excluded_too_fast
 
 
-def too_fast_limit(durations: Durations, options: RunOptions) -> int | None:
+def too_fast_limit(durations: Durations, options: RunOptions, *, grid_cells: int) -> int | None:
     """Seconds under which a completion counts as too fast: a fraction of the median
-    completion time of the replies, once there are enough for a stable median."""
-    if not options.exclude_too_fast or durations.total < options.too_fast_min_responses:
+    completion time of the replies, once there are enough for a stable median, and at
+    least the floor of `too_fast_seconds_per_cell` for each of the grid's `grid_cells`,
+    whatever the median (when bots are the majority, the median is theirs)."""
+    if not options.exclude_too_fast:
         return None
+    limits = []
+    floor = options.too_fast_seconds_per_cell * grid_cells
+    if floor > 0:
+        # Durations are whole seconds: d < ceil(floor) exactly when d < floor.
+        limits.append(math.ceil(floor))
     # The median of the replies that have a duration: imported ones may have none.
     timed = durations.timed
-    if timed < options.too_fast_min_responses:
-        return None
-    median = durations.timed_at(timed // 2)
-    return None if median is None else math.floor(median * options.too_fast_fraction)
+    if durations.total >= options.too_fast_min_responses <= timed:
+        median = durations.timed_at(timed // 2)
+        if median is not None:
+            limits.append(math.floor(median * options.too_fast_fraction))
+    return max(limits) if limits else None
+
+
+def grid_cell_count(survey_id: int) -> int:
+    """The cells of the survey's importance grid, rows × columns: one query."""
+    counts = QuestionOption.objects.filter(
+        question__survey_id=survey_id, question__code=IMPORTANCE_QUESTION
+    ).aggregate(
+        rows=Count("pk", filter=Q(role=OptionRole.ROW)),
+        columns=Count("pk", filter=Q(role=OptionRole.COLUMN)),
+    )
+    return int(counts["rows"]) * int(counts["columns"])
 
 
 def read_input(
@@ -87,11 +107,12 @@ def read_input(
     grid_id = Question.objects.values_list("pk", flat=True).get(
         survey_id=survey_id, code=IMPORTANCE_QUESTION
     )
+    cells_asked = grid_cell_count(survey_id)
     tally_catch_up(survey_id, progress=progress)
     with transaction.atomic():
         tally_current(survey_id)
         durations = reply_durations(survey_id)
-        limit = too_fast_limit(durations, options)
+        limit = too_fast_limit(durations, options, grid_cells=cells_asked)
         counted = rating_cells(
             survey_id,
             grid_id,

@@ -52,6 +52,7 @@ SCORING_KEYS = (
     "exclude_straight_lined",
     "exclude_too_fast",
     "too_fast_fraction",
+    "too_fast_seconds_per_cell",
 )
 
 
@@ -80,6 +81,7 @@ class MethodSettings:
     straight_line_min_cells: int | None  # None: the engine's default rule
     exclude_too_fast: bool
     too_fast_fraction: float
+    too_fast_seconds_per_cell: float
     threshold_mode: ThresholdMode
     company_threshold: float
     stakeholder_threshold: float
@@ -122,6 +124,7 @@ def method_settings(assessment: Assessment, groups: list[GroupWeight]) -> Method
         straight_line_min_cells=options.straight_line_min_cells,
         exclude_too_fast=options.exclude_too_fast,
         too_fast_fraction=options.too_fast_fraction,
+        too_fast_seconds_per_cell=options.too_fast_seconds_per_cell,
         threshold_mode=params.threshold_mode,
         company_threshold=params.company_threshold,
         stakeholder_threshold=params.stakeholder_threshold,

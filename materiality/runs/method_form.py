@@ -34,6 +34,7 @@ from materiality.runs.method import (
     method_options,
     method_settings,
 )
+from materiality.runs.options import MAX_SECONDS_PER_CELL
 from materiality.scoring import (
     MAX_BOOTSTRAP_SAMPLES,
     AxisSource,
@@ -99,6 +100,17 @@ class MethodForm(forms.ModelForm):
         label=gettext_lazy("Too fast: under this share of the median completion time"),
         max_length=20,
         help_text=gettext_lazy("A number such as 0.25, or a fraction such as 1/3 (the default)."),
+    )
+    too_fast_seconds_per_cell = forms.FloatField(
+        label=gettext_lazy("Too fast in any case: under this many seconds per grid cell"),
+        min_value=0,
+        max_value=MAX_SECONDS_PER_CELL,
+        help_text=gettext_lazy(
+            "Applies whatever the median, so that many quick replies cannot make each "
+            "other look normal. 1 (the default) is far quicker than anyone can read a "
+            "topic and choose a rating; 0 turns the floor off."
+        ),
+        widget=_number_input(),
     )
     threshold_mode = forms.ChoiceField(
         label=gettext_lazy("Threshold rule"), widget=forms.RadioSelect
@@ -230,6 +242,7 @@ class MethodForm(forms.ModelForm):
             straight_line_min_cells=current.straight_line_min_cells,
             exclude_too_fast=current.exclude_too_fast,
             too_fast_fraction=fraction_text(current.too_fast_fraction),
+            too_fast_seconds_per_cell=current.too_fast_seconds_per_cell,
             threshold_mode=current.threshold_mode.value,
             company_threshold=current.company_threshold,
             stakeholder_threshold=current.stakeholder_threshold,
@@ -290,6 +303,7 @@ class MethodForm(forms.ModelForm):
             straight_line_min_cells=data.get("straight_line_min_cells"),
             exclude_too_fast=data["exclude_too_fast"],
             too_fast_fraction=data["too_fast_fraction"],
+            too_fast_seconds_per_cell=data["too_fast_seconds_per_cell"],
             threshold_mode=ThresholdMode(data["threshold_mode"]),
             company_threshold=data["company_threshold"],
             stakeholder_threshold=data["stakeholder_threshold"],
@@ -315,6 +329,8 @@ class MethodForm(forms.ModelForm):
             % {"max": f"{MAX_BOOTSTRAP_SAMPLES:,}"},
             "confidence": _("Enter a level between 0 and 1, such as 0.95."),
             "too_fast_fraction": _("Enter a share above 0 and at most 1, such as 1/3."),
+            "too_fast_seconds_per_cell": _("Enter a number of seconds from 0 to %(max)s.")
+            % {"max": MAX_SECONDS_PER_CELL},
             "company_threshold": _(
                 "A fixed threshold is a point on the rating scale, from %(min)s to %(max)s."
             )

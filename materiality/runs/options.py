@@ -26,8 +26,9 @@ from surveys.services import STRAIGHT_LINE_LOWEST
 
 # Bump when a change to the method or to this module changes results for the same input.
 # 2: the too-fast median counts only replies with a duration; 3: bootstrap sums drawn
-# from their exact distribution (other random draws, the same distribution).
-SCORING_VERSION = "3"
+# from their exact distribution (other random draws, the same distribution); 4: the
+# too-fast rule has a floor in seconds per grid cell besides its share of the median.
+SCORING_VERSION = "4"
 
 
 def stale_after() -> timedelta:
@@ -47,6 +48,9 @@ class RunOptions:
     exclude_too_fast: bool = True
     too_fast_fraction: float = 1 / 3
     too_fast_min_responses: int = 10
+    # A reply quicker than this many seconds per cell of the rating grid is too fast,
+    # whatever the median (docs/methodology.md, "Quality filters"); 0: no floor.
+    too_fast_seconds_per_cell: float = 1.0
     # The fewest rated grid cells that make a reply straight-lined; None: the engine's
     # default (half the grid, at least 4). A setting of the survey, since the engine flags
     # replies as they arrive; recorded here, as it decides which replies count.
@@ -66,6 +70,21 @@ class RunOptions:
                     "too_fast_fraction",
                     "range",
                     f"too_fast_fraction must be above 0 and at most 1, not {fraction!r}",
+                )
+            )
+        floor = self.too_fast_seconds_per_cell
+        if (
+            isinstance(floor, bool)
+            or not isinstance(floor, int | float)
+            or not math.isfinite(floor)
+            or not 0 <= floor <= MAX_SECONDS_PER_CELL
+        ):
+            problems.append(
+                Problem(
+                    "too_fast_seconds_per_cell",
+                    "range",
+                    f"too_fast_seconds_per_cell must be from 0 to {MAX_SECONDS_PER_CELL}, "
+                    f"not {floor!r}",
                 )
             )
         for name, lowest in (
@@ -95,7 +114,12 @@ FILTER_DEFAULTS = {
     "exclude_too_fast": True,
     "too_fast_fraction": 1 / 3,
     "too_fast_min_responses": 10,
+    "too_fast_seconds_per_cell": 1.0,
 }
+# Runs recorded before an option existed were computed without it: what it was then.
+FILTERS_BEFORE = {"too_fast_seconds_per_cell": 0.0}
+# A floor above this many seconds per cell would leave out careful readers too.
+MAX_SECONDS_PER_CELL = 60
 
 
 def run_options(assessment: Assessment) -> RunOptions:
@@ -144,7 +168,10 @@ def recorded_options(run: AggregationRun) -> RunOptions:
     """The options the run recorded, rebuilt: what computed it, whatever the assessment's
     settings are now."""
     recorded: Mapping[str, Any] = run.options or {}
-    filters = {key: recorded.get(key, default) for key, default in FILTER_DEFAULTS.items()}
+    filters = {
+        key: recorded.get(key, FILTERS_BEFORE.get(key, default))
+        for key, default in FILTER_DEFAULTS.items()
+    }
     return RunOptions(
         params=Params.from_dict(recorded.get("params", {})),
         straight_line_min_cells=recorded.get("straight_line_min_cells"),

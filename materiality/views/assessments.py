@@ -31,6 +31,8 @@ from materiality.services import (
     assessment_open,
     assessment_update,
     group_link_create,
+    group_link_revoke,
+    group_link_rotate,
     invitations_import,
     invitations_send,
     open_link_create,
@@ -158,6 +160,45 @@ def link_create(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     else:
         raise Http404
     return redirect("materiality:assessment", pk=pk)
+
+
+def _group_link(assessment: Any, invitation_pk: int) -> Invitation:
+    return get_object_or_404(
+        Invitation,
+        pk=invitation_pk,
+        survey=assessment.survey,
+        kind__in=[InvitationKind.SHARED, InvitationKind.OPEN],
+    )
+
+
+@require_POST
+@permission_required("materiality.change_assessment")
+def link_revoke(request: HttpRequest, pk: int, invitation_pk: int) -> HttpResponse:
+    assessment = _assessment(pk)
+    invitation = _group_link(assessment, invitation_pk)
+    if group_link_revoke(assessment=assessment, invitation=invitation, actor=request.user):
+        messages.success(request, _("The link was revoked. The replies it brought are kept."))
+    else:
+        messages.info(request, _("This link had already been revoked."))
+    return redirect(reverse("materiality:assessment", args=[pk]) + "#links-title")
+
+
+@require_POST
+@permission_required("materiality.change_assessment")
+def link_rotate(request: HttpRequest, pk: int, invitation_pk: int) -> HttpResponse:
+    assessment = _assessment(pk)
+    invitation = _group_link(assessment, invitation_pk)
+    if group_link_rotate(assessment=assessment, invitation=invitation, actor=request.user):
+        messages.success(
+            request,
+            _(
+                "A new link replaces the old one, which no longer works. The replies "
+                "already received are kept; share the new link or QR code."
+            ),
+        )
+    else:
+        messages.info(request, _("This link had already been revoked."))
+    return redirect(reverse("materiality:assessment", args=[pk]) + "#links-title")
 
 
 @permission_required("materiality.view_assessment")

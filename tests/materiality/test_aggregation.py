@@ -286,3 +286,43 @@ def test_the_aggregate_command_computes_and_can_count_the_replies_again(
     assert score.company["mean"] == 5
     with pytest.raises(CommandError, match="There is no assessment 9999"):
         call_command("aggregate", "9999", stdout=StringIO())
+
+
+def test_bots_that_are_the_majority_are_too_fast_by_the_floor_per_grid_cell(
+    open_assessment: Assessment,
+) -> None:
+    """156 replies in 1 s among 20 in ten minutes: the median is the bots' 1 s, so the
+    share of the median leaves out nobody; the floor per grid cell leaves out the bots."""
+    for seed in range(4):
+        reply(open_assessment, "customers", seed)
+    humans = list(Response.objects.values_list("pk", flat=True))
+    template = Response.objects.get(pk=humans[0])
+    answers = list(Answer.objects.filter(response=template))
+    # The same four replies again as 16 more humans and 156 bots (one bulk insert each).
+    clones = []
+    for number in range(16 + 156):
+        clone = Response.objects.get(pk=humans[number % 4])
+        clone.pk = None
+        clone.resume_hash = f"clone-{number}"
+        clone.tally_batch = None
+        clone.duration_seconds = 600 if number < 16 else 1
+        clones.append(clone)
+    Response.objects.bulk_create(clones)
+    assert answers
+    Answer.objects.bulk_create(
+        Answer(
+            response_id=clone.pk,
+            question_id=answer.question_id,
+            row_code=answer.row_code,
+            column_code=answer.column_code,
+            value=answer.value,
+        )
+        for clone in clones
+        for answer in Answer.objects.filter(response_id=humans[0])
+    )
+    run = aggregation_execute(
+        aggregation_request(assessment=open_assessment, trigger=RunTrigger.MANUAL).pk
+    )
+    assert run is not None
+    assert (run.responses_total, run.excluded_too_fast, run.responses_counted) == (176, 156, 20)
+    assert run.options["too_fast_seconds_per_cell"] == 1.0

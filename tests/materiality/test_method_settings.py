@@ -585,3 +585,25 @@ def test_every_mistake_is_shown_in_one_round(esg_user: Any, open_assessment: Ass
         "straight_line_min_cells",
     }
     assert stored_settings(open_assessment) == before
+
+
+def test_the_too_fast_floor_per_cell_is_set_noted_and_used(
+    esg_user: Any, open_assessment: Assessment, django_capture_on_commit_callbacks: Any
+) -> None:
+    assert form_values(open_assessment)["too_fast_seconds_per_cell"] == 1.0
+    refused = post(client_for(esg_user), open_assessment, too_fast_seconds_per_cell="-1")
+    assert refused.status_code == 400
+    assert "too_fast_seconds_per_cell" in refused.context["form"].errors
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post(client_for(esg_user), open_assessment, too_fast_seconds_per_cell="2")
+
+    assert response.status_code == 302
+    assert Assessment.objects.get(pk=open_assessment.pk).scoring["too_fast_seconds_per_cell"] == 2
+    entry = AuditEntry.objects.get(assessment=open_assessment, action=AuditAction.SETTINGS_CHANGED)
+    assert entry.note.splitlines() == [
+        "Too-fast floor: under 1 s per grid cell, whatever the median → under 2 s per grid "
+        "cell, whatever the median"
+    ]
+    lines = {line.key: line.value for line in option_lines(RunOptions(params=Params()), {})}
+    assert lines["too_fast_seconds_per_cell"] == "under 1 s per grid cell, whatever the median"

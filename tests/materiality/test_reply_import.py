@@ -912,7 +912,8 @@ def test_the_quality_counts_follow_the_runs_rules(open_assessment: Assessment) -
         file_row(5, None),
         file_row(6, 600),
     ]
-    options = run_options(open_assessment)
+    # The share of the median alone (the floor per grid cell is tested below).
+    options = replace(run_options(open_assessment), too_fast_seconds_per_cell=0)
     preview = quality_preview(rows, grid_cells=34, stored=stored, options=options)
     assert (preview.straight_lined, preview.too_fast, preview.excluded) == (1, 1, 2)
     assert (preview.median_seconds, preview.too_fast_seconds, preview.timed) == (100, 33, 10)
@@ -938,6 +939,15 @@ def test_the_quality_counts_follow_the_runs_rules(open_assessment: Assessment) -
     assert quality_lines(preview)[1] == (
         "Too fast: no limit yet: it takes 11 replies with a time, and there are 10 "
         "(stored and in this file); none would be left out."
+    )
+
+    # The floor per grid cell, whatever the median: 34 cells at 1 s make 34 s.
+    floored = replace(options, too_fast_seconds_per_cell=1.0)
+    preview = quality_preview(rows, grid_cells=34, stored=stored, options=floored)
+    assert (preview.too_fast_seconds, preview.too_fast) == (34, 1)
+    assert quality_lines(preview)[1] == (
+        "Too fast: 1 of the file's 5 replies took under 34 seconds (the floor per grid "
+        "cell, whatever the median) and would be left out of the scores."
     )
 
 

@@ -361,21 +361,6 @@ def test_an_open_link_asks_for_the_group_and_refuses_an_unknown_code(
     assert response.respondent_internal is True
 
 
-def test_the_open_link_limits_responses_per_address(survey: Survey) -> None:
-    Survey.objects.update(open_link_limit_per_ip=3)
-    path = link_path(
-        InvitationFactory(
-            survey=survey, kind=InvitationKind.OPEN, respondent_group="", respondent_internal=None
-        )
-    )
-    for _ in range(3):
-        assert english().post(path).status_code == 302
-    refused = english().post(path)
-    assert refused.status_code == 429
-    assert "Too many responses" in refused.content.decode()
-    assert Response.objects.count() == 3
-
-
 def test_a_personal_link_resumes_the_same_response_on_any_device(survey: Survey) -> None:
     issued = personal_link(survey, "ann@example.com")
     phone = english()

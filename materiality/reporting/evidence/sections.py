@@ -31,7 +31,7 @@ from materiality.reporting.evidence.contents import (
     when_text,
 )
 from materiality.reporting.wording import PACK_WORDS, word
-from materiality.runs.inputs import RunInput, too_fast_limit
+from materiality.runs.inputs import RunInput, grid_cell_count, too_fast_limit
 from materiality.runs.options import RunOptions
 from materiality.scoring import AxisSource, ThresholdMode, Weighting
 from surveys.models import Invitation, InvitationKind, Response, ResponseStatus
@@ -86,7 +86,9 @@ def group_rows(
     if run_input is not None:
         limit = run_input.too_fast_seconds
     else:
-        limit = too_fast_limit(Durations.of(submitted), options)
+        limit = too_fast_limit(
+            Durations.of(submitted), options, grid_cells=grid_cell_count(survey_id)
+        )
     passing = Q(pk__isnull=False)
     if options.exclude_straight_lined:
         passing &= Q(straight_lined=False)
