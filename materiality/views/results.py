@@ -17,6 +17,7 @@ from django.http import (
 )
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -102,13 +103,18 @@ def _results_page(
     if run is not None:
         groups = list(assessment.groups.all())
         recent = recent_scored_runs(assessment)
-        group = next((g for g in groups if g.code == request.GET.get("group")), None)
+        # A confirmation step that is answered on this page (a note refused) posts the
+        # chart language and the group the page was showing.
+        params = request.POST if request.method == "POST" else request.GET
+        group = next((g for g in groups if g.code == params.get("group")), None)
         scores = run_scores(run)
         topics = [row.score.topic for row in scores]
         heatmaps, sides = heatmaps_and_sides(run, topics, groups)
         variant_list, sensitivity_rows = sensitivity(run)
         previous_run, movements = year_over_year(run)
-        language = requested_language(request)
+        asked = params.get("lang", "")
+        chosen_language = asked if asked in assessment.survey.languages else ""
+        language = chosen_language or _chart_language(assessment, active_language())
         if group is not None:
             # The group's own n, and a message instead of a matrix without points.
             count, page_language = group_count(run, group), active_language()
@@ -116,11 +122,20 @@ def _results_page(
                 group_n=group_count_text(group, count, page_language),
                 matrix_missing=missing_matrix_text(group, count, page_language),
             )
+        show_ci = params.get("ci") == "1"
+        options = {"group": group.code} if group else {}
+        options.update({"ci": "1"} if show_ci else {})
         context.update(
             scores=scores,
             groups=groups,
             group=group,
-            show_ci=request.GET.get("ci") == "1",
+            # Carried by every link and form of the page that leads back to it, so that
+            # the chart language and the group survive each step (only when asked for:
+            # without it the charts follow the page's language).
+            chosen_language=chosen_language,
+            show_ci=show_ci,
+            # The group and whiskers, after "?lang=…", in the matrix's address.
+            matrix_options=f"&{urlencode(options)}" if options else "",
             heatmaps=heatmaps,
             sides=sides,
             variants=variant_list,
@@ -131,9 +146,7 @@ def _results_page(
                 (entry, audit_note(entry))
                 for entry in AuditEntry.objects.filter(assessment=assessment)
             ],
-            language=language
-            if language in assessment.survey.languages
-            else assessment.survey.languages[0],
+            language=language,
             can_submit=request.user.has_perm("materiality.submit_run"),
             can_confirm=request.user.has_perm("materiality.confirm_run"),
             export_kinds=[
@@ -159,15 +172,27 @@ def _results_page(
     return render(request, "materiality/results.html", context, status=status)
 
 
+def _chart_language(assessment: Assessment, language: str) -> str:
+    return language if language in assessment.survey.languages else assessment.survey.languages[0]
+
+
+def _results_query(request: HttpRequest, run: AggregationRun) -> str:
+    """The query string back to the results page after a confirmation step: the run,
+    and the chart language, group and whiskers the page was showing (posted by its forms)."""
+    query = {"run": str(run.pk)}
+    query.update(
+        {key: request.POST[key] for key in ("lang", "group", "ci") if request.POST.get(key)}
+    )
+    return urlencode(query)
+
+
 @permission_required("materiality.view_assessment")
 def run_matrix(request: HttpRequest, pk: int, run_id: int, fmt: str) -> HttpResponse:
     assessment = _assessment(pk)
     run = _run(assessment, run_id)
     if fmt not in MATRIX_CONTENT_TYPES:
         raise Http404
-    language = requested_language(request)
-    if language not in assessment.survey.languages:
-        language = assessment.survey.languages[0]
+    language = _chart_language(assessment, requested_language(request))
     group = None
     if request.GET.get("group"):
         group = get_object_or_404(assessment.groups, code=request.GET["group"])
@@ -196,7 +221,8 @@ def _review(
         messages.error(request, str(error))
     else:
         messages.success(request, done)
-    return redirect(f"{reverse('materiality:results', args=[pk])}?run={run.pk}#confirmation")
+    url = reverse("materiality:results", args=[pk])
+    return redirect(f"{url}?{_results_query(request, run)}#confirmation")
 
 
 @require_POST

@@ -3,7 +3,8 @@ the assessments, a new assessment, an assessment's progress, links and QR codes,
 results of a scored run with its matrix, confirmation by the ESG decision group, an
 export, and the reports with their reader feedback.
 
-Wide tables may scroll inside their `.table-scroll` box; the page itself may not."""
+Wide tables may scroll inside their `.table-scroll` box; the page itself may not: one
+test walks every team page (admin aside) in both languages, with axe and the width check."""
 
 from __future__ import annotations
 
@@ -30,14 +31,16 @@ from materiality.models import (
     RunTrigger,
     StakeholderGroup,
 )
+from materiality.reporting.jobs import ExportKind, export_request
 from materiality.runs.confirmation import run_submit_for_confirmation
 from materiality.runs.execution import aggregation_execute
 from materiality.runs.requests import aggregation_request
 from materiality.services import group_link_create, open_link_create
-from surveys.models import QuestionKind
+from surveys.models import Invitation, InvitationKind, QuestionKind
 from surveys.selectors import questionnaire_load
-from surveys.services import AnswerInput, survey_open
+from surveys.services import AnswerInput, response_start, survey_open
 from tests.browser.assertions import assert_accessible, assert_no_horizontal_scroll
+from tests.browser.screens import MOBILE, Screen
 
 pytestmark = [
     pytest.mark.browser,
@@ -301,32 +304,6 @@ _NARROWEST_TOPIC_NAME = """() => Math.min(...[...document.querySelectorAll(
     th.clientWidth / parseFloat(getComputedStyle(th).fontSize)))"""
 
 
-@pytest.mark.parametrize("language", ["zh-hans", "en"])
-def test_the_assessment_and_its_results_fit_the_screen_in_both_languages(
-    make_context: Callable[..., BrowserContext],
-    log_in: Callable[..., None],
-    esg_user: Any,
-    scored: AggregationRun,
-    language: str,
-) -> None:
-    # Submitted, the run's choice in the run selector is long: "#… · 2026-… · Awaiting
-    # confirmation" is wider than a phone's screen.
-    run_submit_for_confirmation(run=scored, user=esg_user)
-    context = make_context(locale="en-US" if language == "en" else "zh-CN")
-    log_in(esg_user, context)
-    page = context.new_page()
-
-    for url in (
-        reverse("materiality:assessment", args=[scored.assessment_id]),
-        results_url(scored),
-    ):
-        page.goto(url)
-        expect(page.locator("html")).to_have_attribute("lang", language)
-        expect(page.locator(".scores-table tbody tr")).to_have_count(17)
-        check_page(page)
-        assert page.evaluate(_NARROWEST_TOPIC_NAME) >= 6, "topic names squeezed"
-
-
 def test_a_groups_matrix_gives_its_n_or_says_why_there_is_none(
     page: Page, log_in: Callable[..., None], esg_user: Any, scored: AggregationRun
 ) -> None:
@@ -431,3 +408,89 @@ def test_the_reports_and_their_feedback_summary(
         expect_image_loaded(charts.nth(number))
     expect(page.locator("#comments .comment-card")).to_have_count(3)
     check_page(page)
+
+
+# --- Every team page at 360 px, in both languages -----------------------------------------
+
+
+def team_pages(run: AggregationRun, report: Report, export: ExportJob) -> list[str]:
+    pk = run.assessment_id
+    results = results_url(run)
+    return [
+        reverse("materiality:assessments"),
+        reverse("materiality:assessment-new"),
+        reverse("materiality:assessment", args=[pk]),
+        reverse("materiality:method-settings", args=[pk]),
+        reverse("materiality:replies-import", args=[pk]),
+        results,
+        f"{results}?group=customers&ci=1",
+        f"{results}?group=media",
+        reverse("materiality:export", args=[pk, export.pk]),
+        reverse("materiality:reports"),
+        reverse("materiality:report-new"),
+        reverse("materiality:report", args=[report.pk]),
+    ]
+
+
+# The ranked table's box, on a wide screen: does it have to scroll?
+_RANKING_SCROLLS = """() => {
+  const box = document.querySelector("#ranking .table-scroll");
+  return box.scrollWidth > box.clientWidth;
+}"""
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_every_team_page_fits_the_screen_in_both_languages(
+    make_context: Callable[..., BrowserContext],
+    log_in: Callable[..., None],
+    esg_user: Any,
+    scored: AggregationRun,
+    answered_report: Report,
+    screen: Screen,
+    language: str,
+) -> None:
+    # The longest texts: a run awaiting confirmation (its choice in the run selector),
+    # an open-link respondent who has not chosen a group yet (a row of the progress).
+    run_submit_for_confirmation(run=scored, user=esg_user)
+    open_link = Invitation.objects.get(survey=scored.assessment.survey, kind=InvitationKind.OPEN)
+    response_start(invitation=open_link)
+    export = export_request(
+        assessment=scored.assessment,
+        kind=ExportKind.SCORES_CSV,
+        language=language,
+        run=scored,
+        user=esg_user,
+    )
+    context = make_context(locale="en-US" if language == "en" else "zh-CN")
+    log_in(esg_user, context)
+    page = context.new_page()
+
+    for url in team_pages(scored, answered_report, export):
+        page.goto(url)
+        expect(page.locator("html")).to_have_attribute("lang", language)
+        # Measured with the page's fonts in place: a fallback font is narrower or wider.
+        page.wait_for_function("() => document.fonts.status === 'loaded'")
+        check_page(page)
+        if page.locator("table.topics").count():
+            assert page.evaluate(_NARROWEST_TOPIC_NAME) >= 6, f"topic names squeezed on {url}"
+
+    page.goto(reverse("materiality:assessment", args=[scored.assessment_id]))
+    expect(page.locator('#progress tr[data-group=""] th')).not_to_have_text(re.compile(r"^[\s—]*$"))
+
+    # The results: the matrix opens full screen in the page's chart language, and the
+    # chart language chosen survives choosing a group.
+    other = "en" if language == "zh-hans" else "zh-hans"
+    page.goto(f"{results_url(scored)}?lang={other}")
+    full_screen = page.locator("a.matrix-open")
+    expect(full_screen).to_have_attribute("href", re.compile(rf"\.svg\?lang={other}$"))
+    svg = page.request.get(full_screen.get_attribute("href") or "")
+    assert svg.ok
+    assert svg.headers["content-type"].startswith("image/svg+xml")
+    page.locator("#group-choice").select_option("customers")
+    page.locator("form.inline-controls button[type=submit]").click()
+    expect(page).to_have_url(re.compile(rf"[?&]lang={other}(&|$)"))
+    expect(page.locator("#group-choice")).to_have_value("customers")
+    expect(full_screen).to_have_attribute("href", re.compile(rf"lang={other}&group=customers$"))
+    check_page(page)
+    if screen != MOBILE:
+        assert not page.evaluate(_RANKING_SCROLLS), "the ranked table is cut on a wide screen"

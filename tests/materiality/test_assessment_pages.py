@@ -4,16 +4,20 @@ progress."""
 from __future__ import annotations
 
 import io
+import re
 from typing import Any
 
 import pytest
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
 
 from materiality.models import Assessment, StakeholderGroup, Topic
 from materiality.services import group_link_create, invitations_import, open_link_create
 from surveys.models import Invitation, InvitationKind, Question, Response, SurveyStatus
+from surveys.services import response_start
 from tests.conftest import link_path
 from tests.factories import (
     AggregationRunFactory,
@@ -330,6 +334,23 @@ def test_progress_counts_started_and_completed_per_group(
     )
     assert '<progress class="group-progress" max="2" value="1"' in html
     assert Response.objects.count() == 2
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_an_open_link_respondent_without_a_group_is_shown_as_not_chosen_yet(
+    esg_user: Any, open_assessment: Assessment, language: str
+) -> None:
+    issued = open_link_create(assessment=open_assessment)
+    response_start(invitation=issued.invitation)
+    client = Client(HTTP_ACCEPT_LANGUAGE=language)
+    client.force_login(esg_user)
+    html = client.get(reverse("materiality:assessment", args=[open_assessment.pk])).content
+    row = re.search(r'<tr data-group="">.*?</tr>', html.decode(), flags=re.DOTALL)
+    assert row is not None
+    assert re.search(r'<td class="n-started">1</td>', row.group())
+    with translation.override(language):
+        label = gettext("Not chosen yet")  # 尚未选择群体 in the catalogue
+    assert f'<th scope="row">{label}</th>' in row.group()
 
 
 def test_an_oversized_invitee_file_is_refused_before_it_is_read(

@@ -6,7 +6,9 @@ import hashlib
 import re
 import xml.etree.ElementTree as ET
 from datetime import date
+from html import unescape
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.test import Client
@@ -264,6 +266,107 @@ def send_back(client: Client, run: AggregationRun, note: str = "") -> Any:
 
 def review(run: AggregationRun) -> str:
     return AggregationRun.objects.values_list("review", flat=True).get(pk=run.pk)
+
+
+# --- What the page shows survives every step on it ---------------------------------------
+
+
+def links_and_forms(html: str) -> tuple[list[str], dict[str, dict[str, str]]]:
+    """The addresses of the page's links and images, and the hidden fields of each form
+    that posts, by its action."""
+    addresses = [unescape(a) for a in re.findall(r'(?:href|src)="([^"#][^"]*)"', html)]
+    forms = {
+        action: dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form))
+        for action, form in re.findall(
+            r'<form method="post" action="([^"#]+)[^>]*>(.*?)</form>', html, flags=re.DOTALL
+        )
+    }
+    return addresses, forms
+
+
+def test_every_way_back_to_the_results_keeps_the_group_and_the_chart_language(
+    esg_user: Any, scored_run: AggregationRun
+) -> None:
+    url = results_url(scored_run)
+    html = client_for(esg_user).get(f"{url}?group=customers&lang=zh-hans&ci=1").content.decode()
+    addresses, forms = links_and_forms(html)
+    matrix = reverse("materiality:run-matrix", args=[scored_run.assessment_id, scored_run.pk, "x"])
+    back = [a for a in addresses if a.startswith(("?", url, matrix.removesuffix("x")))]
+    # The matrix, opened full screen, downloaded in four formats; the two chart languages.
+    assert len(back) == 1 + 1 + 4 + 2, back
+    for address in back:
+        query = parse_qs(urlsplit(address).query)
+        assert query["group"] == ["customers"], address
+        assert query["ci"] == ["1"], address
+        assert query["lang"] in (["zh-hans"], ["en"]), address
+    assert sum("lang=en" in a for a in back) == 1  # the link to the English chart
+    # The form choosing the run and the group carries the chart language; the
+    # confirmation step posts all three.
+    chooser = re.search(r'<form method="get".*?</form>', html, flags=re.DOTALL)
+    assert chooser is not None
+    assert '<input type="hidden" name="lang" value="zh-hans">' in chooser.group()
+    assert '<option value="customers" selected>' in chooser.group()
+    submit = reverse("materiality:run-submit", args=[scored_run.assessment_id, scored_run.pk])
+    hidden = forms[submit]
+    assert hidden.pop("csrfmiddlewaretoken")
+    assert hidden == {"lang": "zh-hans", "group": "customers", "ci": "1"}
+
+
+def test_without_a_chosen_chart_language_the_page_carries_none(
+    esg_user: Any, scored_run: AggregationRun
+) -> None:
+    html = client_for(esg_user).get(f"{results_url(scored_run)}?group=customers").content.decode()
+    assert 'name="lang"' not in html  # the charts follow the page's language
+    assert "lang=en&amp;group=customers" in html  # the matrix, in that language
+
+
+def test_a_confirmation_step_comes_back_to_the_same_group_and_chart_language(
+    esg_user: Any, scored_run: AggregationRun
+) -> None:
+    url = reverse("materiality:run-submit", args=[scored_run.assessment_id, scored_run.pk])
+    response = client_for(esg_user).post(
+        url, {"note": "", "lang": "zh-hans", "group": "customers", "ci": "1"}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == (
+        f"{results_url(scored_run)}?run={scored_run.pk}&lang=zh-hans&group=customers&ci=1"
+        "#confirmation"
+    )
+
+
+def test_a_refused_note_keeps_the_group_and_the_chart_language(
+    esg_user: Any, decider_user: Any, scored_run: AggregationRun
+) -> None:
+    submit(client_for(esg_user), scored_run)
+    url = reverse("materiality:run-send-back", args=[scored_run.assessment_id, scored_run.pk])
+    response = client_for(decider_user).post(
+        url, {"note": "", "lang": "zh-hans", "group": "customers"}
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert '<option value="customers" selected>' in html
+    assert '<input type="hidden" name="lang" value="zh-hans">' in html
+
+
+def test_the_results_page_links_to_each_of_its_sections(
+    esg_user: Any, scored_run: AggregationRun
+) -> None:
+    html = client_for(esg_user).get(results_url(scored_run)).content.decode()
+    nav = re.search(r'<nav class="section-nav".*?</nav>', html, flags=re.DOTALL)
+    assert nav is not None
+    targets = re.findall(r'href="#([^"]+)"', nav.group())
+    assert targets == [
+        "matrix",
+        "ranking",
+        "method",
+        "groups",
+        "sensitivity",
+        "change",
+        "exports",
+        "confirmation",
+    ]
+    for target in targets:
+        assert html.count(f'id="{target}"') == 1, target
 
 
 def test_the_esg_team_submits_and_the_decision_group_confirms(
