@@ -22,6 +22,9 @@ from surveys.services import AnswerInput, AnswerScope
 from surveys.translations import pick
 
 DONT_KNOW = "dk"
+# The codes of the completeness errors, which the error summary words itself.
+UNRATED = "unrated"
+UNANSWERED = "unanswered"
 
 
 class TextAnswerField(PlainTextField):
@@ -38,6 +41,8 @@ COMMENT_ROWS = 3
 class GridCell:
     column_label: str
     field: forms.BoundField
+    low_label: str = ""  # the scale's words at the two ends of the row of levels
+    high_label: str = ""
 
 
 @dataclass
@@ -47,6 +52,14 @@ class GridRow:
     description: str
     cells: list[GridCell]
     comment: forms.BoundField | None
+
+
+@dataclass(frozen=True)
+class SummaryEntry:
+    """One line of the error summary: it names its question and links to its field."""
+
+    anchor: str
+    message: str
 
 
 @dataclass
@@ -149,6 +162,13 @@ class PageForm(forms.Form):
             choices.append((DONT_KNOW, str(_("Don't know"))))
         return choices
 
+    def _scale_ends(self, item: PageItem) -> tuple[str, str]:
+        scale = item.question.scale
+        return (
+            item.question.scale_label(scale[0], self.language),
+            item.question.scale_label(scale[-1], self.language),
+        )
+
     # --- validating -------------------------------------------------------------------
 
     def clean(self) -> dict[str, Any]:
@@ -165,17 +185,37 @@ class PageForm(forms.Form):
                     for c, column in enumerate(item.columns):
                         name = f"q{qid}_r{r}_c{c}"
                         if not cleaned.get(name) and name not in self.errors:
-                            self.add_error(
-                                name,
-                                _("Please rate “%(topic)s” for “%(axis)s”.")
-                                % {
-                                    "topic": pick(row.label, self.language),
-                                    "axis": pick(column.label, self.language),
-                                },
-                            )
+                            message = _("Please rate “%(topic)s” for “%(axis)s”.") % {
+                                "topic": pick(row.label, self.language),
+                                "axis": pick(column.label, self.language),
+                            }
+                            self.add_error(name, forms.ValidationError(message, code=UNRATED))
             elif not cleaned.get(f"q{qid}") and f"q{qid}" not in self.errors:
-                self.add_error(f"q{qid}", _("Please answer this question."))
+                unanswered = forms.ValidationError(
+                    _("Please answer this question."), code=UNANSWERED
+                )
+                self.add_error(f"q{qid}", unanswered)
         return cleaned
+
+    def error_summary(self) -> list[SummaryEntry]:
+        """The page's errors in the order of its fields, each naming its question (a
+        field's own message, under the question, need not)."""
+        entries = []
+        errors = self.errors.as_data()
+        for field in self:
+            multiple = getattr(field.field.widget, "input_type", "") in ("radio", "checkbox")
+            anchor = f"{field.auto_id}_0" if multiple else str(field.auto_id)
+            for error in errors.get(field.name, []):
+                text = " ".join(str(m) for m in error.messages)
+                if error.code == UNRATED:  # names its topic and axis already
+                    message = text
+                elif error.code == UNANSWERED:
+                    message = str(_("Please answer “%(question)s”.") % {"question": field.label})
+                else:
+                    named = {"question": field.label, "error": text}
+                    message = str(_("%(question)s: %(error)s") % named)
+                entries.append(SummaryEntry(anchor, message))
+        return entries
 
     # --- reading back -----------------------------------------------------------------
 
@@ -236,13 +276,19 @@ class PageForm(forms.Form):
                 help_text=pick(question.help_text, self.language),
             )
             if question.kind == QuestionKind.GRID:
+                low, high = self._scale_ends(item)
                 block.grid_rows = [
                     GridRow(
                         code=row.code,
                         label=pick(row.label, self.language),
                         description=pick(row.description, self.language),
                         cells=[
-                            GridCell(pick(column.label, self.language), self[f"q{qid}_r{r}_c{c}"])
+                            GridCell(
+                                pick(column.label, self.language),
+                                self[f"q{qid}_r{r}_c{c}"],
+                                low_label=low,
+                                high_label=high,
+                            )
                             for c, column in enumerate(item.columns)
                         ],
                         comment=self[f"q{qid}_r{r}_comment"] if question.row_comments else None,

@@ -220,5 +220,6 @@ def test_every_scale_of_the_form_runs_from_low_to_high(page: Page, report: Repor
     expect(first[2]).to_have_text("否")
     ratings = page.locator("main fieldset.rating")
     for number in range(ratings.count()):
-        expect(ratings.nth(number).locator("label.scale-option").first).to_have_text("1 差")
-        expect(ratings.nth(number).locator("label.scale-option").last).to_have_text("5 好")
+        levels = ratings.nth(number).locator("label.scale-option .level-name")
+        expect(levels.first).to_have_text("1 差")
+        expect(levels.last).to_have_text("5 好")

@@ -169,7 +169,7 @@ def answer_by_clicking(page: Page) -> dict[str, list[str]]:
             option = options.nth(choice_for(first + t, axis))
             option.click()
             expect(option.locator("input")).to_be_checked()
-            labels.append(option.inner_text().strip())
+            labels.append(option.locator(".level-name").inner_text().strip())
         chosen[topic.locator(".topic-name").inner_text().strip()] = labels
     return chosen
 
@@ -203,12 +203,20 @@ def answer_by_keyboard(page: Page, comment: str) -> dict[str, list[str]]:
             expect(radios.nth(wanted)).to_be_checked()
             expect(radios.nth(wanted)).to_be_focused()
             labels.append(
-                ratings.nth(axis).locator("label.scale-option").nth(wanted).inner_text().strip()
+                ratings.nth(axis)
+                .locator("label.scale-option .level-name")
+                .nth(wanted)
+                .inner_text()
+                .strip()
             )
             page.keyboard.press("Tab")
-        textarea = topic.locator("textarea")
-        expect(textarea).to_be_focused()
+        # The comment box is folded: its summary comes next, Enter unfolds it.
+        summary = topic.locator("details.comment > summary")
+        expect(summary).to_be_focused()
         if t == 0:
+            page.keyboard.press("Enter")
+            page.keyboard.press("Tab")
+            expect(topic.locator("textarea")).to_be_focused()
             page.keyboard.type(comment)
         page.keyboard.press("Tab")
         chosen[topic.locator(".topic-name").inner_text().strip()] = labels
@@ -225,7 +233,8 @@ def expect_still_chosen(page: Page, chosen: dict[str, list[str]]) -> None:
         labels = chosen[topic.locator(".topic-name").inner_text().strip()]
         ratings = topic.locator("fieldset.rating")
         for axis, label in enumerate(labels):
-            option = ratings.nth(axis).locator("label.scale-option", has_text=exactly(label))
+            name = page.locator(".level-name", has_text=exactly(label))
+            option = ratings.nth(axis).locator("label.scale-option", has=name)
             expect(option.locator("input")).to_be_checked()
 
 
@@ -260,6 +269,7 @@ def test_a_respondent_answers_saves_resumes_on_another_device_and_submits(
     expect(page).to_have_url(page_url(1))
     expect(page.locator("html")).to_have_attribute("lang", language)
     chosen = answer_by_clicking(page)
+    topics(page).first.locator("details.comment > summary").click()
     topics(page).first.locator("textarea").fill(texts.comment)
     check_page(page)  # a grid page, answered
     button(page, texts.next).click()
