@@ -368,6 +368,12 @@ PACK_WORDS: dict[str, str | Promise] = {
         "Excluded below %(fraction)s of the median, once there are at least "
         "%(minimum)s responses; limit applied: %(limit)s"
     ),
+    "setting_fast_floor": gettext_noop(
+        "Excluded below %(fraction)s of the median, once there are at least "
+        "%(minimum)s responses, or below %(floor)s s per grid cell, whichever is "
+        "higher; limit applied: %(limit)s"
+    ),
+    "setting_straight_minimum": gettext_noop("Excluded (at least %(minimum)s rated cells)"),
     "seconds": gettext_noop("%(n)s s"),
     "limit_none": gettext_noop("none"),
     "limit_unknown": gettext_noop("not recoverable (the replies have changed since the run)"),

@@ -135,6 +135,8 @@ def test_the_english_pack_states_the_method_and_the_numbers(scored_run: Aggregat
     assert "random seed 20211231" in method
     filters = section(html, "filters")
     assert "20 responses submitted, 2 excluded, 18 counted" in filters
+    # The rule as the run applied it, the floor per grid cell included (issue #16).
+    assert "or below 1 s per grid cell, whichever is higher" in filters
     groups = section(html, "groups")
     # One personal invitation to the regulators, answered: a 100 % response rate.
     assert re.search(

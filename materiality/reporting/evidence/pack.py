@@ -4,7 +4,7 @@ once and rendered as HTML or PDF."""
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from django.utils import timezone
 
@@ -37,7 +37,7 @@ from materiality.reporting.evidence.sections import (
 from materiality.reporting.wording import PACK_WORDS, word
 from materiality.runs.describing import fraction_text
 from materiality.runs.inputs import replay_input
-from materiality.runs.options import recorded_options
+from materiality.runs.options import RunOptions, recorded_options
 from materiality.runs.selectors import applied_thresholds, scored_run
 from materiality.scoring import AxisSource, ThresholdMode
 from surveys.plaintext import plain_text
@@ -135,19 +135,12 @@ def evidence_pack(
         filters=[
             (
                 t["filter_straight"],
-                t["setting_on" if options.exclude_straight_lined else "setting_off"],
+                _straight_setting(options, t),
                 str(run.excluded_straight_lined),
             ),
             (
                 t["filter_fast"],
-                t["setting_fast"]
-                % {
-                    "fraction": fraction_text(options.too_fast_fraction),
-                    "minimum": options.too_fast_min_responses,
-                    "limit": limit_text,
-                }
-                if options.exclude_too_fast
-                else t["setting_off"],
+                _fast_setting(options, t, limit_text),
                 str(run.excluded_too_fast),
             ),
         ],
@@ -210,3 +203,28 @@ def evidence_pack(
             t["check_method"],
         ],
     )
+
+
+def _straight_setting(options: RunOptions, t: Mapping[str, str]) -> str:
+    """The straight-lining rule as the run applied it, with a minimum the team set."""
+    if not options.exclude_straight_lined:
+        return t["setting_off"]
+    minimum = options.straight_line_min_cells
+    return (
+        t["setting_on"] if minimum is None else t["setting_straight_minimum"] % {"minimum": minimum}
+    )
+
+
+def _fast_setting(options: RunOptions, t: Mapping[str, str], limit_text: str) -> str:
+    """The too-fast rule as the run applied it: the share of the median and, where the
+    run had one, the floor per grid cell."""
+    if not options.exclude_too_fast:
+        return t["setting_off"]
+    values = {
+        "fraction": fraction_text(options.too_fast_fraction),
+        "minimum": options.too_fast_min_responses,
+        "limit": limit_text,
+        "floor": f"{options.too_fast_seconds_per_cell:g}",
+    }
+    key = "setting_fast_floor" if options.too_fast_seconds_per_cell else "setting_fast"
+    return t[key] % values
