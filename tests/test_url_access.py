@@ -270,6 +270,23 @@ def world(
     assert sent.status_code == 302, sent.content.decode()[:2000]
     answer = _model("surveys.Answer").objects.get(question=comments)
 
+    # One record of each double materiality model, for their admin change pages.
+    dma = _model("double.DoubleAssessment").objects.create(
+        name={"en": "DMA"}, period_start="2025-01-01", period_end="2025-12-31"
+    )
+    version = dma.methodology_versions.create(number=1, settings={})
+    iro = dma.iros.create(
+        reference="IRO-001",
+        matter=_model("double.Matter").objects.order_by("pk").first(),
+        kind="risk",
+        title={"en": "Risk"},
+        source="other",
+    )
+    rater = dma.raters.create(name="Rater", role="internal_expert")
+    iro.ratings.create(
+        rater=rater, magnitude=3, likelihood=3, rationale="r", methodology_version=version
+    )
+
     return World(
         {
             "assessments/:pk": assessment.pk,

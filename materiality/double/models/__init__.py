@@ -1,0 +1,66 @@
+"""The models of double materiality, one module a part; the rest of the code imports
+them from here."""
+
+from materiality.double.models.dma import (
+    DmaFrameworks,
+    DmaStatus,
+    DoubleAssessment,
+    MethodologyVersion,
+)
+from materiality.double.models.iros import (
+    NATURE,
+    Actuality,
+    Horizon,
+    Involvement,
+    Iro,
+    IroKind,
+    IroSource,
+    Polarity,
+    ValueChainStage,
+)
+from materiality.double.models.matters import (
+    Coverage,
+    Matter,
+    MatterLevel,
+    MatterTopic,
+    PackFramework,
+    RulePack,
+    matter_code_validator,
+)
+from materiality.double.models.raters import (
+    CRITERIA,
+    LEVEL_MAX,
+    LEVEL_MIN,
+    Rater,
+    RaterRole,
+    Rating,
+)
+
+__all__ = [
+    "CRITERIA",
+    "LEVEL_MAX",
+    "LEVEL_MIN",
+    "NATURE",
+    "Actuality",
+    "Coverage",
+    "DmaFrameworks",
+    "DmaStatus",
+    "DoubleAssessment",
+    "Horizon",
+    "Involvement",
+    "Iro",
+    "IroKind",
+    "IroSource",
+    "Matter",
+    "MatterLevel",
+    "MatterTopic",
+    "MethodologyVersion",
+    "PackFramework",
+    "Polarity",
+    "Rater",
+    "RaterRole",
+    "Rating",
+    "RulePack",
+    "ValueChainStage",
+    "matter_code_validator",
+]
