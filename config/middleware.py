@@ -7,8 +7,8 @@ on or off; otherwise Django raises again wherever the form is read next, its 400
 and debug page included, and the visitor gets a 500.
 
 `ContentSecurityPolicyMiddleware` sets the policy below on every response. The site runs
-no inline script and no inline style (its one script, `static/js/progress.js`, is a
-file), so the policy allows neither; nothing comes from another origin, no plugin runs,
+no inline script and no inline style (its scripts, in `static/js/`, are files), so
+the policy allows neither; nothing comes from another origin, no plugin runs,
 no page can be framed, and forms post only to the site itself.
 """
 

@@ -584,8 +584,10 @@ def answers_save(
     """Store one page of answers: those in `scope` are replaced, all others are kept.
 
     The response row is locked first, so a save racing a submit either lands before the
+    language: str = "",
     submit or is refused with `AlreadySubmitted`; never half of each."""
     answers = list(answers)
+    A `language` the respondent switched to becomes the response's language.
     with transaction.atomic():
         locked = Response.objects.select_for_update().get(pk=response.pk)
         if locked.status == ResponseStatus.SUBMITTED:
@@ -605,6 +607,8 @@ def answers_save(
             Response.objects.filter(pk=locked.pk).update(**updates)
             for name, value in updates.items():
                 setattr(response, name, value)
+        if language:
+            updates["language"] = language
 
 
 def answer_rows(response: Response, answers: Iterable[AnswerInput]) -> list[Answer]:

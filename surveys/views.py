@@ -14,6 +14,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -31,7 +32,7 @@ from surveys.services import (
     survey_check_open,
 )
 from surveys.tokens import client_digest, looks_like_token, new_token
-from surveys.translations import pick, survey_language
+from surveys.translations import enabled_languages, pick, survey_language
 
 RESUME_COOKIE = "materia-resume-{survey}"
 DONE_COOKIE = "materia-done-{survey}"
@@ -165,14 +166,7 @@ def response_continue(request: HttpRequest, resume: str) -> HttpResponse:
     # On another device, go on in the language the respondent chose, unless this browser
     # has chosen one itself.
     if response.language and settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
-        http.set_cookie(
-            settings.LANGUAGE_COOKIE_NAME,
-            response.language,
-            max_age=settings.LANGUAGE_COOKIE_AGE,
-            path=settings.LANGUAGE_COOKIE_PATH,
-            samesite="Lax",
-            secure=request.is_secure(),
-        )
+        _remember_language(request, http, response.language)
     return http
 
 
@@ -189,8 +183,16 @@ def response_page(request: HttpRequest, resume: str, number: int) -> HttpRespons
         return redirect("surveys:page", resume=resume, number=1)
     page = pages[number - 1]
     answers = response_answers(response)
+    switched = ""
     if request.method == "POST":
         action = request.POST.get("action", "next")
+        if "language" in request.POST:
+            # The language switch of this page is part of its form (see page.html):
+            # what is on the page is saved like "later" does, then the same step is
+            # shown in the other language.
+            action = "language"
+            switched = _switch_language(request, survey, request.POST["language"], language)
+            language = switched
         form = PageForm(
             request.POST,
             page=page,
@@ -198,16 +200,21 @@ def response_page(request: HttpRequest, resume: str, number: int) -> HttpRespons
             answers=answers,
             require_complete=action == "next",
         )
-        # "back" and "later" skip only the completeness check: a value the server refuses
-        # is shown again with its message, never dropped (saving the page's scope without
-        # it would delete the answer stored before).
+        # "back", "later" and a language skip only the completeness check: a value the
+        # server refuses is shown again with its message, never dropped (saving the page's
+        # scope without it would delete the answer stored before).
         if form.is_valid():
             answers_save(
                 response=response,
                 questionnaire=questionnaire,
                 scope=form.scope(),
                 answers=form.answer_inputs(),
+                language=switched,
             )
+            if switched:
+                http: HttpResponse = redirect("surveys:page", resume=resume, number=number)
+                _remember_language(request, http, switched)
+                return http
             if action == "back":
                 return redirect("surveys:page", resume=resume, number=max(1, number - 1))
             if action == "later":
@@ -231,7 +238,32 @@ def response_page(request: HttpRequest, resume: str, number: int) -> HttpRespons
             "is_last": number == len(pages),
         }
     )
-    return render(request, "surveys/page.html", context, status=status)
+    http = render(request, "surveys/page.html", context, status=status)
+    if switched:
+        _remember_language(request, http, switched)
+    return http
+
+
+def _switch_language(request: HttpRequest, survey: Survey, asked: str, current: str) -> str:
+    """The language a respondent switched to, active from here on; a code the survey does
+    not offer (a tampered form) keeps the current one."""
+    if asked not in (survey.languages or enabled_languages()):
+        return current
+    translation.activate(asked)
+    request.LANGUAGE_CODE = asked
+    return asked
+
+
+def _remember_language(request: HttpRequest, http: HttpResponse, language: str) -> None:
+    """The language cookie, as Django's own language switch sets it."""
+    http.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        samesite="Lax",
+        secure=request.is_secure(),
+    )
 
 
 @never_cache
