@@ -19,6 +19,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("s/", include("surveys.urls")),
+    path("dma/", include("materiality.double.urls")),
     path("", include("materiality.urls")),
     path("f/<slug:code>/", feedback.feedback_form, name="feedback-form"),
     path("f/<slug:code>/thanks/", feedback.feedback_thanks, name="feedback-thanks"),

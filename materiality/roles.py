@@ -34,6 +34,16 @@ _VOCABULARY_READ = (
     "materiality.view_stakeholdergroup",
 )
 
+# Double materiality: the ESG team sets a DMA up (its register and raters); the decision
+# group reads it. Raters are users assigned as `Rater.user`: they rate their own
+# assignments, whatever their role, so rating needs no permission of its own here.
+_DMA_READ = (
+    "double.view_doubleassessment",
+    "double.view_matter",
+    "double.view_iro",
+    "double.view_rater",
+)
+
 ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
     # Builds assessments, manages their links and invitations, watches progress.
     Role.ESG_TEAM: (
@@ -45,6 +55,14 @@ ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
         "materiality.view_report",
         "materiality.add_report",
         "materiality.change_report",
+        *_DMA_READ,
+        "double.add_doubleassessment",
+        "double.change_doubleassessment",
+        "double.add_matter",
+        "double.add_iro",
+        "double.change_iro",
+        "double.add_rater",
+        "double.delete_rater",
     ),
     # Reviews results and confirms them (or sends them back); changes nothing else.
     Role.DECISION_GROUP: (
@@ -52,6 +70,7 @@ ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
         "materiality.view_assessment",
         "materiality.confirm_run",
         "materiality.view_report",
+        *_DMA_READ,
     ),
 }
 
@@ -79,7 +98,8 @@ def sync_roles() -> None:
 
 
 def sync_roles_after_migrate(sender: Any, **kwargs: Any) -> None:
-    if getattr(sender, "name", None) == "materiality":
+    # After `materiality.double` too: its permissions exist only once it has migrated.
+    if getattr(sender, "name", None) in ("materiality", "materiality.double"):
         sync_roles()
 
 

@@ -11,7 +11,8 @@ from django.db import transaction
 from django.db.models import Max, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from materiality.double.models import DmaStatus, DoubleAssessment, Matter, MatterLevel
+from materiality.double.events import dma_event_record
+from materiality.double.models import DmaAction, DmaStatus, DoubleAssessment, Matter, MatterLevel
 from materiality.models import Dimension
 
 
@@ -54,7 +55,7 @@ def matter_add(
     DoubleAssessment.objects.select_for_update().filter(pk=dma.pk).first()
     order = (Matter.objects.filter(dma=dma).aggregate(last=Max("order"))["last"] or 10_000) + 1
     count = Matter.objects.filter(dma=dma).count() + 1
-    return Matter.objects.create(
+    matter = Matter.objects.create(
         dma=dma,
         pack=None,
         company_specific=True,
@@ -67,3 +68,7 @@ def matter_add(
         order=order,
         created_by=actor if getattr(actor, "pk", None) else None,
     )
+    dma_event_record(
+        dma=dma, action=DmaAction.MATTER_ADDED, actor=actor, details={"matter": matter.code}
+    )
+    return matter

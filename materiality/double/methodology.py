@@ -8,108 +8,80 @@ list the versions: what changed, when and by whom (issue 15, "an assessment meth
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Mapping
-from decimal import Decimal, InvalidOperation
+from dataclasses import fields
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from materiality.double.models import DmaStatus, DoubleAssessment, MethodologyVersion
+from materiality.double.scoring import Settings
 
-SEVERITY_RULES = ("mean", "max", "mean_max")  # ESRS 1 AR 10–11; (mean + max) / 2
-LIKELIHOOD_RULES = ("product", "capped")  # S × p, or min(S, (S + 5p) / 2)
-FINANCIAL_RULES = ("product", "capped")
+# One definition of the method: the scoring package's Settings. What is frozen is
+# `Settings.as_dict()` (decimals as strings, the bootstrap's seed included), so that a
+# version read back with `Settings.from_dict` scores exactly as it did when frozen.
+# The defaults are the scoring package's, argued in docs/methodology.md §16.3.
+DEFAULT_SETTINGS: dict[str, Any] = Settings().as_dict()
 
-# Likelihood is rated 1–5 like the other criteria; each level stands for a probability.
-# Anchors in the middle of five equal bands of 0–1, so level 3 is "as likely as not".
-DEFAULT_SETTINGS: dict[str, Any] = {
-    "scale": {"min": 1, "max": 5},
-    "severity_rule": "mean_max",
-    "likelihood_rule": "product",
-    "financial_rule": "product",
-    "likelihood_probabilities": {
-        "1": "0.05",
-        "2": "0.25",
-        "3": "0.50",
-        "4": "0.75",
-        "5": "0.95",
-    },
-    "thresholds": {"impact": "3.00", "financial": "3.00"},
-    "near_band": "0.25",
-    "confidence": "0.95",
-    "resamples": 2000,
+# What each setting must be, worded for the ESG team; one message per mistaken setting.
+SETTING_RULES = {
+    "severity_rule": gettext_lazy("The severity rule must be one of: mean, max, mean_max."),
+    "potential_rule": gettext_lazy(
+        "The rule for potential impacts must be one of: product, capped."
+    ),
+    "financial_rule": gettext_lazy("The financial rule must be one of: product, capped."),
+    "likelihoods": gettext_lazy(
+        "Give the probability of each likelihood level from 1 to 5: decimals from 0 to 1, "
+        "rising with the level."
+    ),
+    "impact_threshold": gettext_lazy(
+        "The impact threshold must be a decimal above 0 and at most 5."
+    ),
+    "financial_threshold": gettext_lazy(
+        "The financial threshold must be a decimal above 0 and at most 5."
+    ),
+    "near_band": gettext_lazy("The band near a threshold must be a decimal of 0 or more."),
+    "currency_threshold": gettext_lazy(
+        "The currency threshold must be an amount above 0, or left empty."
+    ),
+    "confidence": gettext_lazy("The confidence level must be a decimal between 0 and 1."),
+    "resamples": gettext_lazy("The number of resamples must be a whole number from 0 to 100,000."),
+    "seed": gettext_lazy("The seed must be a whole number of 0 or more."),
 }
 
 
 def default_settings() -> dict[str, Any]:
-    return copy.deepcopy(DEFAULT_SETTINGS)
-
-
-def _decimal(value: Any) -> Decimal | None:
-    if not isinstance(value, str):  # a float would bring its binary rounding along
-        return None
-    try:
-        number = Decimal(value)
-    except InvalidOperation:
-        return None
-    return number if number.is_finite() else None
+    return Settings().as_dict()
 
 
 def settings_errors(settings: Mapping[str, Any]) -> list[str]:
-    """Every mistake in the settings at once (empty when they can be frozen)."""
+    """Every mistake in the settings at once (empty when they can be frozen).
+
+    Settings stops at its first mistake, so each setting is tried on its own beside the
+    defaults: every setting is checked by itself, none depends on another."""
+    known = [spec.name for spec in fields(Settings)]
     errors: list[str] = []
-    unknown = sorted(set(settings) - set(DEFAULT_SETTINGS))
+    unknown = sorted(set(settings) - set(known))
     if unknown:
         errors.append(_("Unknown methodology settings: %(names)s.") % {"names": ", ".join(unknown)})
-    for key, allowed in (
-        ("severity_rule", SEVERITY_RULES),
-        ("likelihood_rule", LIKELIHOOD_RULES),
-        ("financial_rule", FINANCIAL_RULES),
-    ):
-        if settings.get(key) not in allowed:
-            errors.append(
-                _("%(name)s must be one of: %(allowed)s.")
-                % {"name": key, "allowed": ", ".join(allowed)}
-            )
-    if settings.get("scale") != {"min": 1, "max": 5}:
-        errors.append(_("The rating scale runs from 1 to 5."))
-    thresholds = settings.get("thresholds")
-    if not isinstance(thresholds, Mapping) or set(thresholds) != {"impact", "financial"}:
-        errors.append(_("Give one threshold for impact and one for financial materiality."))
-    else:
-        for kind, value in thresholds.items():
-            number = _decimal(value)
-            if number is None or not Decimal(1) <= number <= Decimal(5):
-                errors.append(
-                    _("The %(kind)s threshold must be a decimal between 1 and 5.") % {"kind": kind}
-                )
-    probabilities = settings.get("likelihood_probabilities")
-    if not isinstance(probabilities, Mapping) or set(probabilities) != {"1", "2", "3", "4", "5"}:
-        errors.append(_("Give the probability of each likelihood level from 1 to 5."))
-    else:
-        values = [_decimal(probabilities[str(level)]) for level in range(1, 6)]
-        if any(v is None or not Decimal(0) <= v <= Decimal(1) for v in values) or values != sorted(
-            values, key=lambda v: v or Decimal(0)
-        ):
-            errors.append(_("Likelihood probabilities must be decimals from 0 to 1, rising."))
-    near = _decimal(settings.get("near_band"))
-    if near is None or not Decimal(0) <= near <= Decimal(1):
-        errors.append(_("The band near a threshold must be a decimal from 0 to 1."))
-    confidence = _decimal(settings.get("confidence"))
-    if confidence is None or not Decimal("0.5") <= confidence < Decimal(1):
-        errors.append(_("The confidence level must be a decimal from 0.5 to below 1."))
-    resamples = settings.get("resamples")
-    if (
-        not isinstance(resamples, int)
-        or isinstance(resamples, bool)
-        or not 100 <= resamples <= 100_000
-    ):
-        errors.append(_("The number of resamples must be a whole number from 100 to 100,000."))
+    for name in known:
+        if name not in settings:
+            continue
+        try:
+            Settings.from_dict({name: settings[name]})
+        except (ValueError, TypeError, AttributeError):  # ScoringError is a ValueError
+            errors.append(str(SETTING_RULES[name]))
     return errors
+
+
+def settings_of(version: MethodologyVersion) -> Settings:
+    """A frozen version's settings, read back exactly. ScoringError if they no longer
+    read (a version frozen by an older release with other keys)."""
+    return Settings.from_dict(version.settings)
 
 
 def current_methodology(dma: DoubleAssessment) -> MethodologyVersion | None:
@@ -124,12 +96,13 @@ def methodology_freeze(
     actor: Any = None,
     note: str = "",
 ) -> MethodologyVersion:
-    """Freeze `settings` (missing keys from the defaults) as the DMA's next version."""
-    merged = default_settings()
-    merged.update(copy.deepcopy(dict(settings or {})))
-    errors = settings_errors(merged)
+    """Freeze `settings` (missing keys from the defaults) as the DMA's next version,
+    stored as `Settings.as_dict()`: decimal strings, in a stable key order."""
+    given = dict(settings or {})
+    errors = settings_errors(given)
     if errors:
         raise ValidationError(errors)
+    frozen = Settings.from_dict(given).as_dict()
     if dma.status == DmaStatus.APPROVED:
         raise ValidationError(_("An approved assessment's methodology cannot change."))
     # The DMA's row is the lock: two people freezing at once get n + 1 and n + 2.
@@ -140,7 +113,7 @@ def methodology_freeze(
     return MethodologyVersion.objects.create(
         dma=dma,
         number=last + 1,
-        settings=merged,
+        settings=frozen,
         note=note.strip(),
         created_by=actor if getattr(actor, "pk", None) else None,
     )

@@ -14,9 +14,11 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from materiality.double.company_matters import dma_matters
+from materiality.double.events import dma_event_record
 from materiality.double.models import (
     NATURE,
     Actuality,
+    DmaAction,
     DmaStatus,
     DoubleAssessment,
     Horizon,
@@ -66,49 +68,73 @@ def _ordered(values: Sequence[str], choices: Sequence[str]) -> list[str]:
 
 def iro_errors(dma: DoubleAssessment, data: IroInput) -> list[str]:
     """Every mistake in `data` at once, as messages for the person who entered it."""
-    errors: list[str] = []
+    return [message for _field, message in iro_field_errors(dma, data)]
+
+
+def iro_field_errors(dma: DoubleAssessment, data: IroInput) -> list[tuple[str, str]]:
+    """Every mistake in `data` at once, each with the IroInput field it is about ("" for
+    the IRO as a whole), so that a form shows it beside that field."""
+    errors: list[tuple[str, str]] = []
     if dma.status in FROZEN:
-        errors.append(_("The register cannot change while the assessment is reviewed or approved."))
+        errors.append(
+            ("", _("The register cannot change while the assessment is reviewed or approved."))
+        )
     if data.reference and not REFERENCE.match(data.reference):
-        errors.append(_("A reference is up to 32 letters, digits, dots, hyphens or underscores."))
+        errors.append(
+            (
+                "reference",
+                _("A reference is up to 32 letters, digits, dots, hyphens or underscores."),
+            )
+        )
     if not dma_matters(dma).filter(pk=data.matter.pk).exists():
-        errors.append(_("The matter is not one of this assessment's matters."))
+        errors.append(("matter", _("The matter is not one of this assessment's matters.")))
     title = _texts(data.title)
     if not title:
-        errors.append(_("Give the IRO a title."))
+        errors.append(("title", _("Give the IRO a title.")))
     if any(len(text) > TITLE_CHARS for text in title.values()):
-        errors.append(_("Keep the title to %(max)d characters.") % {"max": TITLE_CHARS})
-    for text in (*data.description.values(), *data.financial_effect.values()):
-        if len(text) > TEXT_CHARS:
-            errors.append(_("Keep each text to %(max)d characters.") % {"max": TEXT_CHARS})
+        errors.append(("title", _("Keep the title to %(max)d characters.") % {"max": TITLE_CHARS}))
+    for name in ("description", "financial_effect"):
+        if any(len(text) > TEXT_CHARS for text in getattr(data, name).values()):
+            errors.append((name, _("Keep each text to %(max)d characters.") % {"max": TEXT_CHARS}))
             break
     if data.kind not in IroKind.values:
-        errors.append(_("Choose impact, risk or opportunity."))
+        errors.append(("kind", _("Choose impact, risk or opportunity.")))
     if data.source not in IroSource.values:
-        errors.append(_("Say where the IRO came from."))
+        errors.append(("source", _("Say where the IRO came from.")))
     if set(data.value_chain) - set(ValueChainStage.values):
-        errors.append(_("Value-chain stages are upstream, own operations and downstream."))
+        errors.append(
+            ("value_chain", _("Value-chain stages are upstream, own operations and downstream."))
+        )
     if set(data.horizons) - set(Horizon.values):
-        errors.append(_("Time horizons are short, medium and long term."))
-    errors += _stakeholder_errors(data.stakeholders)
+        errors.append(("horizons", _("Time horizons are short, medium and long term.")))
+    errors += [("stakeholders", message) for message in _stakeholder_errors(data.stakeholders)]
     if data.kind == IroKind.IMPACT:
         if data.polarity not in Polarity.values:
-            errors.append(_("Say whether the impact is negative or positive."))
+            errors.append(("polarity", _("Say whether the impact is negative or positive.")))
         if data.actuality not in Actuality.values:
-            errors.append(_("Say whether the impact is actual or potential."))
+            errors.append(("actuality", _("Say whether the impact is actual or potential.")))
         if data.involvement and data.involvement not in Involvement.values:
-            errors.append(_("Involvement is caused, contributed to or directly linked."))
+            errors.append(
+                ("involvement", _("Involvement is caused, contributed to or directly linked."))
+            )
         if _texts(data.financial_effect):
             errors.append(
-                _("An impact has no financial effect: record it as a risk or opportunity.")
+                (
+                    "financial_effect",
+                    _("An impact has no financial effect: record it as a risk or opportunity."),
+                )
             )
     elif data.kind in IroKind.values and (
         data.polarity or data.actuality or data.involvement or data.human_rights
     ):
         errors.append(
-            _(
-                "Risks and opportunities are not negative or positive, actual or potential, "
-                "caused or linked, nor human-rights impacts: those describe impacts."
+            (
+                "kind",
+                _(
+                    "Risks and opportunities are not negative or positive, actual or "
+                    "potential, caused or linked, nor human-rights impacts: those describe "
+                    "impacts."
+                ),
             )
         )
     return errors
@@ -170,12 +196,16 @@ def iro_create(*, dma: DoubleAssessment, data: IroInput, actor: Any = None) -> I
         )
     if errors:
         raise ValidationError(errors)
-    return Iro.objects.create(
+    iro = Iro.objects.create(
         dma=dma,
         reference=data.reference or next_reference(dma),
         created_by=actor if getattr(actor, "pk", None) else None,
         **_values(data),
     )
+    dma_event_record(
+        dma=dma, action=DmaAction.IRO_CREATED, actor=actor, details={"iro": iro.reference}
+    )
+    return iro
 
 
 @transaction.atomic
@@ -197,9 +227,19 @@ def iro_update(*, iro: Iro, data: IroInput, actor: Any = None) -> Iro:
     values = _values(data)
     if data.reference:
         values["reference"] = data.reference
+    # What changed goes into the trail by field name, for the outputs' change list.
+    changed = [name for name, value in values.items() if getattr(iro, name) != value]
+    before = iro.reference
     for name, value in values.items():
         setattr(iro, name, value)
     iro.save()
+    if changed:
+        dma_event_record(
+            dma=iro.dma,
+            action=DmaAction.IRO_UPDATED,
+            actor=actor,
+            details={"iro": before, "fields": changed},
+        )
     return iro
 
 

@@ -7,6 +7,7 @@ from materiality.double.models.dma import (
     DoubleAssessment,
     MethodologyVersion,
 )
+from materiality.double.models.events import DmaAction, DmaEvent
 from materiality.double.models.iros import (
     NATURE,
     Actuality,
@@ -43,6 +44,8 @@ __all__ = [
     "NATURE",
     "Actuality",
     "Coverage",
+    "DmaAction",
+    "DmaEvent",
     "DmaFrameworks",
     "DmaStatus",
     "DoubleAssessment",

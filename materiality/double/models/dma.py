@@ -53,6 +53,16 @@ class DoubleAssessment(models.Model):
     status = models.CharField(
         _("status"), max_length=16, choices=DmaStatus.choices, default=DmaStatus.CONTEXT
     )
+    context = TranslatedTextField(
+        _("business context"),
+        blank=True,
+        multiline=True,
+        text_max_length=8000,
+        help_text=_(
+            "The business model, value chain and stakeholders the assessment starts from "
+            "(ESRS 1 AR 9 (a))."
+        ),
+    )
     currency = models.CharField(_("currency"), max_length=3, default="CNY")
     magnitude_bands = models.JSONField(
         _("financial magnitude bands"),

@@ -45,6 +45,9 @@ class Rater(models.Model):
     )
     name = models.CharField(_("name"), max_length=120)
     role = models.CharField(_("role"), max_length=16, choices=RaterRole.choices)
+    # A rater who has rated is never deleted (their ratings are the record); they are
+    # taken off the panel instead, and rate no more.
+    active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:

@@ -1,0 +1,34 @@
+"""The double materiality pages, under /dma/."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern, URLResolver, path
+
+from materiality.double.views import rating as rating_views
+from materiality.double.views import register as register_views
+from materiality.double.views import results as results_views
+from materiality.double.views import setup as setup_views
+
+app_name = "double"
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    # setup and register pages (materiality/double/views/setup.py, register.py)
+    path("", setup_views.dma_list, name="dmas"),
+    path("new/", setup_views.dma_new, name="dma-new"),
+    path("<int:pk>/", setup_views.dma_detail, name="dma"),
+    path("<int:pk>/edit/", setup_views.dma_edit, name="dma-edit"),
+    path("<int:pk>/context/", setup_views.dma_context, name="dma-context"),
+    path("<int:pk>/matters/new/", setup_views.matter_new, name="matter-new"),
+    path("<int:pk>/start-rating/", setup_views.dma_start, name="dma-start-rating"),
+    path("<int:pk>/raters/", setup_views.raters, name="raters"),
+    path("<int:pk>/raters/<int:rater_id>/remove/", setup_views.rater_delete, name="rater-remove"),
+    path("<int:pk>/register/", register_views.register, name="register"),
+    path("<int:pk>/register/new/", register_views.iro_new, name="iro-new"),
+    path("<int:pk>/register/<int:iro_id>/", register_views.iro_edit, name="iro-edit"),
+    path("<int:pk>/register.xlsx", register_views.register_download, name="register-xlsx"),
+    path("<int:pk>/register/upload/", register_views.register_upload, name="register-upload"),
+    # rating and results pages (materiality/double/views/rating.py, results.py)
+    path("<int:pk>/rate/", rating_views.rating_list, name="rate"),
+    path("<int:pk>/rate/<int:iro_id>/", rating_views.rating_iro, name="rate-iro"),
+    path("<int:pk>/results/", results_views.results, name="results"),
+]
