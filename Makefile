@@ -28,6 +28,8 @@ $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@# The charts' CJK font with TrueType outlines, for Type 42 PDFs (~1 min, once; plots/truetype.py)
+	$(PY) -c 'from materiality.plots.fonts import printable_cjk_font as f; print(f())'
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 

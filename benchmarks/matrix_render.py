@@ -337,7 +337,7 @@ def _short(path: str) -> str:
 def facts() -> dict[str, str]:
     from materiality.plots import fonts
 
-    cjk = fonts.cjk_font_path()
+    cjk = fonts.printable_cjk_font()
     return {
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "CPU": f"{_cpu_model()}, {len(os.sched_getaffinity(0))} usable of {os.cpu_count()} cores",
@@ -345,7 +345,9 @@ def facts() -> dict[str, str]:
         "system": platform.platform(),
         "Python / Django": f"{platform.python_version()} / {django.get_version()}",
         "numpy / matplotlib": f"{version('numpy')} / {version('matplotlib')}",
-        "fonts": f"{fonts.LATIN_FAMILY}; {cjk[1] if cjk else 'no CJK font'}",
+        "fonts": f"{cjk[1]} ({cjk[0].name}), {fonts.LATIN_FAMILY} for symbols"
+        if cjk
+        else f"{fonts.LATIN_FAMILY}; no CJK font",
         "load average at start (1/5/15 min)": ", ".join(f"{v:.2f}" for v in os.getloadavg()),
     }
 

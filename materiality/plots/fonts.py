@@ -1,16 +1,23 @@
 """The fonts the materiality matrix is set in, CJK included.
 
-Latin text is set in DejaVu Sans, which ships inside matplotlib. Simplified Chinese needs a
-CJK font, and a fresh server has none (and fc-list / Debian packages are not something a
-deployment can count on), so the font comes from PyPI as a dependency: Noto Sans SC
-(SIL OFL 1.1) from the ``pylopdf-fonts-zh-cn`` wheel. It is a single-face OpenType font with
-PostScript (CFF) outlines: matplotlib renders it in Agg, and embeds it in PDF as a Type 3
-subset (text stays extractable), not Type 42, see is_cff_font().
+Every chart, English or Chinese, is set in one CJK-capable face, Noto Sans SC (SIL OFL
+1.1), whose Latin and digits match its Han glyphs: the two languages look alike, and its
+Latin letters are spaced for reading (DejaVu Sans, the earlier Latin face, set close
+labels so tight that two of them read as one). A fresh server has no CJK font (and fc-list
+/ Debian packages are not something a deployment can count on), so the font comes from
+PyPI as a dependency: the ``pylopdf-fonts-zh-cn`` wheel. DejaVu Sans, which ships inside
+matplotlib, stays behind it in the chain for symbols Noto Sans SC lacks.
+
+That wheel's font has PostScript (CFF) outlines, which matplotlib can only put into a PDF
+as Type 3 (see is_cff_font()); print shops flag Type 3 fonts. So matplotlib is given a
+copy with TrueType outlines (``truetype.py``, made once per machine and kept), which it
+embeds as a Type 42 / CIDFontType2 subset. Should that copy be impossible to write, the
+original is used and PDFs fall back to Type 3 (render.py checks), rather than failing.
 
 matplotlib >= 3.6 falls back glyph by glyph along a list of families, in Agg, PDF and SVG
-alike, so every text gets a *chain*: English text is set in DejaVu Sans and only CJK glyphs
-fall back to Noto Sans SC; Chinese text is set in Noto Sans SC (whose Latin and digits
-match its Han glyphs) with DejaVu Sans behind it for symbols Noto Sans SC lacks.
+alike. In SVG, where the text stays text and the reader's browser picks the font, the
+list names the same design under its other names, then the platforms' usual Chinese sans
+faces, then the generic sans-serif (see svg_sans_serif()).
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ from __future__ import annotations
 import functools
 import importlib.resources
 import importlib.util
+import logging
 import os
 import threading
 from dataclasses import dataclass
@@ -25,9 +33,12 @@ from pathlib import Path
 
 from matplotlib import font_manager, ft2font
 
+from materiality.plots.truetype import truetype_copy
+
 __all__ = [
     "CJK_FONT_SOURCES",
     "LATIN_FAMILY",
+    "SVG_FALLBACK_FAMILIES",
     "CJKFontSource",
     "CJKFontUnavailableError",
     "cjk_family",
@@ -35,10 +46,27 @@ __all__ = [
     "contains_cjk",
     "font_families",
     "is_cff_font",
+    "printable_cjk_font",
     "register_cjk_font",
+    "svg_sans_serif",
 ]
 
-LATIN_FAMILY = "DejaVu Sans"  # bundled with matplotlib, always present
+logger = logging.getLogger(__name__)
+
+LATIN_FAMILY = "DejaVu Sans"  # bundled with matplotlib, always present: symbols, no CJK
+
+# What an SVG asks the reader's system for after our font, in this order: the same design
+# under its other names (the Noto CJK collection, Adobe's Source Han Sans), then the
+# platforms' Chinese sans faces (macOS/iOS, Windows), then DejaVu Sans (Linux desktops).
+# Named rather than embedded: an @font-face data URI of even a subset of a CJK font is
+# hundreds of kilobytes per chart, and a page that shows the chart as <img> already lets a
+# CJK-capable face of the reader's choose; the text stays selectable either way.
+SVG_FALLBACK_FAMILIES: tuple[str, ...] = (
+    "Noto Sans CJK SC",
+    "Source Han Sans SC",
+    "PingFang SC",
+    "Microsoft YaHei",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,17 +105,35 @@ def cjk_font_path() -> tuple[Path, str] | None:
     return None
 
 
+def printable_cjk_font() -> tuple[Path, str] | None:
+    """The installed CJK font as matplotlib should use it, and its family name: the
+    TrueType-outline copy of a CFF font (made on first call, see truetype.py), so PDFs
+    embed it as Type 42; the font itself when it has TrueType outlines already, or when
+    the copy cannot be made (PDFs then carry it as Type 3). None if none is installed."""
+    found = cjk_font_path()
+    if found is None:
+        return None
+    path, family = found
+    if path.suffix.lower() in {".ttc", ".otc"} or not is_cff_font(str(path)):
+        return path, family  # a collection is used as it is (its faces share outlines)
+    try:
+        return truetype_copy(path), family
+    except (OSError, ValueError):
+        logger.warning("No TrueType copy of %s; PDFs will embed it as Type 3", path, exc_info=True)
+        return path, family
+
+
 def register_cjk_font(path: Path | None = None, family: str | None = None) -> str | None:
     """Make a CJK font known to matplotlib and return its family name.
 
-    Without *path*, the first installed package of CJK_FONT_SOURCES; with it, that file
-    (and *family* from it, else its first face's family).
+    Without *path*, the installed font as printable_cjk_font() gives it; with it, that
+    file (and *family* from it, else its first face's family).
 
     Idempotent and thread-safe: each file is added to matplotlib's font manager once per
     process however many threads ask. Returns None when no CJK font is installed.
     """
     if path is None:
-        found = cjk_font_path()
+        found = printable_cjk_font()
         if found is None:
             return None
         path, family = found
@@ -151,8 +197,10 @@ def _is_cjk(code: int) -> bool:
 def font_families(language: str, *, texts: tuple[str, ...] = ()) -> list[str]:
     """The family chain for a chart in *language* whose texts are *texts*.
 
-    It ends in the generic "sans-serif", which matters for SVG: there the text stays text
-    and a browser without these fonts takes its own sans-serif, not its default serif.
+    The same for every language: the CJK font, then the generic "sans-serif" (which
+    matplotlib resolves to that font again, and which an SVG spells out as
+    svg_sans_serif()), then DejaVu Sans for symbols the CJK font lacks. Without a CJK font
+    installed, English charts are set in DejaVu Sans.
 
     Raises CJKFontUnavailableError when the chart needs CJK glyphs (a Chinese chart, or
     any text with CJK characters) and no CJK font is installed: a report with boxes in
@@ -167,6 +215,12 @@ def font_families(language: str, *, texts: tuple[str, ...] = ()) -> list[str]:
                 "Text needs a CJK font; install the 'pylopdf-fonts-zh-cn' package."
             )
         return [LATIN_FAMILY, "sans-serif"]
-    if chinese:
-        return [family, LATIN_FAMILY, "sans-serif"]
-    return [LATIN_FAMILY, family, "sans-serif"]
+    return [family, "sans-serif", LATIN_FAMILY]
+
+
+def svg_sans_serif() -> list[str]:
+    """matplotlib's "font.sans-serif" while a chart is drawn: what the generic family
+    stands for. matplotlib picks the first installed one (our CJK font); an SVG names
+    them all, in order, then "sans-serif"."""
+    family = cjk_family()
+    return [*([family] if family else []), *SVG_FALLBACK_FAMILIES, LATIN_FAMILY]

@@ -5,7 +5,8 @@ The matrix measures every label (and its wrapped and smaller variants) with the 
 turns markers and other fixed texts into boxes, and asks :func:`place_labels` for one
 position per point such that
 
-* no two labels overlap,
+* no two labels overlap, or come nearer each other than LABEL_GAP_PT (side by side) or
+  LABEL_LINE_GAP_PT (one above the other), so that two labels never read as one,
 * no label overlaps any marker, its own included,
 * no label leaves the plotting area,
 * no label covers a leader line, and no leader line crosses a marker or another label.
@@ -56,7 +57,15 @@ from materiality.plots.boxes import (
 )
 from materiality.plots.fonts import contains_cjk
 
-__all__ = ["LabelVariant", "Placement", "place_labels", "wrap_label"]
+__all__ = [
+    "LABEL_GAP_PT",
+    "LABEL_LINE_GAP_PT",
+    "LabelVariant",
+    "Placement",
+    "labels_apart",
+    "place_labels",
+    "wrap_label",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +115,14 @@ _AMBIGUITY_COST = 3.0
 _LINE_COST = 1.5  # default cost of a label crossing a soft line
 _LOOKAHEAD_COST = 1.0
 _RIP_UP_TRIES = 8  # labels a boxed-in point may try to move out of its way
-_LABEL_PAD_PT = 1.0  # kept free around every label
+_LABEL_PAD_PT = 1.0  # kept free between a label and a marker or another fixed box
+# Between two labels: side by side, about an em of an 8 pt label, three times a word space,
+# so that "Risk management" and "Compliance management" on one line never read as one
+# phrase; one above the other, on top of the line spacing the measured boxes include, so
+# that two stacked labels do not read as one label wrapped onto two lines. Two labels are
+# apart when either gap holds.
+LABEL_GAP_PT = 6.0
+LABEL_LINE_GAP_PT = 3.0
 _MARKER_PAD_PT = 1.0  # and around every marker
 
 
@@ -183,6 +199,9 @@ class _Placer:
             else np.asarray(soft_costs, dtype=float).reshape(len(self.soft_segments))
         )
         self.pad = _LABEL_PAD_PT * px_per_pt
+        # Half of each label-to-label gap goes round each of the two labels.
+        gap_x, gap_y = LABEL_GAP_PT * px_per_pt / 2, LABEL_LINE_GAP_PT * px_per_pt / 2
+        self.half_gap = np.array([-gap_x, -gap_y, gap_x, gap_y])
         n = len(centres)
         self.placements: list[Placement | None] = [None] * n
         self.unplaced = np.array([bool(v) for v in variants], dtype=bool)
@@ -371,9 +390,11 @@ class _Placer:
             & (cands.boxes[:, 3] <= y1)
         )
         placed = self._placed_boxes()
-        for blockers in (self.markers, placed, self.obstacles):
+        for blockers in (self.markers, self.obstacles):
             if len(blockers):
                 ok &= ~boxes_overlap(padded, blockers).any(axis=1)
+        if len(placed):
+            ok &= ~boxes_overlap(cands.boxes + self.half_gap, placed).any(axis=1)
         leaders = self._leader_segments()
         if len(leaders) and ok.any():
             idx = np.flatnonzero(ok)
@@ -434,8 +455,9 @@ class _Placer:
 
     # -- state ----------------------------------------------------------------------------
     def _placed_boxes(self) -> FloatArray:
+        """The labels placed so far, each grown by half the gap kept between labels."""
         boxes = [p.box for p in self.placements if p is not None]
-        return pad_boxes(np.array(boxes, dtype=float).reshape(-1, 4), self.pad)
+        return np.array(boxes, dtype=float).reshape(-1, 4) + self.half_gap
 
     def _leader_segments(self) -> FloatArray:
         segments = [
@@ -464,6 +486,17 @@ class _Placer:
             box=(x0, y0, x1, y1),
             leader=cands.leader,
         )
+
+
+def labels_apart(a: Box, b: Box, *, px_per_pt: float) -> bool:
+    """Whether two label boxes keep the gap the placer keeps: LABEL_GAP_PT side by side,
+    or LABEL_LINE_GAP_PT one above the other (a hundredth of a pixel of slack)."""
+    gap_x = max(a[0] - b[2], b[0] - a[2])
+    gap_y = max(a[1] - b[3], b[1] - a[3])
+    slack = 0.01
+    return (
+        gap_x >= LABEL_GAP_PT * px_per_pt - slack or gap_y >= LABEL_LINE_GAP_PT * px_per_pt - slack
+    )
 
 
 # -- geometry helpers ---------------------------------------------------------------------

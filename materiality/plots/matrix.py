@@ -146,9 +146,11 @@ def matplotlib_settings() -> Iterator[None]:
     """matplotlib's rcParams for building and rendering a matrix.
 
     rcParams are process-global, so building and rendering hold a lock: two threads of
-    one server never see each other's settings half-applied.
+    one server never see each other's settings half-applied. "font.sans-serif" is what
+    the generic family in every chart's chain stands for: the CJK font first, and in SVG
+    the names a reader's system may know it (or a like face) by.
     """
-    with _settings_lock, mpl.rc_context(_SETTINGS):
+    with _settings_lock, mpl.rc_context({**_SETTINGS, "font.sans-serif": fonts.svg_sans_serif()}):
         yield
 
 

@@ -45,9 +45,10 @@ def render_figure(fig: Figure, fmt: str) -> bytes:
     """The figure as a file: "png" (screen, 110 dpi), "png-print" (300 dpi), "svg", "pdf".
 
     The figure's label (matrix_figure sets it to the title) becomes the file's title. PDFs
-    embed font subsets as Type 42 (TrueType), or as Type 3 when a text is set in a
-    CFF-flavoured font such as Noto Sans SC (see fonts.is_cff_font); SVGs keep text as
-    text.
+    embed font subsets as Type 42 (TrueType; the charts' CJK font is a TrueType copy,
+    see fonts.py), or as Type 3 should a text be set in a CFF-flavoured font after all
+    (no copy could be made, see fonts.is_cff_font); SVGs keep text as text, naming the
+    font and its fallbacks (fonts.svg_sans_serif).
     """
     if fmt not in FORMATS:
         raise ValueError(f"Unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")

@@ -38,7 +38,7 @@ from materiality.plots import (
     matrix_svg,
     render_figure,
 )
-from materiality.plots.labels import LabelVariant, place_labels, wrap_label
+from materiality.plots.labels import LabelVariant, labels_apart, place_labels, wrap_label
 from materiality.plots.matrix import matplotlib_settings
 from materiality.plots.measuring import label_extent
 
@@ -240,6 +240,9 @@ def assert_labels_readable(fig: Figure, expected: int) -> Drawn:
     for i, a in enumerate(names):
         for b in names[i + 1 :]:
             assert not overlap(labels[a], labels[b]), f"labels {a} and {b} overlap"
+            assert labels_apart(
+                tuple(labels[a].extents), tuple(labels[b].extents), px_per_pt=fig.dpi / 72
+            ), f"labels {a} and {b} nearly merge"
     for name, box in labels.items():
         for marker, mbox in markers.items():
             assert not overlap(box, mbox), f"label {name} covers marker {marker}"
@@ -636,32 +639,30 @@ def embedded_font_programs(pdf: bytes) -> dict[bytes, bytes]:
 
 
 @pytest.mark.parametrize("language", ["en", "zh-hans"])
-def test_pdf_fonts_are_embedded_as_what_they_are(
+def test_pdf_fonts_are_embedded_as_truetype_data(
     language: str, request: pytest.FixtureRequest
 ) -> None:
-    """matplotlib writes every Type 42 font as TrueType data (FontFile2), even a CFF one,
-    which makes a broken PDF; text in the CFF CJK font must go in as Type 3 instead."""
+    """Type 42 subsets holding real TrueType data (FontFile2), never Type 3, in either
+    language: the charts use a TrueType-outline copy of the CFF CJK font."""
     fig = request.getfixturevalue("figure_en" if language == "en" else "figure_zh")
     pdf = render_figure(fig, "pdf")
     programs = embedded_font_programs(pdf)
+    assert programs, "text is embedded as TrueType (Type 42) subsets"
     for name, data in programs.items():
         assert name.startswith(b"FontFile2")
         assert data[:4] in {b"\x00\x01\x00\x00", b"true"}, f"{name!r} is not TrueType"
-    if language == "en":
-        assert programs, "English text is embedded as TrueType (Type 42) subsets"
-        assert b"/Subtype /Type3" not in pdf
-    else:
-        assert b"/Subtype /Type3" in pdf
-        assert b"NotoSansSC" in pdf or b"NotoSansCJK" in pdf
+    assert b"/Subtype /Type3" not in pdf
+    assert b"NotoSansSC" in pdf
 
 
 def test_matplotlib_still_embeds_cff_fonts_as_truetype_data() -> None:
-    """Why Chinese PDFs use Type 3: with Type 42, matplotlib puts the CFF font's data in
-    a FontFile2 (TrueType) stream. When this fails, matplotlib has fixed it and
-    render_figure may use Type 42 for CFF fonts too."""
-    family = fonts.cjk_family()
+    """Why the charts use a TrueType copy of the CFF font: with Type 42, matplotlib puts
+    a CFF font's data in a FontFile2 (TrueType) stream, a broken PDF. When this fails,
+    matplotlib has fixed it and the copy may no longer be needed."""
+    found = fonts.cjk_font_path()
+    assert found is not None
     fig = Figure()
-    fig.text(0.5, 0.5, "实质性", family=[family])
+    fig.text(0.5, 0.5, "实质性", fontproperties=font_manager.FontProperties(fname=found[0]))
     buffer = io.BytesIO()
     with matplotlib_settings():  # Type 42
         fig.savefig(buffer, format="pdf")
@@ -708,9 +709,25 @@ def test_chinese_labels_are_set_in_a_font_that_has_their_glyphs(figure_zh: Figur
         assert missing == [], f"{label.get_text()!r}: no glyph for {missing}"
 
 
-def test_english_text_is_set_in_dejavu_sans_with_cjk_fallback(figure_en: Figure) -> None:
-    (label, *_) = [a for a in figure_en.axes[0].texts if isinstance(a, Annotation)]
-    assert label.get_fontfamily()[:2] == [fonts.LATIN_FAMILY, fonts.cjk_family()]
+def test_english_and_chinese_text_are_set_in_the_same_font(
+    figure_en: Figure, figure_zh: Figure
+) -> None:
+    """One CJK-capable face for both languages (not DejaVu Sans for English), with DejaVu
+    Sans behind it only for symbols the CJK font lacks."""
+    family = fonts.cjk_family()
+    assert family is not None
+    for fig in (figure_en, figure_zh):
+        for text in fig.findobj(Text):
+            if isinstance(text, Text) and text.get_text().strip():
+                assert text.get_fontfamily() == [family, "sans-serif", fonts.LATIN_FAMILY]
+    (label_en, *_) = [a for a in figure_en.axes[0].texts if isinstance(a, Annotation)]
+    (label_zh, *_) = [a for a in figure_zh.axes[0].texts if isinstance(a, Annotation)]
+    with matplotlib_settings():
+        used = {
+            font_manager.findfont(label.get_fontproperties(), fallback_to_default=False)
+            for label in (label_en, label_zh)
+        }
+    assert len(used) == 1  # "sans-serif" resolves to the CJK font too
 
 
 def test_cjk_font_registration_is_idempotent_and_thread_safe(
