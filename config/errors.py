@@ -80,7 +80,19 @@ def error_response(
     title, message = texts or _texts(status)
     response: HttpResponse
     if request.path_info.startswith(API_PREFIX):
-        response = JsonResponse({"detail": title}, status=status)
+        # The API's one error format (materiality.api.problems), also for errors that
+        # never reached DRF: an unknown address, a crash.
+        # "code" is required there too: clients branch on it.
+        codes = {400: "invalid", 403: "permission_denied", 404: "not_found", 503: "unavailable"}
+        code = codes.get(status, "error")
+        body = {
+            "type": "about:blank",
+            "title": title,
+            "status": status,
+            "detail": message,
+            "code": code,
+        }
+        response = JsonResponse(body, status=status, content_type="application/problem+json")
     else:
         context = {"title": title, "message": message}
         page: str

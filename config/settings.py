@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "django.forms",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "django_filters",
     "surveys",
     "materiality",
     "materiality.double",
@@ -189,6 +191,10 @@ CELERY_TIMEZONE = "UTC"
 # died (materiality/runs/sweep.py).
 CELERY_BEAT_SCHEDULE = {
     "sweep-aggregation-runs": {"task": "materiality.tasks.sweep_runs", "schedule": 60.0},
+    "expire-idempotent-requests": {
+        "task": "materiality.tasks.expire_idempotent_requests",
+        "schedule": 3600.0,
+    },
 }
 
 # --- E-mail ---------------------------------------------------------------------------
@@ -288,24 +294,70 @@ SECURE_REFERRER_POLICY = "same-origin"
 CSRF_FAILURE_VIEW = "config.errors.csrf_failure"
 
 # --- REST API -------------------------------------------------------------------------
+# The API (docs/api.md). A personal token comes first among the schemes so that a call
+# without credentials gets 401 with WWW-Authenticate; HTTP Basic only where switched on.
+API_BASIC_AUTH = env_bool("API_BASIC_AUTH", False)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "materiality.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "materiality.signin.LimitedBasicAuthentication",
+        *(["materiality.signin.LimitedBasicAuthentication"] if API_BASIC_AUTH else []),
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
-    "PAGE_SIZE": 100,
+    "DEFAULT_PERMISSION_CLASSES": ["materiality.api.permissions.ActionPermission"],
+    "DEFAULT_SCHEMA_CLASS": "materiality.api.schema.ApiSchema",
+    "DEFAULT_PAGINATION_CLASS": "materiality.api.pagination.BoundedPagination",
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    # JSON only, unless a view takes a file (it names MultiPartParser itself): texts in
+    # two languages are objects, which no form encoding can carry.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "EXCEPTION_HANDLER": "materiality.api.problems.problem_exception_handler",
+    # Counted in the shared cache (Redis in production), so every worker sees one count.
+    "DEFAULT_THROTTLE_RATES": {
+        "respond": env_str("API_RESPOND_RATE", "120/minute"),
+        "feedback": env_str("API_FEEDBACK_RATE", "30/minute"),
+    },
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Materia API",
-    "DESCRIPTION": "ESG materiality assessments: vocabulary, surveys, scores.",
-    "VERSION": "0.1.0",
+    "DESCRIPTION": (
+        "Everything a person can do in Materia's pages, for scripts and other systems: "
+        "the vocabulary, assessments, invitations, responses, scores and the matrix, "
+        "confirmation, imports, exports, reports and reader feedback. Sign in with a "
+        "personal API token (`Authorization: Bearer mat_…`, created at /account/tokens/). "
+        "Every error is a problem-details object (RFC 9457) in the language of "
+        "Accept-Language. Query parameters an operation does not list are ignored. "
+        "A walkthrough is in docs/api.md."
+    ),
+    "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     # The description of a self-hosted site's API is for its users, not for anyone who
-    # finds the address: the schema asks for a sign-in like the endpoints.
+    # finds the address: the schema and its pages ask for a sign-in like the endpoints.
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "/api/",
+    # Swagger UI's files come from our own static files (drf-spectacular-sidecar): the
+    # docs page works on a network with no way out.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # No validator badge: Swagger UI would send the schema's address to validator.swagger.io.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    "REDOC_DIST": "SIDECAR",
+    # Several components have a `status` of their own choices: each set named once.
+    "ENUM_NAME_OVERRIDES": {
+        "RunStatusEnum": "materiality.models.RunStatus",
+        "ExportStatusEnum": "materiality.models.ExportStatus",
+        "SurveyStatusEnum": "surveys.models.SurveyStatus",
+        "ResponseStatusEnum": "surveys.models.ResponseStatus",
+        "InvitationStatusEnum": "surveys.selectors.INVITATION_STATUSES",
+    },
 }
 
 # --- Logging --------------------------------------------------------------------------

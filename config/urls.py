@@ -2,7 +2,6 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView
 
 from materiality.signin import AdminSigninForm, SigninView
 from materiality.views import feedback
@@ -19,12 +18,11 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("s/", include("surveys.urls")),
-    path("dma/", include("materiality.double.urls")),
     path("", include("materiality.urls")),
+    path("dma/", include("materiality.double.urls")),
     path("f/<slug:code>/", feedback.feedback_form, name="feedback-form"),
     path("f/<slug:code>/thanks/", feedback.feedback_thanks, name="feedback-thanks"),
     path("api/", include("materiality.api.urls")),
-    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
 ]
 
 # Error pages in the visitor's language, JSON under /api/, none needing the database.

@@ -16,7 +16,15 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from materiality.models import Assessment, CommentTag, StakeholderGroup, Topic, TopicReference
+from materiality.access_tokens import api_token_revoke
+from materiality.models import (
+    ApiToken,
+    Assessment,
+    CommentTag,
+    StakeholderGroup,
+    Topic,
+    TopicReference,
+)
 from materiality.runs.describing import option_lines
 from materiality.runs.method import (
     MethodLocked,
@@ -384,3 +392,29 @@ class GroupLinkAdmin(admin.ModelAdmin):
                 % {"n": n}
             ),
         )
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Every user's API tokens, to revoke one that leaked or belongs to someone who left.
+    Tokens are created by their owner (account page) or with `manage.py create_api_token`;
+    only their first characters are known."""
+
+    list_display = ["name", "user", "prefix", "created_at", "last_used_at", "revoked_at"]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
+    search_fields = ["name", "user__username", "prefix"]
+    fields = ("name", "user", "prefix", "created_at", "last_used_at", "revoked_at")
+    readonly_fields = fields
+    actions = ["revoke_tokens"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # the secret is shown to the one who creates it, never here
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # revoked instead, so the list keeps what existed
+
+    @admin.action(description=_("Revoke the selected tokens"), permissions=["change"])
+    def revoke_tokens(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
+        revoked = sum(api_token_revoke(token=token) for token in queryset)
+        message = ngettext("%(n)d token revoked.", "%(n)d tokens revoked.", revoked)
+        self.message_user(request, message % {"n": revoked}, messages.SUCCESS)

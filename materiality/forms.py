@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django import forms
@@ -35,6 +36,19 @@ class TopicChoiceField(forms.ModelMultipleChoiceField):
 class GroupChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return obj.get_name()
+
+
+def assessment_date_errors(values: Mapping[str, Any]) -> dict[str, str]:
+    """The rules an assessment's dates follow, by field: the form and the API check them
+    alike."""
+    errors: dict[str, str] = {}
+    start, end = values.get("period_start"), values.get("period_end")
+    if start and end and start > end:
+        errors["period_end"] = gettext("The period must end after it starts.")
+    opens, closes = values.get("opens_at"), values.get("closes_at")
+    if opens and closes and opens >= closes:
+        errors["closes_at"] = gettext("The survey must close after it opens.")
+    return errors
 
 
 class AssessmentForm(forms.Form):
@@ -112,12 +126,8 @@ class AssessmentForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        start, end = cleaned.get("period_start"), cleaned.get("period_end")
-        if start and end and start > end:
-            self.add_error("period_end", _("The period must end after it starts."))
-        opens, closes = cleaned.get("opens_at"), cleaned.get("closes_at")
-        if opens and closes and opens >= closes:
-            self.add_error("closes_at", _("The survey must close after it opens."))
+        for name, message in assessment_date_errors(cleaned).items():
+            self.add_error(name, message)
         return cleaned
 
     def to_input(self) -> AssessmentInput:

@@ -8,9 +8,12 @@ from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext
 
 from materiality.models import Assessment, StakeholderGroup
+from materiality.runs.inputs import grid_cell_count, too_fast_limit
+from materiality.runs.method import current_options, method_groups
 from surveys.mailing import invitation_link
-from surveys.models import Invitation, InvitationKind, ResponseStatus
+from surveys.models import Invitation, InvitationKind, Response, ResponseStatus
 from surveys.selectors import survey_progress
+from surveys.tallies import Durations
 
 
 def assessments_for_list() -> QuerySet[Assessment]:
@@ -118,3 +121,35 @@ def assessment_overview(assessment: Assessment) -> AssessmentOverview:
         invitations_sent=personal["sent"],
         topic_count=assessment.topics.count(),
     )
+
+
+# --- Which replies the quality rules leave out ------------------------------------------
+
+
+@dataclass(frozen=True)
+class QualityRule:
+    """The quality filters as the method settings stand now: what the next run leaves
+    out (docs/methodology.md, "Quality filters")."""
+
+    exclude_straight_lined: bool
+    too_fast_seconds: int | None  # None: no limit (the rule is off, or too few times)
+
+    def excluded(self) -> Q:
+        """The submitted replies the rule leaves out, as a filter on responses."""
+        left_out = Q(pk__in=[])
+        if self.exclude_straight_lined:
+            left_out |= Q(straight_lined=True)
+        if self.too_fast_seconds is not None:
+            left_out |= Q(duration_seconds__lt=self.too_fast_seconds)
+        return left_out & Q(status=ResponseStatus.SUBMITTED)
+
+
+def reply_quality_rule(assessment: Assessment) -> QualityRule:
+    """The run's own rule (`runs/inputs.py`) over the replies submitted so far: four
+    queries, whatever their number."""
+    options = current_options(assessment, method_groups(assessment))
+    durations = Durations.of(
+        Response.objects.filter(survey_id=assessment.survey_id, status=ResponseStatus.SUBMITTED)
+    )
+    limit = too_fast_limit(durations, options, grid_cells=grid_cell_count(assessment.survey_id))
+    return QualityRule(options.exclude_straight_lined, limit)

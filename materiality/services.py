@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from materiality.audit import audit_record
 from materiality.dispatch import send_after_commit
@@ -270,6 +272,7 @@ def group_link_rotate(
 class InviteeImportResult:
     report: InviteeImport
     created: int
+    invitations: Sequence[Invitation] = ()  # the new ones, in the rows' order
 
 
 def invitations_import(
@@ -293,15 +296,46 @@ def invitations_import(
     if not report.ok:
         return InviteeImportResult(report, 0)
     with transaction.atomic():
-        invitations_create_personal(
+        created = invitations_create_personal(
             survey=survey,
             invitees=[
-                PersonalInvitee(row.email, row.group.code, row.group.internal, row.language)
+                PersonalInvitee(
+                    row.email, row.group.code, row.group.internal, row.language, row.name
+                )
                 for row in report.rows
             ],
             expires_at=expires_at,
         )
-    return InviteeImportResult(report, len(report.rows))
+    return InviteeImportResult(report, len(report.rows), created)
+
+
+class InvitationNotSent(Exception):
+    """Why one invitation cannot be sent now; `message` says it to the ESG team."""
+
+    def __init__(self, message: Any) -> None:
+        self.message = message
+        super().__init__(str(message))
+
+
+def invitation_send(*, assessment: Assessment, invitation: Invitation) -> bool:
+    """Queue one personal invitation's e-mail (after commit): the invitation if it was
+    never sent, else a reminder. Returns whether it is a reminder. Raises
+    `InvitationNotSent` where the e-mail would not go (the task's own rules: a reminder
+    at most once a day, never to someone who has answered)."""
+    if invitation.kind != InvitationKind.PERSONAL or not invitation.email:
+        raise InvitationNotSent(_("Only a personal invitation with an e-mail address is sent."))
+    if assessment.survey.status != SurveyStatus.OPEN:
+        raise InvitationNotSent(_("Open the survey before sending its invitations."))
+    if invitation.revoked_at is not None:
+        raise InvitationNotSent(_("This invitation has been revoked."))
+    if invitation.responded_at is not None:
+        raise InvitationNotSent(_("This invitee has already answered."))
+    reminder = invitation.sent_at is not None
+    day_ago = timezone.now() - timedelta(days=1)
+    if reminder and invitation.reminded_at is not None and invitation.reminded_at >= day_ago:
+        raise InvitationNotSent(_("A reminder was sent less than a day ago: try again later."))
+    send_after_commit("surveys.tasks.send_invitations", [invitation.pk], reminder)
+    return reminder
 
 
 def invitations_send(*, assessment: Assessment, reminder: bool = False) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from celery import Task, shared_task
 
+from materiality.api.idempotency import idempotent_requests_expire
 from materiality.feedback.summary import feedback_summarise as summarise_feedback
 from materiality.importing.jobs import reply_import_execute
 from materiality.models import AggregationRun, StakeholderGroup, Topic
@@ -72,3 +73,9 @@ def matrix_freeze(run_id: int) -> None:
 def sweep_runs() -> int:
     """Every minute (Celery beat): resend runs whose message never reached a worker."""
     return sweep()
+
+
+@shared_task
+def expire_idempotent_requests() -> int:
+    """Forget the API's kept answers to Idempotency-Key requests once they are old."""
+    return idempotent_requests_expire()

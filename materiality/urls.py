@@ -1,6 +1,6 @@
 from django.urls import path
 
-from materiality.views import assessments, feedback, importing, method_settings, results
+from materiality.views import account, assessments, feedback, importing, method_settings, results
 
 app_name = "materiality"
 
@@ -99,4 +99,8 @@ urlpatterns = [
         name="comment-tags",
     ),
     *importing.urlpatterns,
+    path("account/tokens/", account.tokens, name="account-tokens"),
+    path(
+        "account/tokens/<int:pk>/revoke/", account.token_revoke, name="account-token-revoke"
+    ),
 ]

@@ -12,7 +12,7 @@ from collections import OrderedDict, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
-from django.db.models import Count, Q
+from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Value, When
 
 from surveys.models import (
     Answer,
@@ -259,3 +259,26 @@ def survey_progress(survey: Survey, groups: Sequence[str]) -> list[GroupProgress
         )
         for name in names
     ]
+
+
+# --- Personal invitations and where each stands ------------------------------------------
+
+INVITATION_STATUSES = ("not_sent", "sent", "started", "submitted", "revoked")
+
+
+def personal_invitations(survey: Survey) -> QuerySet[Invitation]:
+    """The survey's personal invitations, each annotated with ``state``, one of
+    INVITATION_STATUSES: revoked, else submitted, else started (a reply in progress),
+    else sent, else not sent. One query, so lists can filter and count by it."""
+    in_progress = Response.objects.filter(
+        personal_invitation=OuterRef("pk"), status=ResponseStatus.IN_PROGRESS
+    )
+    return Invitation.objects.filter(survey=survey, kind=InvitationKind.PERSONAL).annotate(
+        state=Case(
+            When(revoked_at__isnull=False, then=Value("revoked")),
+            When(responded_at__isnull=False, then=Value("submitted")),
+            When(Exists(in_progress), then=Value("started")),
+            When(sent_at__isnull=False, then=Value("sent")),
+            default=Value("not_sent"),
+        )
+    )

@@ -334,6 +334,7 @@ class PersonalInvitee:
     respondent_group: str
     respondent_internal: bool | None
     language: str = ""
+    label: str = ""  # the invitee's name, for whoever sends the invitations
 
 
 def invitations_create_personal(
@@ -351,6 +352,7 @@ def invitations_create_personal(
                 respondent_group=invitee.respondent_group,
                 respondent_internal=invitee.respondent_internal,
                 language=invitee.language,
+                label=invitee.label,
                 expires_at=expires_at,
                 **fields,
             )
@@ -468,7 +470,7 @@ def response_start(
                         language=language,
                         respondent_group=invitation.respondent_group,
                         respondent_internal=invitation.respondent_internal,
-                        respondent_fixed=_fixed_by_link(invitation),
+                        respondent_fixed=link_fixes_respondent(invitation),
                     )
                 return StartedResponse(response, token)
             except IntegrityError:
@@ -494,7 +496,7 @@ def response_start(
         language=language,
         respondent_group=invitation.respondent_group,
         respondent_internal=invitation.respondent_internal,
-        respondent_fixed=_fixed_by_link(invitation),
+        respondent_fixed=link_fixes_respondent(invitation),
         limit_address=client_hash,
         limit_device=device_hash,
     )
@@ -540,7 +542,9 @@ def _group_link_uncount(response: Response) -> None:
         unhit(key, window_seconds=GROUP_LINK_WINDOW)
 
 
-def _fixed_by_link(invitation: Invitation) -> bool:
+def link_fixes_respondent(invitation: Invitation) -> bool:
+    """The link says who the respondent is (group and side): the questions describing
+    the respondent are not asked (`Questionnaire.asked_questions`)."""
     return bool(invitation.respondent_group) and invitation.respondent_internal is not None
 
 
@@ -674,15 +678,26 @@ def _respondent_fields(
     return updates
 
 
-def response_submit(*, response: Response, questionnaire: Questionnaire | None = None) -> Response:
+def response_submit(
+    *,
+    response: Response,
+    questionnaire: Questionnaire | None = None,
+    duration_seconds: int | None = None,
+) -> Response:
     """Submit a complete response, once. Raises `IncompleteResponse` (with the pages to
-    finish) or `AlreadySubmitted` (also when a concurrent submit won the race)."""
+    finish) or `AlreadySubmitted` (also when a concurrent submit won the race).
+
+    The duration is the time since the response started, unless the caller measured it
+    itself (`duration_seconds`: the API, whose one request starts and submits a reply
+    the respondent filled in elsewhere)."""
     questionnaire = questionnaire or questionnaire_load(response.survey)
     with transaction.atomic():
-        return _submit_locked(response, questionnaire)
+        return _submit_locked(response, questionnaire, duration_seconds)
 
 
-def _submit_locked(response: Response, questionnaire: Questionnaire) -> Response:
+def _submit_locked(
+    response: Response, questionnaire: Questionnaire, measured: int | None = None
+) -> Response:
     # The row lock makes a concurrent page save (which takes it too) land either wholly
     # before the completeness check or after the submit, where it is refused.
     status = (
@@ -697,7 +712,8 @@ def _submit_locked(response: Response, questionnaire: Questionnaire) -> Response
         raise IncompleteResponse(pages)
     _group_link_count(response)
     now = timezone.now()
-    duration = max(0, int((now - response.started_at).total_seconds()))
+    elapsed = int((now - response.started_at).total_seconds()) if measured is None else measured
+    duration = max(0, elapsed)
     grid_ids = {q.pk for q in questionnaire.questions if q.kind == QuestionKind.GRID}
     ratings = [
         a.value for a in answers.values() if a.value is not None and a.question_id in grid_ids

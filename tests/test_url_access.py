@@ -55,14 +55,22 @@ PUBLIC: dict[str, str] = {
     "surveys:thanks": "the thank-you page, behind the respondent's secret resume token",
     "feedback-form": "the reader feedback form printed in a published report (QR code)",
     "feedback-thanks": "the page after sending reader feedback",
+    "api-respond": "a respondent's questionnaire and submission through the API: the "
+    "invitation or group-link token in the path is the credential",
+    "api-feedback-form": "the reader feedback form through the API, by the report's public code",
 }
 
 # Refused to anonymous visitors, open to any signed-in user, role or not.
 ANY_SIGNED_IN_USER: dict[str, str] = {
-    "api-root": "DRF's API root lists the endpoints' addresses to any signed-in user "
-    "(IsAuthenticated); the endpoints themselves need the view permission",
     "api-schema": "the OpenAPI description (paths and fields, no data), for any signed-in "
     "user (SPECTACULAR_SETTINGS SERVE_PERMISSIONS)",
+    "api-docs": "Swagger UI over that description",
+    "api-redoc": "Redoc over that description",
+    "api-token-list": "each user's own API tokens (a token acts with its owner's "
+    "permissions, no more)",
+    "api-token-detail": "one of the user's own API tokens; another user's is a 404",
+    "materiality:account-tokens": "each user's own API tokens (a token acts with its "
+    "owner's permissions, no more)",
 }
 
 # Files, not views of the application (DEBUG serves media; WhiteNoise serves static).
@@ -79,6 +87,8 @@ STRING_VALUES: dict[str, dict[str, str]] = {
     "materiality:report-question": {"action": "up"},
     "materiality:report-qr": {"fmt": "png"},
     "materiality:report-export": {"fmt": "csv"},
+    "api-group-link-qr": {"fmt": "png"},
+    "api-run-group-scores": {"code": "customers"},
 }
 
 # A superuser gets 404 here too, by design: it says nothing about the probe's values.
@@ -282,15 +292,61 @@ def world(
         title={"en": "Risk"},
         source="other",
     )
-    rater = dma.raters.create(name="Rater", role="internal_expert")
+    # The administrator sits on the panel: the rating pages exist only for a rater.
+    rater = dma.raters.create(
+        name="Rater",
+        role="internal_expert",
+        user=_model("auth.User").objects.get(is_superuser=True),
+    )
     iro.ratings.create(
         rater=rater, magnitude=3, likelihood=3, rationale="r", methodology_version=version
     )
 
+    personal = site.post(
+        f"/api/assessments/{assessment.pk}/invitations/",
+        {"invitees": [{"email": "probe@example.com", "group": "customers"}]},
+        content_type="application/json",
+    ).json()["invitations"][0]["id"]
+    response_pk = _model("surveys.Response").objects.filter(survey=assessment.survey).first().pk
+    admin_token = (
+        _model("materiality.ApiToken")
+        .objects.create(
+            user=_model("auth.User").objects.get(is_superuser=True),
+            name="probe",
+            prefix="mat_probe",
+            digest="0" * 64,
+        )
+        .pk
+    )
+    api_values = {
+        **{
+            f"api-assessment-{name}:pk": assessment.pk
+            for name in ("detail", "open", "close", "method", "runs", "audit", "exports", "imports")
+        },
+        **{
+            f"api-report-{name}:pk": report.pk
+            for name in ("detail", "open", "close", "summary", "export")
+        },
+        **{
+            f"api-group-link-{name}:pk": invitation.pk
+            for name in ("detail", "qr", "revoke", "rotate")
+        },
+        "api-invitation-resend:pk": personal,
+        "api-invitation-revoke:pk": personal,
+        "api-response-detail:pk": response_pk,
+        "api-token-detail:pk": admin_token,
+        "api-feedback-form:code": report.public_code,
+        "assessment_pk": assessment.pk,
+    }
+
     return World(
         {
+            **api_values,
             "assessments/:pk": assessment.pk,
             "reports/:pk": report.pk,
+            "dma/:pk": dma.pk,
+            "iro_id": iro.pk,
+            "rater_id": rater.pk,
             "run_id": run.pk,
             "job_id": job_id,
             "invitation_pk": invitation.pk,
@@ -307,6 +363,8 @@ def world(
             "admin:view_on_site:content_type_id": ContentType.objects.get_for_model(run).pk,
             "admin:view_on_site:object_id": run.pk,
             "app_label": "materiality",
+            # The administrator's own token (another user's would be a 404, by design).
+            "account/:pk": admin_token,
         },
         forms={
             "materiality:export-new": {"kind": "scores-csv", "run": run.pk, "language": "en"},

@@ -1,9 +1,35 @@
-from rest_framework.routers import DefaultRouter
+"""The API's addresses: one module per part of the product, each with its own
+``urlpatterns``; the schema and its documentation pages."""
 
-from materiality.api.views import StakeholderGroupViewSet, TopicViewSet
+from __future__ import annotations
 
-router = DefaultRouter()
-router.register("topics", TopicViewSet, basename="topic")
-router.register("stakeholder-groups", StakeholderGroupViewSet, basename="stakeholder-group")
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView
 
-urlpatterns = router.urls
+from materiality.api import (
+    account,
+    assessments,
+    docs,
+    invitations,
+    reports,
+    respond,
+    review,
+    runs,
+    transfers,
+    vocabulary,
+)
+
+urlpatterns = [
+    *vocabulary.urlpatterns,
+    *account.urlpatterns,
+    *assessments.urlpatterns,
+    *invitations.urlpatterns,
+    *respond.urlpatterns,
+    *runs.urlpatterns,
+    *review.urlpatterns,
+    *transfers.urlpatterns,
+    *reports.urlpatterns,
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", docs.ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),
+    path("redoc/", docs.ApiRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+]

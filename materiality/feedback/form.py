@@ -23,6 +23,7 @@ from surveys.services import (
     QuestionSpec,
     survey_create,
     survey_set_questions,
+    survey_update,
 )
 
 COMMENT_MAX_LENGTH = 2000
@@ -191,6 +192,30 @@ def report_create(
         public_code=secrets.token_urlsafe(8).replace("_", "x").replace("-", "y").lower(),
         created_by=created_by if getattr(created_by, "pk", None) else None,
     )
+
+
+@transaction.atomic
+def report_update(
+    *,
+    report: Report,
+    title: Text | None = None,
+    year: int | None = None,
+    document_url: str | None = None,
+) -> Report:
+    """Change a report's title, year or link; its feedback form shows the new title."""
+    changes: dict[str, Any] = {}
+    if title is not None:
+        changes["title"] = dict(title)
+        survey_update(survey=report.survey, title=dict(title))
+    if year is not None:
+        changes["year"] = year
+    if document_url is not None:
+        changes["document_url"] = document_url
+    if changes:
+        Report.objects.filter(pk=report.pk).update(**changes)
+        for name, value in changes.items():
+            setattr(report, name, value)
+    return report
 
 
 # --- Showing the form -----------------------------------------------------------------

@@ -13,6 +13,7 @@ from materiality.importing.tables import MAX_ROWS, SpreadsheetError, cell_text
 from materiality.models import (
     StakeholderGroup,
 )
+from surveys.plaintext import plain_text
 
 EMAIL_HEADERS = {"email", "e-mail", "mail", "邮箱", "电子邮件", "电子邮箱"}
 GROUP_HEADERS = {
@@ -24,6 +25,9 @@ GROUP_HEADERS = {
     "利益相关方群体",
 }
 LANGUAGE_HEADERS = {"language", "lang", "语言"}
+# Optional: how the ESG team knows the invitee; kept on the invitation, never on a reply.
+NAME_HEADERS = {"name", "姓名", "名字"}
+NAME_MAX_LENGTH = 200
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,7 @@ class InviteeRow:
     email: str
     group: StakeholderGroup
     language: str
+    name: str = ""
 
 
 @dataclass
@@ -65,6 +70,7 @@ def parse_invitees(
     email_col = _find_column(headers, EMAIL_HEADERS)
     group_col = _find_column(headers, GROUP_HEADERS)
     language_col = _find_column(headers, LANGUAGE_HEADERS)
+    name_col = _find_column(headers, NAME_HEADERS)
     if email_col is None or group_col is None:
         raise SpreadsheetError(
             _("The first row must name the columns: “email” and “group” (or 邮箱 and 群体).")
@@ -83,7 +89,12 @@ def parse_invitees(
         email = cell_text(row, email_col).lower()
         group_text = cell_text(row, group_col)
         language = cell_text(row, language_col).lower()
+        name = plain_text(cell_text(row, name_col)).strip()
         problems = []
+        if len(name) > NAME_MAX_LENGTH:
+            problems.append(
+                _("The name is longer than %(max)d characters.") % {"max": NAME_MAX_LENGTH}
+            )
         try:
             validate_email(email)
         except ValidationError:
@@ -107,7 +118,7 @@ def parse_invitees(
         if problems:
             result.errors.append((line, " ".join(problems)))
         elif found is not None:
-            result.rows.append(InviteeRow(line, email, found, language))
+            result.rows.append(InviteeRow(line, email, found, language, name))
     if not result.rows and not result.errors:
         raise SpreadsheetError(_("The file has a header row but no invitees."))
     return result

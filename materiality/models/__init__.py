@@ -16,6 +16,7 @@ from materiality.models.records import (
     ExportStatus,
     ImportedFile,
 )
+from materiality.models.idempotency import IdempotentRequest
 from materiality.models.reports import CommentTag, Report
 from materiality.models.runs import (
     AggregationRun,
@@ -25,6 +26,7 @@ from materiality.models.runs import (
     RunTrigger,
     TopicScore,
 )
+from materiality.models.tokens import ApiToken
 from materiality.models.vocabulary import (
     Dimension,
     Framework,
@@ -40,6 +42,7 @@ __all__ = [
     "COMPANY_AXIS",
     "STAKEHOLDER_AXIS",
     "AggregationRun",
+    "ApiToken",
     "Assessment",
     "AssessmentGroup",
     "AssessmentTopic",
@@ -51,6 +54,7 @@ __all__ = [
     "ExportStatus",
     "Framework",
     "GroupScore",
+    "IdempotentRequest",
     "ImportedFile",
     "Report",
     "ReviewStatus",

@@ -10,10 +10,12 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_noop
 
+from materiality.audit import audit_record
 from materiality.dispatch import send_after_commit
 from materiality.models import (
     AggregationRun,
     Assessment,
+    AuditAction,
     RunStatus,
     RunTrigger,
 )
@@ -52,6 +54,14 @@ def aggregation_request(
         )
     # A broker that cannot be reached leaves the run PENDING, for the sweep to send.
     send_after_commit(AGGREGATE_TASK, run.pk)
+    return run
+
+
+def aggregation_request_by(*, assessment: Assessment, user: Any) -> AggregationRun:
+    """A person asks for a run (the results page's button, the API): the run, coalesced
+    as any other, and the request in the audit trail."""
+    run = aggregation_request(assessment=assessment, trigger=RunTrigger.MANUAL, requested_by=user)
+    audit_record(assessment=assessment, action=AuditAction.RUN_REQUESTED, actor=user, run=run)
     return run
 
 

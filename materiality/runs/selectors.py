@@ -17,6 +17,7 @@ from materiality.models import (
     GroupScore,
     RunStatus,
     StakeholderGroup,
+    Topic,
     TopicScore,
 )
 from materiality.runs.options import recorded_options
@@ -154,6 +155,44 @@ def group_count(run: AggregationRun, group: StakeholderGroup) -> GroupCount:
         stakeholder=n[STAKEHOLDER_AXIS],
         placed=sum(1 for axes in means.values() if axes >= set(AXES)),
     )
+
+
+def group_counts(run: AggregationRun) -> dict[int, GroupCount]:
+    """Every group's n in *run* by group id, as `group_count` gives one: one query.
+    A group with no stored scores is absent (its n is 0 on both axes)."""
+    n: dict[int, dict[str, int]] = {}
+    means: dict[tuple[int, int], set[str]] = {}
+    rows = GroupScore.objects.filter(run=run).values_list(
+        "group_id", "topic_id", "axis", "n", "mean"
+    )
+    for group_id, topic_id, axis, count, mean in rows:
+        axes = n.setdefault(group_id, dict.fromkeys(AXES, 0))
+        if axis in axes:
+            axes[axis] = max(axes[axis], count)
+        if mean is not None:
+            means.setdefault((group_id, topic_id), set()).add(axis)
+    return {
+        group_id: GroupCount(
+            company=axes[COMPANY_AXIS],
+            stakeholder=axes[STAKEHOLDER_AXIS],
+            placed=sum(
+                1
+                for (group, _t), found in means.items()
+                if group == group_id and found >= set(AXES)
+            ),
+        )
+        for group_id, axes in n.items()
+    }
+
+
+def group_scores(
+    run: AggregationRun, group: StakeholderGroup
+) -> list[tuple[Topic, dict[str, Any]]]:
+    """*group*'s stored statistics in *run*, per topic (in code order) and axis: one query."""
+    by_topic: dict[int, tuple[Topic, dict[str, Any]]] = {}
+    for row in GroupScore.objects.filter(run=run, group=group).select_related("topic"):
+        by_topic.setdefault(row.topic_id, (row.topic, {}))[1][row.axis] = row.stats
+    return sorted(by_topic.values(), key=lambda item: item[0].code)
 
 
 # How many scored runs the results page offers to choose from.

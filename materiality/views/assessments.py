@@ -14,15 +14,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from materiality.audit import audit_record
 from materiality.forms import AssessmentForm, GroupLinkForm, InviteeUploadForm
 from materiality.importing.tables import SpreadsheetError, read_table
-from materiality.models import (
-    AuditAction,
-    RunTrigger,
-)
 from materiality.roles import Role, has_role
-from materiality.runs.requests import aggregation_request
+from materiality.runs.requests import aggregation_request_by
 from materiality.runs.selectors import latest_runs, run_scores
 from materiality.selectors import assessment_overview, assessments_for_list
 from materiality.services import (
@@ -267,13 +262,7 @@ def invitations_mail(request: HttpRequest, pk: int, action: str) -> HttpResponse
 @require_POST
 @permission_required("materiality.change_assessment")
 def run_request(request: HttpRequest, pk: int) -> HttpResponse:
-    assessment = _assessment(pk)
-    run = aggregation_request(
-        assessment=assessment, trigger=RunTrigger.MANUAL, requested_by=request.user
-    )
-    audit_record(
-        assessment=assessment, action=AuditAction.RUN_REQUESTED, actor=request.user, run=run
-    )
+    aggregation_request_by(assessment=_assessment(pk), user=request.user)
     messages.success(request, _("The scores are being computed."))
     return redirect(f"{reverse('materiality:assessment', args=[pk])}#scores")
 

@@ -75,7 +75,7 @@ def test_an_unreadable_form_sent_to_the_api_is_a_json_400(
     with override_settings(DEBUG=debug):
         response = client.generic("POST", "/api/topics/", body, content_type=content_type)
     assert response.status_code == 400
-    assert response["Content-Type"] == "application/json"
+    assert response["Content-Type"] == "application/problem+json"
     assert response.json()["detail"]
 
 
@@ -95,4 +95,4 @@ def test_invalid_json_sent_to_the_api_is_a_json_4xx(admin_user: Any) -> None:
     client.force_login(admin_user)
     response = client.post("/api/topics/", "{not json", content_type="application/json")
     assert 400 <= response.status_code < 500
-    assert response["Content-Type"] == "application/json"
+    assert response["Content-Type"] == "application/problem+json"

@@ -54,7 +54,11 @@ def test_a_database_that_cannot_be_reached_is_a_json_503_on_the_api(admin_user: 
         response = client.get("/api/topics/")
     assert response.status_code == 503
     assert response["Retry-After"] == "30"
-    assert response.json() == {"detail": "The site is briefly unavailable"}
+    assert response["Content-Type"] == "application/problem+json"
+    body = response.json()
+    assert (body["status"], body["code"]) == (503, "unavailable")
+    assert body["title"] == "The site is briefly unavailable"
+    assert "everything you saved before is kept" in body["detail"]
 
 
 def test_an_unexpected_error_is_a_500_page_in_the_visitors_language() -> None:
@@ -76,7 +80,8 @@ def test_an_unknown_address_is_a_404_page_in_the_visitors_language() -> None:
     response = visitor("en").get("/no-such-page/")
     assert response.status_code == 404
     assert "Page not found" in response.content.decode()
-    assert visitor("en").get("/api/no-such-thing/").json() == {"detail": "Page not found"}
+    problem = visitor("en").get("/api/no-such-thing/").json()
+    assert (problem["status"], problem["code"], problem["title"]) == (404, "not_found", "Page not found")
 
 
 def test_a_form_sent_without_its_csrf_token_gets_a_page_that_says_what_to_do() -> None:
