@@ -12,9 +12,9 @@ from celery import Task, shared_task
 from materiality.api.idempotency import idempotent_requests_expire
 from materiality.feedback.summary import feedback_summarise as summarise_feedback
 from materiality.importing.jobs import reply_import_execute
-from materiality.models import AggregationRun, StakeholderGroup, Topic
+from materiality.models import StakeholderGroup, Topic
 from materiality.reporting.jobs import export_execute
-from materiality.reporting.matrix_files import freeze_matrix_files
+from materiality.runs.derived import run_freeze, run_precompute
 from materiality.runs.execution import aggregation_execute
 from materiality.runs.heartbeat import seconds_until_lost
 from materiality.runs.sweep import sweep
@@ -41,6 +41,11 @@ def aggregate(self: Task, run_id: int) -> str | None:
     wait = seconds_until_lost(run)
     if wait is not None and (self.request.delivery_info or {}).get("redelivered"):
         raise self.retry(countdown=wait)
+    # Whoever computed the scores (this call, or one before it): what the pages read is
+    # made now, once, rather than on their first request. Without a broker (eager) this
+    # runs inside the request that asked for the run, a reply's submit: the matrix files
+    # (seconds) are then left to their first request.
+    run_precompute(run_id, files=not self.request.is_eager)
     return run.status
 
 
@@ -65,8 +70,9 @@ def import_replies(import_id: str) -> str | None:
 
 @shared_task
 def matrix_freeze(run_id: int) -> None:
-    """Write every standard matrix file of a confirmed run (files already there stay)."""
-    freeze_matrix_files(AggregationRun.objects.select_related("assessment__survey").get(pk=run_id))
+    """Write every standard matrix file of a confirmed run (files already there stay),
+    then mark it frozen."""
+    run_freeze(run_id)
 
 
 @shared_task

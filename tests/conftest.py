@@ -229,6 +229,9 @@ def start_worker(
         "DATABASE_URL": _database_url(),
         "CACHE_KEY_PREFIX": CACHE_KEY_PREFIX,
         "DEBUG": "true",
+        # The worker's files (matrices, exports) beside its log, never in var/media where
+        # they could pass for the files of a development database's run of the same id.
+        "MEDIA_ROOT": str(log.parent / "media"),
         **env,
     }
     command = [sys.executable, "-m", "celery", "-A", "config", "worker", f"--pool={pool}"]

@@ -96,6 +96,20 @@ class AggregationRun(models.Model):
         default=ReviewStatus.NONE,
         blank=True,
     )
+    # Computed once, by the run's task after its scores are stored, so that pages only
+    # read it (materiality.runs.derived); None for a run from before, or not yet done.
+    sensitivity = models.JSONField(
+        _("sensitivity"),
+        null=True,
+        blank=True,
+        help_text=_("Which verdicts change under the other weightings and thresholds."),
+    )
+    frozen_at = models.DateTimeField(
+        _("files frozen at"),
+        null=True,
+        blank=True,
+        help_text=_("When the confirmed run's matrix files were all written."),
+    )
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -1,13 +1,15 @@
 """What the results page shows besides the matrix: the heatmap of groups, internal
 against external groups, the sensitivity of the verdicts, and the change from the
 previous assessment. Reads stored scores only (a fixed number of queries); the
-sensitivity re-scores the run's own counts, which the stored group distributions hold.
+sensitivity re-scores the run's own counts, which the stored group distributions hold:
+once, in the run's task (materiality.runs.derived), and pages read what it stored.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, replace
+from typing import Any
 
 from materiality.models import (
     COMPANY_AXIS,
@@ -205,6 +207,38 @@ def sensitivity(run: AggregationRun) -> tuple[list[Variant], list[SensitivityRow
         ]
         rows.append(SensitivityRow(stored.topic, stored.material, flips))
     return found, rows
+
+
+def sensitivity_data(variant_list: list[Variant], rows: list[SensitivityRow]) -> dict[str, Any]:
+    """`sensitivity`'s answer as JSON, as a run keeps it (`AggregationRun.sensitivity`)."""
+    return {
+        "variants": [
+            {"key": v.key, "weighting": v.weighting.value, "shift": v.shift} for v in variant_list
+        ],
+        "rows": [
+            {"topic": row.topic.pk, "material": row.material, "flips": row.flips} for row in rows
+        ],
+    }
+
+
+def run_sensitivity(run: AggregationRun) -> tuple[list[Variant], list[SensitivityRow]]:
+    """The run's sensitivity as its task stored it (one query, for the topics); computed
+    here only for a run that has none stored (older than the field, or its task not yet
+    done), which re-scores the run once per variant."""
+    stored = run.sensitivity
+    if stored is None:
+        return sensitivity(run)
+    topics = Topic.objects.in_bulk([row["topic"] for row in stored["rows"]])
+    variant_list = [
+        Variant(v["key"], Weighting(v["weighting"]), float(v["shift"]))
+        for v in stored["variants"]
+    ]
+    rows = [
+        SensitivityRow(topics[row["topic"]], bool(row["material"]), list(row["flips"]))
+        for row in stored["rows"]
+        if row["topic"] in topics
+    ]
+    return variant_list, rows
 
 
 # --- Year over year -------------------------------------------------------------------

@@ -234,10 +234,30 @@ def matrix_file(run: AggregationRun, view: MatrixView, fmt: str) -> bytes:
     return content
 
 
+def overall_files(run: AggregationRun) -> list[tuple[MatrixView, str]]:
+    """The overall matrix in each language and format: what a run renders when it is
+    computed, so that the results page and its downloads only read them."""
+    return [
+        (MatrixView(language=language), fmt)
+        for language in run.assessment.survey.languages
+        for fmt in CONTENT_TYPES
+    ]
+
+
+def standard_files(run: AggregationRun) -> list[tuple[MatrixView, str]]:
+    """Every standard matrix file of a run: each language and format, with and without
+    confidence whiskers (the overall ones first)."""
+    return overall_files(run) + [
+        (MatrixView(language=view.language, show_ci=True), fmt) for view, fmt in overall_files(run)
+    ]
+
+
+def matrix_file_stored(run: AggregationRun, view: MatrixView, fmt: str) -> bool:
+    return default_storage.exists(view.storage_path(run, fmt))
+
+
 def freeze_matrix_files(run: AggregationRun) -> None:
-    """Write every standard matrix file of a run (each language, each format, with and
-    without confidence whiskers), so a confirmed run's files exist before anyone asks."""
-    for language in run.assessment.survey.languages:
-        for show_ci in (False, True):
-            for fmt in CONTENT_TYPES:
-                matrix_file(run, MatrixView(language=language, show_ci=show_ci), fmt)
+    """Write every standard matrix file of a run, so a confirmed run's files exist before
+    anyone asks (those written already stay as they are)."""
+    for view, fmt in standard_files(run):
+        matrix_file(run, view, fmt)

@@ -1,5 +1,6 @@
 """The minute sweep (Celery beat): resend what a lost message or a down broker left
-waiting, or a dead worker left running, and fail exports a dead worker left behind."""
+waiting, or a dead worker left running, and fail exports a dead worker left behind;
+resend the freezing of confirmed runs whose files are not all written."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from django.utils.translation import gettext_noop
 from materiality.dispatch import send
 from materiality.models import (
     AggregationRun,
+    AuditAction,
+    ReviewStatus,
     RunStatus,
 )
 from materiality.runs import heartbeat
@@ -23,6 +26,8 @@ logger = logging.getLogger(__name__)
 # An export not done this long after it was asked for has lost its worker (exports have
 # no heartbeat, so the limit is generous).
 EXPORT_STALE_AFTER = timedelta(minutes=10)
+# Freezing a confirmed run takes seconds; one not done after this is sent again.
+FREEZE_STALE_AFTER = timedelta(minutes=2)
 
 
 def sweep() -> int:
@@ -56,3 +61,14 @@ def _sweep_other_work() -> None:
     for report_id in Report.objects.filter(summary_pending=True).values_list("pk", flat=True):
         # A broker still down: logged, and the next sweep tries again.
         send("materiality.tasks.feedback_summarise", report_id)
+    # A run confirmed a while ago whose freezing was never sent (the broker was down) or
+    # whose worker died: sent again (files already written stay as they are).
+    unfrozen = AggregationRun.objects.filter(
+        review=ReviewStatus.CONFIRMED,
+        frozen_at__isnull=True,
+        status=RunStatus.SUCCEEDED,
+        audit__action=AuditAction.CONFIRMED,
+        audit__created_at__lt=timezone.now() - FREEZE_STALE_AFTER,
+    )
+    for run_id in unfrozen.values_list("pk", flat=True).distinct():
+        send("materiality.tasks.matrix_freeze", run_id)

@@ -29,7 +29,7 @@ from materiality.models import (
     ExportStatus,
     RunStatus,
 )
-from materiality.reporting.breakdowns import heatmaps_and_sides, sensitivity, year_over_year
+from materiality.reporting.breakdowns import heatmaps_and_sides, run_sensitivity, year_over_year
 from materiality.reporting.jobs import (
     ExportKind,
     audit_note,
@@ -51,6 +51,7 @@ from materiality.runs.confirmation import (
     run_send_back,
     run_submit_for_confirmation,
 )
+from materiality.runs.derived import run_freezing
 from materiality.runs.describing import run_method
 from materiality.runs.selectors import (
     group_count,
@@ -80,7 +81,26 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
     run = (
         _run(assessment, int(run_id)) if run_id and run_id.isascii() and run_id.isdigit() else None
     )
+    if request.headers.get("Accept") == "application/json":
+        # What the page's script polls while a confirmed run is being frozen.
+        return _freezing_state(run or assessment.published_run)
     return _results_page(request, assessment, run)
+
+
+def _freezing_state(run: AggregationRun | None) -> JsonResponse:
+    freezing = run_freezing(run) if run is not None else None
+    if freezing is None:
+        return JsonResponse({"freezing": False})
+    return JsonResponse(
+        {
+            "freezing": True,
+            "done": freezing.done,
+            "total": freezing.total,
+            "percent": freezing.percent,
+            "done_text": _("%(done)s of %(total)s files written.")
+            % {"done": freezing.done, "total": freezing.total},
+        }
+    )
 
 
 def _results_page(
@@ -110,7 +130,8 @@ def _results_page(
         scores = run_scores(run)
         topics = [row.score.topic for row in scores]
         heatmaps, sides = heatmaps_and_sides(run, topics, groups)
-        variant_list, sensitivity_rows = sensitivity(run)
+        # Stored by the run's task; computed here only for a run from before.
+        variant_list, sensitivity_rows = run_sensitivity(run)
         previous_run, movements = year_over_year(run)
         asked = params.get("lang", "")
         chosen_language = asked if asked in assessment.survey.languages else ""
@@ -139,6 +160,7 @@ def _results_page(
             heatmaps=heatmaps,
             sides=sides,
             variants=variant_list,
+            freezing=run_freezing(run),
             sensitivity=sensitivity_rows,
             previous_run=previous_run,
             movements=movements,

@@ -55,3 +55,30 @@
       .catch(function () { /* try again next time */ });
   }, 1500);
 })();
+
+// A confirmed run being frozen: count its files as they are written, and reload once
+// they all are. Without JavaScript the page shows the count as of loading it.
+(function () {
+  "use strict";
+  var box = document.getElementById("freezing");
+  if (!box || !window.fetch) return;
+  var url = box.getAttribute("data-freezing-url");
+  var bar = box.querySelector(".freeze-progress");
+  var timer = setInterval(function () {
+    fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (data) {
+        if (!data) return;
+        if (!data.freezing) {
+          clearInterval(timer);
+          window.location.reload();
+          return;
+        }
+        bar.max = data.total;
+        bar.value = data.done;
+        bar.textContent = data.percent + "%";
+        box.querySelector(".freeze-count").textContent = data.done_text;
+      })
+      .catch(function () { /* try again next time */ });
+  }, 1500);
+})();
