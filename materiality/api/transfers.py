@@ -33,7 +33,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from materiality.api.runs import FILE_RENDERERS, Conflict
-from materiality.importing.checking import MAX_REPORTED_ERRORS, RowError
+from materiality.importing.checking import MAX_REPORTED_ERRORS
 from materiality.importing.context import ReplySheet, import_context
 from materiality.importing.jobs import (
     ImportProgress,
@@ -302,17 +302,6 @@ def _progress_body(import_id: str, progress: ImportProgress) -> dict[str, Any]:
     return {**progress.__dict__, "id": import_id, "percent": progress.percent}
 
 
-def _row_text(error: RowError) -> str:
-    if not error.column:
-        return _("Row %(line)s: %(message)s") % {"line": error.line, "message": error.message}
-    return _("Row %(line)s, column %(column)s, value “%(value)s”: %(message)s") % {
-        "line": error.line,
-        "column": error.column,
-        "value": error.value,
-        "message": error.message,
-    }
-
-
 class AssessmentImportsView(APIView):
     action_permissions = {"post": CHANGE}
     extra_error_statuses = (409,)
@@ -362,7 +351,7 @@ class AssessmentImportsView(APIView):
         )
         refusal = checked.refusal()
         if refusal:
-            rows = [_row_text(error) for error in checked.check.errors[:MAX_REPORTED_ERRORS]]
+            rows = [error.text() for error in checked.check.errors[:MAX_REPORTED_ERRORS]]
             raise ValidationError(
                 {"file": [refusal], "rows": rows} if rows else {"file": [refusal]}
             )

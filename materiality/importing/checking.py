@@ -28,6 +28,17 @@ class RowError:
     value: str
     message: str
 
+    def text(self) -> str:
+        """The mistake in one line, for a command's output or an API answer."""
+        if not self.column:
+            return _("Row %(line)s: %(message)s") % {"line": self.line, "message": self.message}
+        return _("Row %(line)s, column %(column)s, value “%(value)s”: %(message)s") % {
+            "line": self.line,
+            "column": self.column,
+            "value": self.value,
+            "message": self.message,
+        }
+
 
 @dataclass(frozen=True)
 class CellRating:

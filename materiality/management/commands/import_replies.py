@@ -12,7 +12,6 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from materiality.importing.checking import RowError
 from materiality.importing.context import ImportContext, ReplySheet, import_context
 from materiality.importing.mapping import ReplyMapping
 from materiality.importing.quality import quality_lines
@@ -167,7 +166,7 @@ def summary(checked: FileCheck, *, sheet: ReplySheet, mapping_path: str | None) 
             else _("Rows with errors: %(count)d.")
         )
         lines.append(heading % {"count": len(check.error_lines)})
-        lines += [f"  {_row_error(error)}" for error in check.errors]
+        lines += [f"  {error.text()}" for error in check.errors]
     if check.already_imported:
         lines.append(
             _("Already imported into this assessment, not stored again: %(count)d.")
@@ -188,14 +187,3 @@ def summary(checked: FileCheck, *, sheet: ReplySheet, mapping_path: str | None) 
         lines.append(_("Quality rules, as set for this assessment"))
         lines += [f"  {line}" for line in quality_lines(checked.quality)]
     return lines
-
-
-def _row_error(error: RowError) -> str:
-    if not error.column:
-        return _("Row %(line)s: %(message)s") % {"line": error.line, "message": error.message}
-    return _("Row %(line)s, column %(column)s, value “%(value)s”: %(message)s") % {
-        "line": error.line,
-        "column": error.column,
-        "value": error.value,
-        "message": error.message,
-    }
