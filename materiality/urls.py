@@ -100,7 +100,5 @@ urlpatterns = [
     ),
     *importing.urlpatterns,
     path("account/tokens/", account.tokens, name="account-tokens"),
-    path(
-        "account/tokens/<int:pk>/revoke/", account.token_revoke, name="account-token-revoke"
-    ),
+    path("account/tokens/<int:pk>/revoke/", account.token_revoke, name="account-token-revoke"),
 ]

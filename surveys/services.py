@@ -584,14 +584,14 @@ def answers_save(
     questionnaire: Questionnaire,
     scope: Sequence[AnswerScope],
     answers: Iterable[AnswerInput],
+    language: str = "",
 ) -> None:
     """Store one page of answers: those in `scope` are replaced, all others are kept.
+    A `language` the respondent switched to becomes the response's language.
 
     The response row is locked first, so a save racing a submit either lands before the
-    language: str = "",
     submit or is refused with `AlreadySubmitted`; never half of each."""
     answers = list(answers)
-    A `language` the respondent switched to becomes the response's language.
     with transaction.atomic():
         locked = Response.objects.select_for_update().get(pk=response.pk)
         if locked.status == ResponseStatus.SUBMITTED:
@@ -607,12 +607,12 @@ def answers_save(
             Answer.objects.filter(where, response=locked).delete()
         Answer.objects.bulk_create(answer_rows(locked, answers))
         updates = _respondent_fields(questionnaire, answers)
+        if language:
+            updates["language"] = language
         if updates:
             Response.objects.filter(pk=locked.pk).update(**updates)
             for name, value in updates.items():
                 setattr(response, name, value)
-        if language:
-            updates["language"] = language
 
 
 def answer_rows(response: Response, answers: Iterable[AnswerInput]) -> list[Answer]:

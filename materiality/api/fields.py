@@ -100,5 +100,7 @@ class StrictCharField(serializers.CharField):
 
     def to_internal_value(self, data: Any) -> str:
         if not isinstance(data, str):
-            raise serializers.ValidationError(_("Enter text, not a number or a list."), code="invalid")
+            raise serializers.ValidationError(
+                _("Enter text, not a number or a list."), code="invalid"
+            )
         return str(super().to_internal_value(data))

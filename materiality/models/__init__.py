@@ -9,6 +9,7 @@ from materiality.models.assessments import (
     AssessmentGroup,
     AssessmentTopic,
 )
+from materiality.models.idempotency import IdempotentRequest
 from materiality.models.records import (
     AuditAction,
     AuditEntry,
@@ -16,7 +17,6 @@ from materiality.models.records import (
     ExportStatus,
     ImportedFile,
 )
-from materiality.models.idempotency import IdempotentRequest
 from materiality.models.reports import CommentTag, Report
 from materiality.models.runs import (
     AggregationRun,

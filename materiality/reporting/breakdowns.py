@@ -230,8 +230,7 @@ def run_sensitivity(run: AggregationRun) -> tuple[list[Variant], list[Sensitivit
         return sensitivity(run)
     topics = Topic.objects.in_bulk([row["topic"] for row in stored["rows"]])
     variant_list = [
-        Variant(v["key"], Weighting(v["weighting"]), float(v["shift"]))
-        for v in stored["variants"]
+        Variant(v["key"], Weighting(v["weighting"]), float(v["shift"])) for v in stored["variants"]
     ]
     rows = [
         SensitivityRow(topics[row["topic"]], bool(row["material"]), list(row["flips"]))

@@ -81,7 +81,11 @@ def test_an_unknown_address_is_a_404_page_in_the_visitors_language() -> None:
     assert response.status_code == 404
     assert "Page not found" in response.content.decode()
     problem = visitor("en").get("/api/no-such-thing/").json()
-    assert (problem["status"], problem["code"], problem["title"]) == (404, "not_found", "Page not found")
+    assert (problem["status"], problem["code"], problem["title"]) == (
+        404,
+        "not_found",
+        "Page not found",
+    )
 
 
 def test_a_form_sent_without_its_csrf_token_gets_a_page_that_says_what_to_do() -> None:
