@@ -4,9 +4,10 @@ A token in a path (`/s/r/<token>/p/1/`) or a query value (`?next=%2Fs%2Fr%2F<tok
 opens a respondent's answers, and logs are read by more people, and kept longer, than the
 database that stores only digests. Django logs the path of every 4xx and 5xx response
 (`django.request`), runserver and gunicorn log every request line; `TokenMaskFilter`, set
-on every handler in `settings.LOGGING` (and on gunicorn's, `config/gunicorn.py`), keeps
-the first characters of each token (the hint the admin shows beside an invitation) and
-drops the rest, in the message and in the traceback.
+on every handler in `settings.LOGGING` (and on gunicorn's, `config/gunicorn.py`, and on
+the Celery worker's, `config/celery.py`), keeps the first characters of each token (the
+hint the admin shows beside an invitation) and drops the rest, in the message and in the
+traceback.
 """
 
 from __future__ import annotations
@@ -61,3 +62,11 @@ class TokenMaskFilter(logging.Filter):
         if record.stack_info:
             record.stack_info = mask_tokens(record.stack_info)
         return True
+
+
+def mask_handlers(logger: logging.Logger) -> None:
+    """Put a `TokenMaskFilter` on every handler of *logger* that has none: for handlers
+    made outside `settings.LOGGING` (a Celery worker replaces the root logger's)."""
+    for handler in logger.handlers:
+        if not any(isinstance(f, TokenMaskFilter) for f in handler.filters):
+            handler.addFilter(TokenMaskFilter())

@@ -272,9 +272,9 @@ def _remember_language(request: HttpRequest, http: HttpResponse, language: str) 
 def response_review(request: HttpRequest, resume: str) -> HttpResponse:
     response = response_resume(resume)
     if response.status == ResponseStatus.SUBMITTED:
-        if request.method == "POST":
-            raise AlreadySubmitted
-        return redirect("surveys:thanks", resume=resume)
+        # The final POST sent again (a double tap, a proxy's retry, back and resubmit):
+        # the reply is stored once, and the sender sees the thanks page, not an error.
+        return _thanks_after_submit(request, response, resume)
     survey = response.survey
     survey_check_open(survey)
     language = survey_language(request, survey)
@@ -287,21 +287,15 @@ def response_review(request: HttpRequest, resume: str) -> HttpResponse:
         except IncompleteResponse as incomplete:
             missing = incomplete.pages
             status = 400
+        except AlreadySubmitted:
+            # A concurrent copy of this POST won the race: the same outcome, the same
+            # page. (Refused for another reason, the reply is not submitted: say so.)
+            response = response_resume(resume)
+            if response.status != ResponseStatus.SUBMITTED:
+                raise
+            return _thanks_after_submit(request, response, resume)
         else:
-            http: HttpResponse = redirect("surveys:thanks", resume=resume)
-            if response.invitation_id is None or (
-                response.invitation and response.invitation.kind != InvitationKind.PERSONAL
-            ):
-                http.set_cookie(
-                    DONE_COOKIE.format(survey=survey.pk),
-                    "1",
-                    max_age=COOKIE_AGE,
-                    httponly=True,
-                    samesite="Lax",
-                    secure=request.is_secure(),
-                )
-                http.delete_cookie(RESUME_COOKIE.format(survey=survey.pk))
-            return http
+            return _thanks_after_submit(request, response, resume)
     answers = response_answers(response)
     pages = questionnaire.pages(response)
     if not missing:
@@ -325,6 +319,28 @@ def response_review(request: HttpRequest, resume: str) -> HttpResponse:
         }
     )
     return render(request, "surveys/review.html", context, status=status)
+
+
+def _thanks_after_submit(request: HttpRequest, response: Response, resume: str) -> HttpResponse:
+    """The redirect to the thanks page; after a POST on a shared link it also marks
+    the browser as done (whichever copy of a repeated POST the browser finally reads)."""
+    http: HttpResponse = redirect("surveys:thanks", resume=resume)
+    if request.method != "POST":
+        return http
+    if response.invitation_id is None or (
+        response.invitation and response.invitation.kind != InvitationKind.PERSONAL
+    ):
+        survey_id = response.survey_id
+        http.set_cookie(
+            DONE_COOKIE.format(survey=survey_id),
+            "1",
+            max_age=COOKIE_AGE,
+            httponly=True,
+            samesite="Lax",
+            secure=request.is_secure(),
+        )
+        http.delete_cookie(RESUME_COOKIE.format(survey=survey_id))
+    return http
 
 
 @never_cache

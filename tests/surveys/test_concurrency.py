@@ -79,7 +79,8 @@ def test_a_double_click_on_submit_over_http_stores_one_response(survey: Survey) 
 
     statuses = at_once(2, lambda: Client().post(walk.review_url).status_code)
 
-    assert sorted(statuses) == [302, 409]
+    # Both copies of the POST lead to the thanks page (tests/surveys/test_replayed_submits.py).
+    assert statuses == [302, 302]
     assert Response.objects.filter(status=ResponseStatus.SUBMITTED).count() == 1
 
 

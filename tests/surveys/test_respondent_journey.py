@@ -219,13 +219,17 @@ def test_reopening_a_group_link_in_the_same_browser_continues(students_link: str
     assert Response.objects.count() == 1
 
 
-def test_submitting_twice_gets_its_own_page(students_link: str) -> None:
+def test_submitting_twice_thanks_again_and_changing_an_answer_gets_its_own_page(
+    students_link: str,
+) -> None:
     client = english()
     walk = respond(client, students_link)
-    again = client.post(walk.review_url)
-    assert again.status_code == 409
-    assert "already received" in again.content.decode()
-    assert client.post(walk.page_url(1), {"action": "next"}).status_code == 409
+    again = client.post(walk.review_url)  # a replay: tests/surveys/test_replayed_submits.py
+    assert again["Location"].endswith("/thanks/")
+    changed = client.post(walk.page_url(1), {"action": "next"})
+    assert changed.status_code == 409
+    assert "already received" in changed.content.decode()
+    assert Response.objects.filter(status=ResponseStatus.SUBMITTED).count() == 1
 
 
 def test_a_browser_that_answered_a_group_link_is_told_so(students_link: str) -> None:
