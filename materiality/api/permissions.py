@@ -30,7 +30,7 @@ def _handles(view: Any, request: Request) -> bool:
     """Whether the view has a handler for the request's method."""
     if hasattr(view, "action_map"):  # a viewset: action is None for an unmapped method
         return getattr(view, "action", None) is not None
-    return hasattr(view, request.method.lower())
+    return hasattr(view, (request.method or "").lower())
 
 
 def required_permission(view: Any) -> str | None:
