@@ -349,7 +349,6 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     # No validator badge: Swagger UI would send the schema's address to validator.swagger.io.
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
-    "REDOC_DIST": "SIDECAR",
     # Several components have a `status` of their own choices: each set named once.
     "ENUM_NAME_OVERRIDES": {
         "RunStatusEnum": "materiality.models.RunStatus",

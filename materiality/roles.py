@@ -98,8 +98,10 @@ def sync_roles() -> None:
 
 
 def sync_roles_after_migrate(sender: Any, **kwargs: Any) -> None:
-    # After `materiality.double` too: its permissions exist only once it has migrated.
-    if getattr(sender, "name", None) in ("materiality", "materiality.double"):
+    # Once, after the last of the two apps: Django creates each app's permissions in its
+    # own post_migrate turn, and `materiality.double` (listed after `materiality`) has
+    # its permissions only then.
+    if getattr(sender, "name", None) == "materiality.double":
         sync_roles()
 
 

