@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.urls import reverse
 
+from materiality.demo.double_materiality import demo_dma_ensure
 from materiality.demo.seed import demo_accounts_ensure, demo_assessments_ensure, demo_report_ensure
 
 
@@ -38,6 +39,10 @@ class Command(BaseCommand):
                 f"  {report}: {site}{reverse('materiality:report', args=[report.pk])}"
             )
             self.stdout.write(f"  Reader feedback form (public): {site}{form}")
+            dma = demo_dma_ensure(current)
+            self.stdout.write(
+                f"  {dma.get_name()}: {site}{reverse('double:results', args=[dma.pk])}"
+            )
         self.stdout.write(self.style.MIGRATE_HEADING("Demo accounts"))
         for created in accounts:
             account = created.account
