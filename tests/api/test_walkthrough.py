@@ -34,7 +34,7 @@ def walkthrough_blocks(text: str) -> list[str]:
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_walkthrough_in_docs_api_md_runs_as_written(live_server: Any) -> None:
     UserFactory(username="esg-member", roles=[Role.ESG_TEAM])
     UserFactory(username="decider", roles=[Role.DECISION_GROUP])
