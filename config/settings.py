@@ -393,6 +393,12 @@ LOGGING = {
 # Called (dotted paths, with survey id and response id) after a response is submitted
 # and committed: how the ESG layer learns about new replies without the engine knowing it.
 SURVEYS_SUBMIT_HOOKS: list[str] = ["materiality.runs.requests.on_response_submitted"]
+# Called (dotted paths, with {survey id: responses erased} and the user who erased them)
+# inside the transaction that erases responses: the assessment's audit trail notes it.
+SURVEYS_ERASE_HOOKS: list[str] = ["materiality.privacy.on_responses_erased"]
+# Days after which the personal fields of an assessment's responses are stripped, once
+# its result is confirmed (`manage.py respondent_data expire`); 0 or unset: kept.
+RESPONSE_RETENTION_DAYS: int | None = env_int("RESPONSE_RETENTION_DAYS", 0, minimum=0) or None
 # A RUNNING aggregation run beats every MATERIA_RUN_HEARTBEAT_SECONDS; one silent for
 # MATERIA_RUN_STALE_SECONDS has lost its worker and is taken over by the next delivery of
 # its task (the sweep sends one). See materiality/runs/heartbeat.py.

@@ -3,14 +3,14 @@ requests (a respondent's data exported or erased), not for everyday work."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import JSONField, OuterRef, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from surveys.models import (
     Answer,
@@ -20,6 +20,7 @@ from surveys.models import (
     Response,
     Survey,
 )
+from surveys.privacy import link_tokens, responses_export_json, responses_of_person
 from surveys.services import responses_erase
 from surveys.translations import pick
 
@@ -81,7 +82,7 @@ class ResponseAdmin(admin.ModelAdmin):
         "submitted_at",
     ]
     list_filter = ["status", "source", "survey", RespondentGroupFilter]
-    search_fields = ["pk", "source_reference", "contact_email"]
+    search_fields = ["pk", "source_reference", "contact_email"]  # and e-mails, links: below
     readonly_fields = [field.name for field in Response._meta.fields]
     inlines = [AnswerInline]
     actions = ["export_json", "delete_selected"]
@@ -108,49 +109,36 @@ class ResponseAdmin(admin.ModelAdmin):
         label = getattr(obj, "group_label", None)
         return pick(label) if label else obj.respondent_group or "—"
 
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Response], search_term: str
+    ) -> tuple[QuerySet[Response], bool]:
+        # A respondent's request names them by e-mail or by a link they kept: only
+        # digests of links are stored, so a link is looked up by its digest.
+        found, duplicates = super().get_search_results(request, queryset, search_term)
+        term = search_term.strip()
+        if "@" in term or link_tokens(term):
+            person = responses_of_person(email=term if "@" in term else "", link=term)
+            found = found | queryset.filter(pk__in=person.values("pk"))
+        return found, duplicates
+
     def delete_model(self, request: HttpRequest, obj: Response) -> None:
-        responses_erase(responses=Response.objects.filter(pk=obj.pk))
+        responses_erase(responses=Response.objects.filter(pk=obj.pk), actor=request.user)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Response]) -> None:
-        responses_erase(responses=queryset)
+        responses_erase(responses=queryset, actor=request.user)
 
-    @admin.action(description=_("Export the selected responses (JSON)"))
+    @admin.action(description=_("Export the selected responses for their respondent"))
     def export_json(self, request: HttpRequest, queryset: QuerySet[Response]) -> HttpResponse:
-        data = []
-        for response in queryset.select_related("survey").prefetch_related("answers__question"):
-            data.append(
-                {
-                    "response": response.pk,
-                    "survey": pick(response.survey.title),
-                    "status": response.status,
-                    "group": response.respondent_group,
-                    "internal": response.respondent_internal,
-                    "language": response.language,
-                    "started_at": response.started_at.isoformat(),
-                    "submitted_at": response.submitted_at.isoformat()
-                    if response.submitted_at
-                    else None,
-                    "contact_email": response.contact_email,
-                    "answers": [
-                        {
-                            "question": answer.question.code,
-                            "row": answer.row_code,
-                            "column": answer.column_code,
-                            "value": answer.value,
-                            "dont_know": answer.dont_know,
-                            "text": answer.text,
-                        }
-                        for answer in response.answers.all()
-                    ],
-                }
-            )
+        # Names, not codes, in the administrator's language: what the person will read.
+        body = responses_export_json(
+            responses=queryset, language=get_language() or settings.LANGUAGE_CODE
+        )
+        count = queryset.count()
         self.message_user(
             request,
-            ngettext("%(n)d response exported.", "%(n)d responses exported.", len(data))
-            % {"n": len(data)},
+            ngettext("%(n)d response exported.", "%(n)d responses exported.", count) % {"n": count},
             messages.SUCCESS,
         )
-        body = json.dumps(data, ensure_ascii=False, indent=2)
         http = HttpResponse(body, content_type="application/json; charset=utf-8")
         http["Content-Disposition"] = 'attachment; filename="responses.json"'
         return http

@@ -652,13 +652,31 @@ def response_create_submitted(
     return response
 
 
-def responses_erase(*, responses: QuerySet[Response]) -> int:
+def responses_erase(*, responses: QuerySet[Response], actor: Any = None) -> int:
     """Erase responses and their answers (a data-protection request); the rating counts
-    of their surveys are counted again by the next read. Returns how many were erased."""
+    of their surveys are counted again by the next read. Returns how many were erased.
+
+    The functions in settings.SURVEYS_ERASE_HOOKS learn, in the same transaction, how
+    many responses each survey lost and who erased them (never whose they were): the
+    ESG layer notes it in the assessment's audit trail. Runs already scored keep their
+    scores."""
     with transaction.atomic():
+        # Fixed first: `responses` may be chosen by what is cleared below (an e-mail).
+        responses = Response.objects.filter(pk__in=list(responses.values_list("pk", flat=True)))
+        per_survey = dict(responses.values_list("survey_id").annotate(n=Count("pk")).order_by())
+        # Their personal invitations stay (a used link must not yield a second reply),
+        # without the address and name that would still say who answered.
+        Invitation.objects.filter(
+            Q(personal_response__in=responses)
+            | Q(kind=InvitationKind.PERSONAL, responses__in=responses)
+        ).update(email="", label="", send_error="")
         counted = responses.filter(tally_batch__isnull=False)
         tally_mark_stale(counted.values_list("survey_id", flat=True).distinct())
         _total, by_model = responses.delete()
+        if per_survey:
+            for path in getattr(settings, "SURVEYS_ERASE_HOOKS", ()):
+                hook: Callable[[dict[int, int], Any], None] = import_string(path)
+                hook(per_survey, actor)
     return by_model.get(Response._meta.label, 0)
 
 

@@ -24,6 +24,12 @@ class AuditAction(models.TextChoices):
     SETTINGS_CHANGED = "settings_changed", _("Method settings changed")
     LINK_REVOKED = "link_revoked", _("Group link revoked")
     LINK_ROTATED = "link_rotated", _("Group link replaced by a new one")
+    # Data protection (materiality.privacy): the count only, never whose replies.
+    RESPONSES_ERASED = "responses_erased", _("Responses erased at the respondent's request")
+    PERSONAL_DATA_EXPIRED = (
+        "personal_data_expired",
+        _("Personal data removed after the retention period"),
+    )
 
 
 class AuditEntry(models.Model):

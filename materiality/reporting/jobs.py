@@ -14,7 +14,7 @@ from typing import IO, Any
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_noop, pgettext
+from django.utils.translation import gettext, gettext_noop, ngettext, pgettext
 
 from materiality.audit import audit_record
 from materiality.dispatch import send_after_commit
@@ -209,9 +209,18 @@ def _build_run_export(
 
 def confirmation_trail(assessment: Assessment) -> list[TrailEntry]:
     """The audit trail's review steps, as the evidence pack shows them."""
-    steps = (AuditAction.SUBMITTED, AuditAction.CONFIRMED, AuditAction.SENT_BACK)
+    steps = (
+        AuditAction.SUBMITTED,
+        AuditAction.CONFIRMED,
+        AuditAction.SENT_BACK,
+        # The run's scores stay as they were; the pack says replies went afterwards.
+        AuditAction.RESPONSES_ERASED,
+        AuditAction.PERSONAL_DATA_EXPIRED,
+    )
     return [
-        TrailEntry(entry.created_at, entry.actor_name, entry.get_action_display(), entry.note)
+        TrailEntry(
+            entry.created_at, entry.actor_name, entry.get_action_display(), audit_note(entry)
+        )
         for entry in AuditEntry.objects.filter(assessment=assessment, action__in=steps)
     ]
 
@@ -220,6 +229,9 @@ def audit_note(entry: AuditEntry) -> str:
     """What the trail shows as an entry's note, in the reader's language: an export is
     named from the codes kept with it. Entries written before the codes were kept
     have them in their note, as "kind (language)"."""
+    if entry.action in (AuditAction.RESPONSES_ERASED, AuditAction.PERSONAL_DATA_EXPIRED):
+        count = int(entry.details.get("responses", 0))
+        return ngettext("%(n)d response", "%(n)d responses", count) % {"n": count}
     if entry.action != AuditAction.EXPORTED:
         return entry.note
     kind, language = entry.details.get("kind"), entry.details.get("language")

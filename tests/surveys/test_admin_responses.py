@@ -28,13 +28,21 @@ def test_a_respondents_answers_can_be_exported_and_erased(
     someone_else = AnswerFactory(response=ResponseFactory(survey=campus.survey))
     url = reverse("admin:surveys_response_changelist")
 
-    exported = admin_client.post(url, {"action": "export_json", "_selected_action": [response.pk]})
+    exported = admin_client.post(
+        url,
+        {"action": "export_json", "_selected_action": [response.pk]},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
     data = json.loads(exported.content)
     assert [entry["response"] for entry in data] == [response.pk]
     assert len(data[0]["answers"]) == response.answers.count() == 3
-    assert {"question": "services", "row": "gym", "column": "value", "value": 2}.items() <= (
-        next(a for a in data[0]["answers"] if a["value"] is not None).items()
-    )
+    # Names, not codes: what the respondent will read.
+    assert {
+        "question": "How good is each service?",
+        "row": "Gym",
+        "column": "Value for money",
+        "value": 2,
+    }.items() <= next(a for a in data[0]["answers"] if a["value"] is not None).items()
 
     erased = admin_client.post(
         url, {"action": "delete_selected", "_selected_action": [response.pk], "post": "yes"}
