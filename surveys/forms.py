@@ -185,11 +185,13 @@ class PageForm(forms.Form):
                     for c, column in enumerate(item.columns):
                         name = f"q{qid}_r{r}_c{c}"
                         if not cleaned.get(name) and name not in self.errors:
-                            message = _("Please rate “%(topic)s” for “%(axis)s”.") % {
+                            message = _("Please rate “%(topic)s” for “%(axis)s”.")
+                            named = {
                                 "topic": pick(row.label, self.language),
                                 "axis": pick(column.label, self.language),
                             }
-                            self.add_error(name, forms.ValidationError(message, code=UNRATED))
+                            unrated = forms.ValidationError(message, code=UNRATED, params=named)
+                            self.add_error(name, unrated)
             elif not cleaned.get(f"q{qid}") and f"q{qid}" not in self.errors:
                 unanswered = forms.ValidationError(
                     _("Please answer this question."), code=UNANSWERED
@@ -199,17 +201,30 @@ class PageForm(forms.Form):
 
     def error_summary(self) -> list[SummaryEntry]:
         """The page's errors in the order of its fields, each naming its question (a
-        field's own message, under the question, need not)."""
-        entries = []
+        field's own message, under the question, need not). A topic left unrated on
+        several axes is one entry, so that a step left empty lists its topics, not its
+        cells; the topic's card marks each of them."""
+        entries: list[SummaryEntry] = []
         errors = self.errors.as_data()
+        unrated_row = ""  # the grid row of the last entry, when that is a missing rating
         for field in self:
             multiple = getattr(field.field.widget, "input_type", "") in ("radio", "checkbox")
             anchor = f"{field.auto_id}_0" if multiple else str(field.auto_id)
             for error in errors.get(field.name, []):
                 text = " ".join(str(m) for m in error.messages)
                 if error.code == UNRATED:  # names its topic and axis already
+                    row = field.name.rsplit("_c", 1)[0]
+                    if row == unrated_row:
+                        topic = {"topic": (error.params or {}).get("topic", "")}
+                        merged = str(_("Please rate “%(topic)s”.") % topic)
+                        entries[-1] = SummaryEntry(entries[-1].anchor, merged)
+                        continue
+                    unrated_row = row
                     message = text
-                elif error.code == UNANSWERED:
+                    entries.append(SummaryEntry(anchor, message))
+                    continue
+                unrated_row = ""
+                if error.code == UNANSWERED:
                     message = str(_("Please answer “%(question)s”.") % {"question": field.label})
                 else:
                     named = {"question": field.label, "error": text}

@@ -48,14 +48,14 @@ def test_the_error_summary_of_the_open_link_names_each_question_and_links_to_it(
         assert f'id="{href[1:]}"' in html, href
 
 
-def test_a_missing_rating_in_the_summary_names_its_topic_and_axis(open_assessment: Any) -> None:
+def test_the_summary_of_an_empty_step_names_each_topic_once(open_assessment: Any) -> None:
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     group = StakeholderGroup.objects.get(code="customers")
     walk = start(client, link_path(group_link_create(assessment=open_assessment, group=group)))
     html = client.post(walk.page_url(1), {"action": "next"}).content.decode()
     links = summary_links(html)
-    assert len(links) == 10  # five topics, two axes
-    assert links[0][1] == "Please rate “Corporate governance” for “Importance to the company”."
+    assert len(links) == 5  # five topics, each unrated on both axes
+    assert links[0][1] == "Please rate “Corporate governance”."
     assert re.fullmatch(r"#id_q\d+_r0_c0_0", links[0][0])
 
 

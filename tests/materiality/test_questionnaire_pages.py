@@ -80,12 +80,17 @@ def test_a_missing_rating_is_named_by_topic_and_axis_in_the_respondents_language
 ) -> None:
     client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
     walk = start(client, customers_link)
-    html = client.post(walk.page_url(1), {"action": "next"}).content.decode()
+    # One axis of the first topic rated: the summary names the other; the topics left
+    # unrated on both axes are named once each.
+    data = {f"q{_grid_id()}_r0_c1": "3", "action": "next"}
+    html = client.post(walk.page_url(1), data).content.decode()
     assert "请为“企业管治”在“对公司的重要性”上打分。" in html
+    assert "请为“合规管理”打分。" in html
     english_client = english()
     english_client.cookies = client.cookies
-    html = english_client.post(walk.page_url(1), {"action": "next"}).content.decode()
+    html = english_client.post(walk.page_url(1), data).content.decode()
     assert "Please rate “Corporate governance” for “Importance to the company”." in html
+    assert "Please rate “Compliance management”." in html
 
 
 def test_the_review_shows_the_levels_by_the_assessments_scale_labels(customers_link: str) -> None:
