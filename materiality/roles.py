@@ -71,6 +71,7 @@ ROLE_PERMISSIONS: dict[Role, tuple[str, ...]] = {
         "materiality.confirm_run",
         "materiality.view_report",
         *_DMA_READ,
+        "double.approve_doubleassessment",
     ),
 }
 

@@ -28,6 +28,7 @@ from materiality.double.models import (
 from materiality.double.raters_service import rater_add
 from materiality.double.ratings import rating_add
 from materiality.double.register import IroInput, iro_create
+from materiality.double.review import dma_close_rating
 from materiality.double.setup import DmaInput, dma_context_save, dma_create, dma_rating_open
 from materiality.models import Assessment
 
@@ -144,5 +145,6 @@ def demo_dma_ensure(survey: Assessment | None) -> DoubleAssessment:
                 actor=esg,
                 **values,
             )
-    # Rating is complete; moving on to results waits for a service that closes rating.
+    # Rating is complete: the results wait for the ESG team to submit them for review.
+    dma_close_rating(dma=dma, actor=esg)
     return dma

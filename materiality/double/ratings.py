@@ -140,6 +140,14 @@ def rating_add(
         "magnitude": magnitude,
     }
     money = _amount(amount)
+    # The step as it stands now, under the DMA's lock: once rating is closed (or the
+    # results approved) a rating is refused, however old the caller's `iro` is.
+    iro.dma.status = (
+        DoubleAssessment.objects.select_for_update()
+        .filter(pk=iro.dma_id)
+        .values_list("status", flat=True)
+        .get()
+    )
     errors = rating_errors(iro=iro, rater=rater, values=values, amount=money, rationale=rationale)
     methodology = current_methodology(iro.dma)
     if methodology is None:

@@ -7,6 +7,7 @@ from django.urls import URLPattern, URLResolver, path
 from materiality.double.views import rating as rating_views
 from materiality.double.views import register as register_views
 from materiality.double.views import results as results_views
+from materiality.double.views import review as review_views
 from materiality.double.views import setup as setup_views
 
 app_name = "double"
@@ -31,4 +32,10 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("<int:pk>/rate/", rating_views.rating_list, name="rate"),
     path("<int:pk>/rate/<int:iro_id>/", rating_views.rating_iro, name="rate-iro"),
     path("<int:pk>/results/", results_views.results, name="results"),
+    # review steps, as forms on the results page (materiality/double/views/review.py)
+    path("<int:pk>/close-rating/", review_views.close_rating, name="dma-close-rating"),
+    path("<int:pk>/results/<int:matter_id>/decision/", review_views.decision, name="decision-new"),
+    path("<int:pk>/review/submit/", review_views.submit, name="review-submit"),
+    path("<int:pk>/review/approve/", review_views.approve, name="review-approve"),
+    path("<int:pk>/review/send-back/", review_views.send_back, name="review-send-back"),
 ]

@@ -77,7 +77,7 @@ def test_the_demo_has_a_rated_double_materiality_assessment_of_the_fintech(
     call_command("demo")
     dma = DoubleAssessment.objects.get(name__en="2021 double materiality assessment (demo)")
     assert dma.frameworks == DmaFrameworks.BOTH
-    assert dma.status == DmaStatus.RATING
+    assert dma.status == DmaStatus.RESULTS
     assert dma.survey_assessment is not None
     assert dma.survey_assessment.survey.title["en"] == "2021 materiality assessment (demo)"
     iros = list(dma.iros.all())

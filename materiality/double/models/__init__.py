@@ -36,6 +36,7 @@ from materiality.double.models.raters import (
     RaterRole,
     Rating,
 )
+from materiality.double.models.review import DmaApproval, MatterDecision, Perspective
 
 __all__ = [
     "CRITERIA",
@@ -45,6 +46,7 @@ __all__ = [
     "Actuality",
     "Coverage",
     "DmaAction",
+    "DmaApproval",
     "DmaEvent",
     "DmaFrameworks",
     "DmaStatus",
@@ -55,10 +57,12 @@ __all__ = [
     "IroKind",
     "IroSource",
     "Matter",
+    "MatterDecision",
     "MatterLevel",
     "MatterTopic",
     "MethodologyVersion",
     "PackFramework",
+    "Perspective",
     "Polarity",
     "Rater",
     "RaterRole",

@@ -87,6 +87,9 @@ class DoubleAssessment(models.Model):
         ordering = ["-period_end", "-pk"]
         verbose_name = _("double materiality assessment")
         verbose_name_plural = _("double materiality assessments")
+        permissions = [
+            ("approve_doubleassessment", _("Can approve a DMA's results or send them back"))
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(period_end__gte=models.F("period_start")),

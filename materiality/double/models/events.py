@@ -25,6 +25,11 @@ class DmaAction(models.TextChoices):
     RATER_REMOVED = "rater_removed", _("Rater removed")
     RATER_DEACTIVATED = "rater_deactivated", _("Rater taken off the panel")
     RATING_STARTED = "rating_started", _("Rating started")
+    RATING_CLOSED = "rating_closed", _("Rating closed")
+    DECISION_RECORDED = "decision_recorded", _("Decision note recorded")
+    REVIEW_SUBMITTED = "review_submitted", _("Results submitted for review")
+    REVIEW_SENT_BACK = "review_sent_back", _("Results sent back")
+    APPROVED = "approved", _("Results approved")
 
 
 class DmaEvent(models.Model):
