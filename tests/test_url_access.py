@@ -332,6 +332,10 @@ def world(
         },
         "api-invitation-resend:pk": personal,
         "api-invitation-revoke:pk": personal,
+        **{
+            f"api-dma-{name}:pk": dma.pk
+            for name in ("detail", "iros", "iro", "iro-ratings", "matters", "ratings", "results")
+        },
         "api-response-detail:pk": response_pk,
         "api-token-detail:pk": admin_token,
         "api-feedback-form:code": report.public_code,
@@ -345,6 +349,7 @@ def world(
             "reports/:pk": report.pk,
             "dma/:pk": dma.pk,
             "iro_id": iro.pk,
+            "matter_id": iro.matter_id,
             "rater_id": rater.pk,
             "run_id": run.pk,
             "job_id": job_id,

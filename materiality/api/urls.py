@@ -10,6 +10,7 @@ from materiality.api import (
     account,
     assessments,
     docs,
+    double,
     invitations,
     reports,
     respond,
@@ -29,6 +30,7 @@ urlpatterns = [
     *review.urlpatterns,
     *transfers.urlpatterns,
     *reports.urlpatterns,
+    *double.urlpatterns,
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", docs.ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),
 ]
