@@ -21,7 +21,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import get_object_or_404
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
@@ -36,6 +36,7 @@ from materiality.api.invitations_serializers import (
     InvitationSerializer,
     InvitationsImportSerializer,
 )
+from materiality.api.parsers import TextJSONParser
 from materiality.importing.tables import MAX_BYTES, SpreadsheetError, read_table
 from materiality.models import Assessment, StakeholderGroup
 from materiality.services import (
@@ -298,7 +299,7 @@ class InvitationViewSet(mixins.ListModelMixin, _AssessmentScoped):
     serializer_class = InvitationSerializer
     filterset_class = InvitationFilter
     ordering_fields = ["created_at", "email", "sent_at", "id"]
-    parser_classes = [JSONParser, MultiPartParser]
+    parser_classes = [TextJSONParser, MultiPartParser]
 
     def get_queryset(self) -> QuerySet[Invitation]:
         if getattr(self, "swagger_fake_view", False):

@@ -17,7 +17,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
@@ -27,6 +26,7 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from materiality.api.fields import TranslatedTextField
+from materiality.api.parsers import TextJSONParser
 from materiality.api.questionnaires import (
     MAX_ANSWERS,
     AnswerInSerializer,
@@ -288,7 +288,7 @@ class FeedbackFormView(APIView):
     permission_classes = [AllowAny]
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "feedback"
-    parser_classes = [JSONParser]
+    parser_classes = [TextJSONParser]
     extra_error_statuses = (409,)
 
     def _report(self, code: str) -> Report:

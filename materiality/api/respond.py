@@ -21,7 +21,6 @@ from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import APIException, NotFound, Throttled, ValidationError
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -30,6 +29,7 @@ from rest_framework.views import APIView
 
 from materiality.api.fields import TranslatedTextField
 from materiality.api.idempotency import KEY_PARAMETER, Idempotency, idempotency_key
+from materiality.api.parsers import TextJSONParser
 from materiality.api.questionnaires import (
     MAX_ANSWERS,
     AnswerInSerializer,
@@ -226,7 +226,7 @@ class RespondView(APIView):
     permission_classes = [AllowAny]
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "respond"
-    parser_classes = [JSONParser]
+    parser_classes = [TextJSONParser]
     extra_error_statuses = (409,)
 
     @extend_schema(

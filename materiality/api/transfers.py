@@ -27,11 +27,12 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, ValidationError
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from materiality.api.parsers import TextJSONParser
 from materiality.api.runs import FILE_RENDERERS, Conflict
 from materiality.importing.checking import MAX_REPORTED_ERRORS
 from materiality.importing.context import ReplySheet, import_context
@@ -305,7 +306,7 @@ def _progress_body(import_id: str, progress: ImportProgress) -> dict[str, Any]:
 class AssessmentImportsView(APIView):
     action_permissions = {"post": CHANGE}
     extra_error_statuses = (409,)
-    parser_classes = [MultiPartParser, JSONParser]
+    parser_classes = [MultiPartParser, TextJSONParser]
 
     @extend_schema(
         request={"multipart/form-data": ImportRequestSerializer},

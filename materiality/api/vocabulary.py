@@ -22,11 +22,11 @@ from drf_spectacular.utils import (
 )
 from rest_framework import filters, mixins, serializers, viewsets
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.routers import SimpleRouter
 
 from materiality.api.fields import TranslatedTextField
+from materiality.api.parsers import TextJSONParser
 from materiality.models import StakeholderGroup, Topic, TopicReference
 from materiality.models.vocabulary import code_validator
 
@@ -231,7 +231,7 @@ class VocabularyViewSet(
     filter_backends = [DjangoFilterBackend, PlainSearchFilter, StrictOrderingFilter]
     ordering_fields = ["order", "code"]
     ordering = ["order", "code"]
-    parser_classes = [JSONParser]  # the texts are objects by language: no form can carry them
+    parser_classes = [TextJSONParser]  # the texts are objects by language: no form can carry them
     update_serializer_class: type[serializers.Serializer]
 
     @property

@@ -201,3 +201,16 @@ def test_nobody_sees_or_revokes_another_users_token(
     assert client.get(f"/api/tokens/{theirs.pk}/").status_code == 404
     assert client.delete(f"/api/tokens/{theirs.pk}/").status_code == 404
     assert ApiToken.objects.get(pk=theirs.pk).active
+
+
+@pytest.mark.parametrize(
+    "body", [b'{"name": "a\\u0000b"}', b'{"name": "\\ud800"}', b'{"\\u0000": 1, "name": "x"}']
+)
+def test_a_body_with_characters_that_are_not_text_is_a_400(
+    client: Client, esg_user: Any, body: bytes
+) -> None:
+    client.force_login(esg_user)
+    response = client.generic("POST", "/api/tokens/", body, content_type="application/json")
+    assert response.status_code == 400
+    assert response["Content-Type"] == PROBLEM
+    assert not ApiToken.objects.exists()
