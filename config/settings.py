@@ -312,7 +312,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
-        "rest_framework.renderers.BrowsableAPIRenderer",
+        "materiality.api.renderers.BrowsableAPI",
     ],
     # JSON only, unless a view takes a file (it names MultiPartParser itself): texts in
     # two languages are objects, which no form encoding can carry.

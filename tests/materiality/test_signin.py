@@ -111,7 +111,25 @@ def test_the_admin_sign_in_counts_and_refuses_with_the_reason(client: Client) ->
     assert "_auth_user_id" not in client.session
 
 
+@pytest.fixture
+def basic_switched_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    """API_BASIC_AUTH=true, for the view under test: DRF reads the schemes into each
+    view class when it is defined, so a settings override would come too late."""
+    from rest_framework.authentication import SessionAuthentication
+
+    from materiality.api.authentication import ApiTokenAuthentication
+    from materiality.api.vocabulary import TopicViewSet
+    from materiality.signin import LimitedBasicAuthentication
+
+    monkeypatch.setattr(
+        TopicViewSet,
+        "authentication_classes",
+        [ApiTokenAuthentication, SessionAuthentication, LimitedBasicAuthentication],
+    )
+
+
 @override_settings(SIGNIN_FAILURE_LIMIT=2)
+@pytest.mark.usefixtures("basic_switched_on")
 def test_the_api_answers_429_in_json_once_basic_authentication_failed_too_often(
     client: Client, esg_user: Any
 ) -> None:
@@ -133,7 +151,7 @@ def test_the_api_answers_429_in_json_once_basic_authentication_failed_too_often(
     )
 
     assert blocked.status_code == 429
-    assert blocked["Content-Type"] == "application/json"
+    assert blocked["Content-Type"] == "application/problem+json"
     assert int(blocked["Retry-After"]) > 0
     detail = blocked.json()["detail"]
     assert detail.startswith("Too many failed sign-ins")
