@@ -34,7 +34,7 @@ from materiality.runs.method import (
     method_update,
 )
 from materiality.runs.method_form import WEIGHT_PREFIX, MethodForm
-from materiality.services import group_link_revoke, group_link_rotate
+from materiality.services import group_link_rotate, invitation_link_revoke
 from surveys.models import Invitation, InvitationKind
 from surveys.translations import pick
 
@@ -371,7 +371,7 @@ class GroupLinkAdmin(admin.ModelAdmin):
         self._each(
             request,
             queryset,
-            group_link_revoke,
+            invitation_link_revoke,
             lambda n: ngettext("%(n)d link revoked.", "%(n)d links revoked.", n) % {"n": n},
         )
 

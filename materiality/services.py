@@ -233,14 +233,19 @@ def _link_details(invitation: Invitation) -> dict[str, Any]:
 
 
 @transaction.atomic
-def group_link_revoke(*, assessment: Assessment, invitation: Invitation, actor: Any = None) -> bool:
-    """Revoke a group link of the assessment: it answers "no longer valid" from now on;
-    the replies it brought stay. False (and no audit entry) if it was revoked already."""
+def invitation_link_revoke(
+    *, assessment: Assessment, invitation: Invitation, actor: Any = None
+) -> bool:
+    """Revoke a link of the assessment, a group's or one invitee's: it answers "no longer
+    valid" from now on; the replies it brought stay. The trail keeps the group and the
+    token's first characters, never an address: it is shown to the whole team and
+    outlives the retention period. False (and no audit entry) if it was revoked already."""
     if not invitation_revoke(invitation=invitation):
         return False
+    personal = invitation.kind == InvitationKind.PERSONAL
     audit_record(
         assessment=assessment,
-        action=AuditAction.LINK_REVOKED,
+        action=AuditAction.INVITATION_REVOKED if personal else AuditAction.LINK_REVOKED,
         actor=actor,
         details=_link_details(invitation),
     )

@@ -43,8 +43,8 @@ from materiality.services import (
     InvitationNotSent,
     InviteeImportResult,
     group_link_create,
-    group_link_revoke,
     group_link_rotate,
+    invitation_link_revoke,
     invitation_send,
     invitations_import,
     open_link_create,
@@ -54,7 +54,7 @@ from surveys.models import Invitation, InvitationKind
 from surveys.qrcodes import FORMATS
 from surveys.qrcodes import qr_code as qr_image
 from surveys.selectors import INVITATION_STATUSES, personal_invitations
-from surveys.services import invitation_revoke, invitation_token
+from surveys.services import invitation_token
 
 ALREADY_REVOKED = "link_revoked"
 Table = list[list[str]]  # a spreadsheet's cells, the header row first
@@ -197,7 +197,9 @@ class GroupLinkViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _Assess
     @action(detail=True, methods=["post"])
     def revoke(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         link = self.get_object()
-        if not group_link_revoke(assessment=self.assessment, invitation=link, actor=request.user):
+        if not invitation_link_revoke(
+            assessment=self.assessment, invitation=link, actor=request.user
+        ):
             raise StateConflict(_("This link had already been revoked."), code=ALREADY_REVOKED)
         return Response(GroupLinkSerializer(self._data([link])[0]).data)
 
@@ -411,7 +413,10 @@ class InvitationViewSet(mixins.ListModelMixin, _AssessmentScoped):
         invitation = self._personal(kwargs["pk"])
         if invitation.responded_at is not None:
             raise StateConflict(_("This invitee has already answered."), code="answered")
-        if not invitation_revoke(invitation=invitation):
+        revoked = invitation_link_revoke(
+            assessment=self.assessment, invitation=invitation, actor=request.user
+        )
+        if not revoked:
             raise StateConflict(
                 _("This invitation had already been revoked."), code=ALREADY_REVOKED
             )

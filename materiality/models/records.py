@@ -24,6 +24,7 @@ class AuditAction(models.TextChoices):
     SETTINGS_CHANGED = "settings_changed", _("Method settings changed")
     LINK_REVOKED = "link_revoked", _("Group link revoked")
     LINK_ROTATED = "link_rotated", _("Group link replaced by a new one")
+    INVITATION_REVOKED = "invitation_revoked", _("Personal invitation revoked")
     # Data protection (materiality.privacy): the count only, never whose replies.
     RESPONSES_ERASED = "responses_erased", _("Responses erased at the respondent's request")
     PERSONAL_DATA_EXPIRED = (

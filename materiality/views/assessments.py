@@ -26,8 +26,8 @@ from materiality.services import (
     assessment_open,
     assessment_update,
     group_link_create,
-    group_link_revoke,
     group_link_rotate,
+    invitation_link_revoke,
     invitations_import,
     invitations_send,
     open_link_create,
@@ -171,7 +171,7 @@ def _group_link(assessment: Any, invitation_pk: int) -> Invitation:
 def link_revoke(request: HttpRequest, pk: int, invitation_pk: int) -> HttpResponse:
     assessment = _assessment(pk)
     invitation = _group_link(assessment, invitation_pk)
-    if group_link_revoke(assessment=assessment, invitation=invitation, actor=request.user):
+    if invitation_link_revoke(assessment=assessment, invitation=invitation, actor=request.user):
         messages.success(request, _("The link was revoked. The replies it brought are kept."))
     else:
         messages.info(request, _("This link had already been revoked."))

@@ -285,6 +285,11 @@ def test_a_revoked_invitation_is_listed_as_revoked_and_its_link_stops(
     url = f"{invitations_url(open_assessment)}{first.pk}/revoke/"
     assert client.post(url).json()["status"] == "revoked"
     assert client.post(url).status_code == 409
+    [entry] = AuditEntry.objects.filter(
+        assessment=open_assessment, action=AuditAction.INVITATION_REVOKED
+    )
+    assert entry.actor == esg_user
+    assert "a@example.com" not in str(entry.details)
     revoked = client.get(invitations_url(open_assessment), {"status": "revoked"}).json()
     assert [row["id"] for row in revoked["results"]] == [first.pk]
     waiting = client.get(invitations_url(open_assessment), {"status": "not_sent"}).json()
