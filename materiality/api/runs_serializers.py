@@ -114,7 +114,9 @@ class RunDetailSerializer(RunSerializer):
 
     @extend_schema_field(AxisThresholdsSerializer)
     def get_thresholds(self, run: AggregationRun) -> dict[str, Any]:
-        recorded = run.thresholds or {}
+        # An unchanged run stores no thresholds of its own: they are its earlier twin's.
+        source = run.same_as if run.status == RunStatus.UNCHANGED and run.same_as else run
+        recorded = source.thresholds or {}
         return {axis: recorded.get(axis) for axis in ("company", "stakeholder")}
 
 

@@ -121,6 +121,20 @@ def test_a_triggered_run_is_polled_until_done(
     assert (entry.run_id, entry.actor) == (started["id"], esg_user)
 
 
+def test_a_run_with_nothing_new_gives_the_thresholds_of_the_run_it_stands_for(
+    client: Client, esg_user: Any, replied: Assessment, django_capture_on_commit_callbacks: Any
+) -> None:
+    client.force_login(esg_user)
+    runs = []
+    for _ in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            runs.append(client.post(f"/api/assessments/{replied.pk}/runs/").json()["id"])
+    first, second = (client.get(f"/api/runs/{pk}/").json() for pk in runs)
+    assert (second["status"], second["scored_run"]) == ("unchanged", first["id"])
+    assert first["thresholds"]["company"] is not None
+    assert second["thresholds"] == first["thresholds"]
+
+
 def test_the_run_list_is_newest_first_with_state_and_trigger(
     client: Client, esg_user: Any, scored_run: AggregationRun
 ) -> None:
