@@ -317,6 +317,7 @@ REST_FRAMEWORK = {
     # JSON only, unless a view takes a file (it names MultiPartParser itself): texts in
     # two languages are objects, which no form encoding can carry.
     "DEFAULT_PARSER_CLASSES": ["materiality.api.parsers.TextJSONParser"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "materiality.api.parsers.FormRefusingNegotiation",
     "EXCEPTION_HANDLER": "materiality.api.problems.problem_exception_handler",
     # Counted in the shared cache (Redis in production), so every worker sees one count.
     "DEFAULT_THROTTLE_RATES": {

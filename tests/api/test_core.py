@@ -142,6 +142,23 @@ def test_malformed_json_is_a_400(client: Client, esg_user: Any) -> None:
     assert response["Content-Type"] == PROBLEM
 
 
+@pytest.mark.parametrize(
+    "content_type", ["multipart/form-data", "application/x-www-form-urlencoded"]
+)
+def test_a_form_posted_to_a_json_endpoint_is_a_415_naming_the_type(
+    client: Client, esg_user: Any, content_type: str
+) -> None:
+    client.force_login(esg_user)
+    if content_type == "multipart/form-data":
+        response = client.post("/api/tokens/", {"name": "laptop"})
+    else:
+        response = client.post("/api/tokens/", "name=laptop", content_type=content_type)
+    assert response.status_code == 415
+    assert response["Content-Type"] == PROBLEM
+    assert content_type in response.json()["detail"]
+    assert not ApiToken.objects.exists()
+
+
 def test_a_body_in_an_unknown_charset_is_a_400(client: Client, esg_user: Any) -> None:
     client.force_login(esg_user)
     body = b'{"name": "caf\xe9"}'
