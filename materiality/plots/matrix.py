@@ -4,10 +4,12 @@ stakeholders (y), one marker per topic, coloured and shaped by ESG dimension.
 Plain data in, a matplotlib Figure out; no Django. Built on ``matplotlib.figure.Figure``
 with an Agg canvas, never pyplot, whose global figure registry leaks in a server.
 
-Why one module of this size: the figure is built by one class, `_MatrixBuilder`, whose
+Why one module of this size: the figure is built by one class, `MatrixBuilder`, whose
 steps (axes, zone, points, whiskers, labels, legend, caption) share the figure, its
 transforms and what the earlier steps placed; split up, they would hand that state around.
-Sizes are measured in `measuring.py`, labels placed by `labels.py`.
+Sizes are measured in `measuring.py`, labels placed by `labels.py`. The double
+materiality matrix (`dma_matrix.py`) is a subclass: its own point styles, legend and
+"no score" bands, the same frame, zone, labels and fonts.
 """
 
 from __future__ import annotations
@@ -41,9 +43,11 @@ __all__ = [
     "FIGURE_DPI",
     "FIGURE_SIZE",
     "DimensionStyle",
+    "MatrixBuilder",
     "MatrixPoint",
     "MatrixSpec",
     "label_gid",
+    "legend_marker",
     "matplotlib_settings",
     "matrix_figure",
     "point_gid",
@@ -64,6 +68,12 @@ FOOTNOTE_SEPARATOR = " · "  # where a footnote too wide for one line may break
 class DimensionStyle:
     colour: str
     marker: str
+    filled: bool = True  # False: a ring in the colour, white inside
+
+    @property
+    def edge_width(self) -> float:
+        """Points: a thin white edge round a filled marker, a visible ring round a hollow one."""
+        return 0.6 if self.filled else 1.3
 
 
 # Okabe-Ito, safe for the common colour-vision deficiencies; the shapes differ too, so the
@@ -85,10 +95,11 @@ class MatrixPoint:
     x_ci: tuple[float, float] | None = None  # 95% CI, drawn when MatrixSpec.show_ci
     y_ci: tuple[float, float] | None = None
     tooltip: str = ""  # SVG tooltip text (caller formats: scores, CI, n); else the label
+    style: DimensionStyle | None = None  # instead of the dimension's (other matrices)
 
     def __post_init__(self) -> None:
         single_line_texts(self, "label", "tooltip")
-        if self.dimension not in DIMENSION_STYLES:
+        if self.style is None and self.dimension not in DIMENSION_STYLES:
             raise ValueError(f"Unknown ESG dimension {self.dimension!r} for {self.code!r}")
         if not (math.isfinite(self.x) and math.isfinite(self.y)):
             raise ValueError(f"Scores of {self.code!r} must be finite numbers")
@@ -167,10 +178,14 @@ def label_gid(index: int, code: str) -> str:
 def matrix_figure(spec: MatrixSpec) -> Figure:
     """Draw the matrix. The result has an Agg canvas; render it with render_figure()."""
     with matplotlib_settings():
-        return _MatrixBuilder(spec).build()
+        return MatrixBuilder(spec).build()
 
 
-class _MatrixBuilder:
+class MatrixBuilder:
+    """Builds one matrix figure. Subclasses (the double materiality matrix) change the
+    hooks: `style_of`, `legend_entries`, `decorate`, and `x_limits` / `y_limits` (the
+    axes' data limits, by default the range of both axes)."""
+
     def __init__(self, spec: MatrixSpec) -> None:
         self.spec = spec
         texts = (
@@ -190,6 +205,7 @@ class _MatrixBuilder:
         # have been measured and placed.
         self.ax = self.fig.add_axes((0.085, 0.115, 0.89, 0.75))
         self.lo, self.hi = self._range()
+        self.x_limits = self.y_limits = (self.lo, self.hi)
         self.px_per_pt = FIGURE_DPI / 72.0
 
     def font(self, size: float) -> FontProperties:
@@ -197,6 +213,7 @@ class _MatrixBuilder:
 
     def build(self) -> Figure:
         self._frame()
+        self.decorate()
         self._zone()
         self._points()
         whiskers = self._whiskers()
@@ -205,6 +222,26 @@ class _MatrixBuilder:
         obstacles = self._zone_label(renderer)
         self._labels(renderer, obstacles, whiskers)
         return self.fig
+
+    # -- hooks ----------------------------------------------------------------------------
+    def style_of(self, p: MatrixPoint) -> DimensionStyle:
+        return p.style or DIMENSION_STYLES[p.dimension]
+
+    def legend_entries(self) -> list[tuple[Line2D | Patch, str]]:
+        """The legend: each ESG dimension the points have, in the usual order."""
+        present = {p.dimension for p in self.spec.points}
+        return [
+            (legend_marker(style), self.spec.dimension_labels.get(code, code))
+            for code, style in DIMENSION_STYLES.items()
+            if code in present
+        ]
+
+    def decorate(self) -> None:
+        """Drawn after the frame, before the zone and the points (nothing by default)."""
+
+    def guide_lines(self) -> list[tuple[tuple[float, float], tuple[float, float]]]:
+        """Other lines (data coordinates) labels should keep off, as off a threshold."""
+        return []
 
     # -- axes, texts ----------------------------------------------------------------------
     def _range(self) -> tuple[float, float]:
@@ -231,8 +268,8 @@ class _MatrixBuilder:
 
     def _frame(self) -> None:
         spec, ax, fig = self.spec, self.ax, self.fig
-        ax.set_xlim(self.lo, self.hi)
-        ax.set_ylim(self.lo, self.hi)
+        ax.set_xlim(*self.x_limits)
+        ax.set_ylim(*self.y_limits)
         ax.set_axisbelow(True)
         ax.grid(True, color="#e6e6e6", linewidth=0.6)
         for side in ("top", "right"):
@@ -304,7 +341,9 @@ class _MatrixBuilder:
         spec, ax = self.spec, self.ax
         tx, ty = spec.x_threshold, spec.y_threshold
         # The shading runs beyond the visible range and is clipped by the axes.
-        lo, hi = 2 * self.lo - self.hi, 2 * self.hi - self.lo
+        low = min(self.x_limits[0], self.y_limits[0])
+        high = max(self.x_limits[1], self.y_limits[1])
+        lo, hi = 2 * low - high, 2 * high - low
         if tx is not None and ty is not None:
             corners = [(tx, lo), (hi, lo), (hi, hi), (lo, hi), (lo, ty), (tx, ty)]
         elif tx is not None:
@@ -345,15 +384,15 @@ class _MatrixBuilder:
 
     def _points(self) -> None:
         for index, p in enumerate(self.spec.points):
-            style = DIMENSION_STYLES[p.dimension]
+            style = self.style_of(p)
             self.ax.scatter(
                 [p.x],
                 [p.y],
                 s=MARKER_AREA,
                 marker=style.marker,
-                c=[style.colour],
-                edgecolors="white",
-                linewidths=0.6,
+                c=[style.colour if style.filled else "white"],
+                edgecolors="white" if style.filled else style.colour,
+                linewidths=style.edge_width,
                 zorder=3,
                 gid=point_gid(index, p.code),
             )
@@ -364,7 +403,7 @@ class _MatrixBuilder:
         segments: list[tuple[tuple[float, float], tuple[float, float]]] = []
         colours: list[str] = []
         for p in self.spec.points:
-            colour = DIMENSION_STYLES[p.dimension].colour
+            colour = self.style_of(p).colour
             if p.x_ci is not None:
                 segments.append(((p.x_ci[0], p.y), (p.x_ci[1], p.y)))
                 colours.append(colour)
@@ -385,26 +424,9 @@ class _MatrixBuilder:
         return segments
 
     def _legend(self, extra: Sequence[tuple[Patch, str]] = ()) -> None:
-        present = {p.dimension for p in self.spec.points}
         handles: list[Line2D | Patch] = []
         texts: list[str] = []
-        for code, style in DIMENSION_STYLES.items():
-            if code not in present:
-                continue
-            handles.append(
-                Line2D(
-                    [],
-                    [],
-                    linestyle="none",
-                    marker=style.marker,
-                    markersize=math.sqrt(MARKER_AREA),
-                    markerfacecolor=style.colour,
-                    markeredgecolor="white",
-                    markeredgewidth=0.6,
-                )
-            )
-            texts.append(self.spec.dimension_labels.get(code, code))
-        for handle, text in extra:
+        for handle, text in [*self.legend_entries(), *extra]:
             handles.append(handle)
             texts.append(text)
         if not handles:
@@ -493,13 +515,14 @@ class _MatrixBuilder:
         """Each marker's extent in display pixels, from its path and size."""
         boxes = []
         for p in self.spec.points:
+            style = self.style_of(p)
             boxes.append(
                 marker_box(
                     self.ax.transData.transform((p.x, p.y)),
-                    DIMENSION_STYLES[p.dimension].marker,
+                    style.marker,
                     MARKER_AREA,
                     self.px_per_pt,
-                    edge_width=0.6,
+                    edge_width=style.edge_width,
                 )
             )
         return boxes
@@ -515,7 +538,8 @@ class _MatrixBuilder:
         frame = ax.get_window_extent(renderer)
         area = (frame.x0 + inset, frame.y0 + inset, frame.x1 - inset, frame.y1 - inset)
         centres = ax.transData.transform([(p.x, p.y) for p in spec.points]).reshape(-1, 2)
-        visible = [self.lo <= p.x <= self.hi and self.lo <= p.y <= self.hi for p in spec.points]
+        (x0, x1), (y0, y1) = self.x_limits, self.y_limits
+        visible = [x0 <= p.x <= x1 and y0 <= p.y <= y1 for p in spec.points]
         variants = [
             self._variants(p.label) if shown and p.label.strip() else []
             for p, shown in zip(spec.points, visible, strict=True)
@@ -524,10 +548,13 @@ class _MatrixBuilder:
         lines = list(whiskers)
         costs = [1.5] * len(lines)
         if spec.x_threshold is not None:
-            lines.append(((spec.x_threshold, self.lo), (spec.x_threshold, self.hi)))
+            lines.append(((spec.x_threshold, y0), (spec.x_threshold, y1)))
             costs.append(4.0)
         if spec.y_threshold is not None:
-            lines.append(((self.lo, spec.y_threshold), (self.hi, spec.y_threshold)))
+            lines.append(((x0, spec.y_threshold), (x1, spec.y_threshold)))
+            costs.append(4.0)
+        for line in self.guide_lines():
+            lines.append(line)
             costs.append(4.0)
         soft = np.array(
             [(*ax.transData.transform(a), *ax.transData.transform(b)) for a, b in lines],
@@ -577,9 +604,7 @@ class _MatrixBuilder:
         )
         arrow = None
         if placement.leader:
-            m = marker_box(
-                centre, DIMENSION_STYLES[p.dimension].marker, MARKER_AREA, self.px_per_pt
-            )
+            m = marker_box(centre, self.style_of(p).marker, MARKER_AREA, self.px_per_pt)
             radius_pt = max(m[2] - m[0], m[3] - m[1]) / 2 / self.px_per_pt
             arrow = {
                 "arrowstyle": "-",
@@ -605,3 +630,17 @@ class _MatrixBuilder:
             arrowprops=arrow,
             gid=label_gid(index, p.code),
         )
+
+
+def legend_marker(style: DimensionStyle) -> Line2D:
+    """A legend handle drawn like the matrix's markers of *style*."""
+    return Line2D(
+        [],
+        [],
+        linestyle="none",
+        marker=style.marker,
+        markersize=math.sqrt(MARKER_AREA),
+        markerfacecolor=style.colour if style.filled else "white",
+        markeredgecolor="white" if style.filled else style.colour,
+        markeredgewidth=style.edge_width,
+    )
