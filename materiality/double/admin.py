@@ -14,14 +14,18 @@ from django.utils.translation import gettext_lazy as _
 
 from materiality.admin import name_columns, name_search_fields, translated_column
 from materiality.double.models import (
+    DisclosureText,
+    DmaApproval,
     DoubleAssessment,
     Iro,
     Matter,
+    MatterDecision,
     MatterTopic,
     MethodologyVersion,
     Rater,
     Rating,
     RulePack,
+    TopicResult,
 )
 
 
@@ -147,3 +151,53 @@ class RatingAdmin(ReadOnlyAdmin):
     ]
     list_select_related = ["iro", "rater"]
     list_filter = ["rater__role"]
+
+
+# Decisions and approvals are append-only records of the review (review.py, decisions.py):
+# shown, never added, changed or deleted here.
+@admin.register(MatterDecision)
+class MatterDecisionAdmin(ReadOnlyAdmin):
+    list_display = [
+        "matter",
+        "perspective",
+        "computed_value",
+        "final_value",
+        "material_final",
+        "approver",
+        "created_by",
+        "created_at",
+        "dma",
+    ]
+    list_filter = ["perspective", "material_final"]
+    list_select_related = ["matter", "dma", "approver", "created_by"]
+    search_fields = ["note", "reason", *(f"matter__{field}" for field in name_search_fields())]
+
+
+@admin.register(DmaApproval)
+class DmaApprovalAdmin(ReadOnlyAdmin):
+    list_display = ["dma", "methodology_number", "approved_by", "approved_at", "material_count"]
+    list_select_related = ["dma", "approved_by"]
+    fields = ("dma", "methodology_number", "approved_by", "approved_at", "note", "material_count")
+    readonly_fields = fields
+
+    @admin.display(description=_("material matters"))
+    def material_count(self, obj: DmaApproval) -> str:
+        matters = (obj.results or {}).get("matters") or []
+        material = sum(1 for matter in matters if matter.get("material"))
+        return f"{material} / {len(matters)}"
+
+
+# The outputs' report texts: read-only here, so that every change goes through
+# `outputs/services.py` and is recorded in the DMA's trail.
+@admin.register(DisclosureText)
+class DisclosureTextAdmin(ReadOnlyAdmin):
+    list_display = ["dma", "key", "updated_by", "updated_at"]
+    list_select_related = ["dma", "updated_by"]
+    search_fields = ["key"]
+
+
+@admin.register(TopicResult)
+class TopicResultAdmin(ReadOnlyAdmin):
+    list_display = ["dma", "matter", "outcome", "updated_by", "updated_at"]
+    list_filter = ["outcome"]
+    list_select_related = ["dma", "matter", "updated_by"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import fields
+from enum import StrEnum
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -18,7 +19,8 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from materiality.double.models import DmaStatus, DoubleAssessment, MethodologyVersion
+from materiality.double.events import dma_event_record
+from materiality.double.models import DmaAction, DmaStatus, DoubleAssessment, MethodologyVersion
 from materiality.double.scoring import Settings
 
 # One definition of the method: the scoring package's Settings. What is frozen is
@@ -26,6 +28,7 @@ from materiality.double.scoring import Settings
 # version read back with `Settings.from_dict` scores exactly as it did when frozen.
 # The defaults are the scoring package's, argued in docs/methodology.md §16.3.
 DEFAULT_SETTINGS: dict[str, Any] = Settings().as_dict()
+NOTE_MAX_LENGTH = 2000
 
 # What each setting must be, worded for the ESG team; one message per mistaken setting.
 SETTING_RULES = {
@@ -58,24 +61,30 @@ def default_settings() -> dict[str, Any]:
     return Settings().as_dict()
 
 
-def settings_errors(settings: Mapping[str, Any]) -> list[str]:
-    """Every mistake in the settings at once (empty when they can be frozen).
+def settings_field_errors(settings: Mapping[str, Any]) -> dict[str, str]:
+    """The SETTING_RULES message of each mistaken setting, by name.
 
     Settings stops at its first mistake, so each setting is tried on its own beside the
     defaults: every setting is checked by itself, none depends on another."""
+    errors: dict[str, str] = {}
+    for spec in fields(Settings):
+        if spec.name not in settings:
+            continue
+        try:
+            Settings.from_dict({spec.name: settings[spec.name]})
+        except (ValueError, TypeError, AttributeError):  # ScoringError is a ValueError
+            errors[spec.name] = str(SETTING_RULES[spec.name])
+    return errors
+
+
+def settings_errors(settings: Mapping[str, Any]) -> list[str]:
+    """Every mistake in the settings at once (empty when they can be frozen)."""
     known = [spec.name for spec in fields(Settings)]
     errors: list[str] = []
     unknown = sorted(set(settings) - set(known))
     if unknown:
         errors.append(_("Unknown methodology settings: %(names)s.") % {"names": ", ".join(unknown)})
-    for name in known:
-        if name not in settings:
-            continue
-        try:
-            Settings.from_dict({name: settings[name]})
-        except (ValueError, TypeError, AttributeError):  # ScoringError is a ValueError
-            errors.append(str(SETTING_RULES[name]))
-    return errors
+    return errors + list(settings_field_errors(settings).values())
 
 
 def settings_of(version: MethodologyVersion) -> Settings:
@@ -86,6 +95,15 @@ def settings_of(version: MethodologyVersion) -> Settings:
 
 def current_methodology(dma: DoubleAssessment) -> MethodologyVersion | None:
     return dma.methodology_versions.order_by("-number").first()
+
+
+def settings_in_force(dma: DoubleAssessment, version: MethodologyVersion | None) -> Settings:
+    """The settings the DMA scores with: its latest version's, or before rating starts,
+    its draft over the defaults (`version` is `current_methodology(dma)`)."""
+    try:
+        return Settings.from_dict(version.settings if version else dma.methodology_draft)
+    except (ValueError, TypeError):  # written by an older release: start from the defaults
+        return Settings()
 
 
 @transaction.atomic
@@ -129,8 +147,63 @@ def dma_start_rating(*, dma: DoubleAssessment, actor: Any = None) -> DoubleAsses
     if not locked.iros.exists():
         raise ValidationError(_("Add impacts, risks or opportunities to the long list first."))
     if current_methodology(locked) is None:
-        methodology_freeze(dma=locked, actor=actor, note="")
+        # What the team set before rating (the defaults where it set nothing).
+        methodology_freeze(dma=locked, settings=locked.methodology_draft, actor=actor, note="")
     locked.status = DmaStatus.RATING
     locked.save(update_fields=["status"])
     dma.status = locked.status
     return locked
+
+
+class MethodologyChange(StrEnum):
+    UNCHANGED = "unchanged"
+    DRAFT_SAVED = "draft_saved"  # before rating: the draft, frozen as version 1 later
+    VERSION_FROZEN = "version_frozen"  # after: version n + 1
+
+
+@transaction.atomic
+def methodology_set(
+    *, dma: DoubleAssessment, settings: Mapping[str, Any], actor: Any = None, note: str = ""
+) -> tuple[MethodologyChange, MethodologyVersion | None]:
+    """Change the methodology settings (missing keys stay as they are in force): before
+    rating starts the draft changes; after, a changed setting freezes version n + 1 with
+    its note; an approved DMA's methodology never changes. Recorded in the trail."""
+    locked = DoubleAssessment.objects.select_for_update().get(pk=dma.pk)
+    if locked.status == DmaStatus.APPROVED:
+        raise ValidationError(_("An approved assessment's methodology cannot change."))
+    errors = settings_errors(settings)
+    if errors:
+        raise ValidationError(errors)
+    version = current_methodology(locked)
+    before = settings_in_force(locked, version)
+    after = Settings.from_dict({**before.as_dict(), **settings})
+    changed = [
+        spec.name
+        for spec in fields(Settings)
+        if getattr(before, spec.name) != getattr(after, spec.name)
+    ]
+    if not changed:
+        return MethodologyChange.UNCHANGED, version
+    if version is None and locked.status in (DmaStatus.CONTEXT, DmaStatus.LONG_LIST):
+        locked.methodology_draft = after.as_dict()
+        locked.save(update_fields=["methodology_draft"])
+        dma.methodology_draft = locked.methodology_draft
+        dma_event_record(
+            dma=locked,
+            action=DmaAction.METHODOLOGY_DRAFTED,
+            actor=actor,
+            details={"settings": changed},
+        )
+        return MethodologyChange.DRAFT_SAVED, None
+    if len(note.strip()) > NOTE_MAX_LENGTH:
+        raise ValidationError(
+            _("The note is too long (at most %(max)d characters).") % {"max": NOTE_MAX_LENGTH}
+        )
+    frozen = methodology_freeze(dma=locked, settings=after.as_dict(), actor=actor, note=note)
+    dma_event_record(
+        dma=locked,
+        action=DmaAction.METHODOLOGY_FROZEN,
+        actor=actor,
+        details={"version": frozen.number, "settings": changed, "note": frozen.note},
+    )
+    return MethodologyChange.VERSION_FROZEN, frozen

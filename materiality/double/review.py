@@ -15,13 +15,14 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from materiality.double.decisions import NOTE_MAX_LENGTH, decisions_in_force, missing_notes
 from materiality.double.events import dma_event_record
 from materiality.double.models import (
     DmaAction,
     DmaApproval,
+    DmaEvent,
     DmaStatus,
     DoubleAssessment,
     MatterDecision,
@@ -30,6 +31,11 @@ from materiality.double.ratings import current_ratings
 from materiality.double.register import iro_ratable
 from materiality.double.results import AxisResult, DmaResults, MatterResult, dma_results
 from materiality.double.scoring import reported
+
+SUBMITTER_CANNOT_APPROVE = gettext_lazy(
+    "You submitted these results for review, so another member of the decision group "
+    "must approve them."
+)
 
 
 def rating_gaps(dma: DoubleAssessment) -> list[str]:
@@ -59,13 +65,29 @@ def _move(dma: DoubleAssessment, source: DmaStatus, target: DmaStatus) -> bool:
     return bool(moved)
 
 
+class NoteRefused(ValidationError):
+    """The note of a review step was refused: the page says so beside the note, where the
+    reader is, with what they typed (issue 13, item 8)."""
+
+
 def _note(note: str) -> str:
     note = note.strip()
     if len(note) > NOTE_MAX_LENGTH:
-        raise ValidationError(
+        raise NoteRefused(
             _("The note is too long (at most %(max)d characters).") % {"max": NOTE_MAX_LENGTH}
         )
     return note
+
+
+def submission_of(dma: DoubleAssessment) -> DmaEvent | None:
+    """The latest submission for review (who submitted, when, with which note)."""
+    return dma.events.filter(action=DmaAction.REVIEW_SUBMITTED).order_by("-pk").first()
+
+
+def submitted_by(submission: DmaEvent | None, user: Any) -> bool:
+    return bool(
+        submission and submission.actor_id and submission.actor_id == getattr(user, "pk", None)
+    )
 
 
 @transaction.atomic
@@ -96,7 +118,7 @@ def dma_submit_for_review(*, dma: DoubleAssessment, actor: Any, note: str = "") 
 def dma_send_back(*, dma: DoubleAssessment, actor: Any, note: str) -> None:
     note = _note(note)
     if not note:
-        raise ValidationError(_("Say what should change: a note is required to send results back."))
+        raise NoteRefused(_("Say what should change: a note is required to send results back."))
     if not _move(dma, DmaStatus.REVIEW, DmaStatus.RESULTS):
         raise ValidationError(_("Only results under review can be sent back."))
     dma_event_record(
@@ -123,6 +145,9 @@ def dma_approve(*, dma: DoubleAssessment, actor: Any, note: str = "") -> DmaAppr
     locked = DoubleAssessment.objects.select_for_update().get(pk=dma.pk)
     if locked.status != DmaStatus.REVIEW:
         raise ValidationError(_("Only results under review can be approved."))
+    # Four eyes: whoever submitted the results cannot also approve them.
+    if submitted_by(submission_of(locked), actor):
+        raise ValidationError(SUBMITTER_CANNOT_APPROVE)
     results = dma_results(locked)
     blockers = approval_blockers(locked, results)
     if blockers or results.methodology is None:

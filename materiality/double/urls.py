@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
 
+from materiality.double.views import matrix as matrix_views
+from materiality.double.views import methodology as methodology_views
+from materiality.double.views import outputs as outputs_views
 from materiality.double.views import rating as rating_views
 from materiality.double.views import register as register_views
 from materiality.double.views import results as results_views
@@ -32,10 +35,26 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("<int:pk>/rate/", rating_views.rating_list, name="rate"),
     path("<int:pk>/rate/<int:iro_id>/", rating_views.rating_iro, name="rate-iro"),
     path("<int:pk>/results/", results_views.results, name="results"),
+    path("<int:pk>/matrix.<str:fmt>", matrix_views.matrix, name="matrix"),
+    path("<int:pk>/methodology/", methodology_views.methodology, name="methodology"),
     # review steps, as forms on the results page (materiality/double/views/review.py)
     path("<int:pk>/close-rating/", review_views.close_rating, name="dma-close-rating"),
     path("<int:pk>/results/<int:matter_id>/decision/", review_views.decision, name="decision-new"),
     path("<int:pk>/review/submit/", review_views.submit, name="review-submit"),
     path("<int:pk>/review/approve/", review_views.approve, name="review-approve"),
     path("<int:pk>/review/send-back/", review_views.send_back, name="review-send-back"),
+    # outputs of an approved DMA (materiality/double/views/outputs.py)
+    path("<int:pk>/outputs/", outputs_views.outputs, name="outputs"),
+    path(
+        "<int:pk>/outputs/<str:document>.<str:fmt>",
+        outputs_views.outputs_file,
+        name="outputs-file",
+    ),
+    path("<int:pk>/outputs/texts/<str:which>/", outputs_views.outputs_text, name="outputs-text"),
+    path("<int:pk>/outputs/topics/", outputs_views.outputs_topics, name="outputs-topics"),
+    path(
+        "<int:pk>/outputs/topics/<int:matter_id>/checklist/",
+        outputs_views.outputs_checklist,
+        name="outputs-checklist",
+    ),
 ]

@@ -1,4 +1,5 @@
-"""The admin pages of double materiality open, and ratings cannot be edited there."""
+"""The admin pages of double materiality open, and ratings, decisions and approvals
+cannot be added, edited or deleted there."""
 
 from __future__ import annotations
 
@@ -8,13 +9,14 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from materiality.double.models import DoubleAssessment, Iro, Rating
+from materiality.double.decisions import DecisionInput, decision_record
+from materiality.double.models import DmaApproval, DmaStatus, DoubleAssessment, Iro, Matter, Rating
 from materiality.double.ratings import rating_add
 
 pytestmark = pytest.mark.django_db
 
 MODELS = ["rulepack", "matter", "mattertopic", "doubleassessment", "methodologyversion", "iro",
-          "rater", "rating"]  # fmt: skip
+          "rater", "rating", "matterdecision", "dmaapproval"]  # fmt: skip
 
 
 @pytest.fixture
@@ -41,3 +43,53 @@ def test_a_rating_is_read_only_in_the_admin(
     assert response.status_code in (200, 403)
     assert Rating.objects.get(pk=rating.pk).rationale == "r"
     assert admin_client_.get(reverse("admin:double_rating_add")).status_code == 403
+
+
+def _approved(dma: DoubleAssessment, esg_user: Any, decider_user: Any) -> Any:
+    """The DMA approved by the decision group, with one decision note (flagged or not)."""
+    privacy = Matter.objects.get(pack__code="esrs-2023", code="S4.1.1")
+    DoubleAssessment.objects.filter(pk=dma.pk).update(status=DmaStatus.RESULTS)
+    dma.refresh_from_db()
+    decision = decision_record(
+        dma=dma, data=DecisionInput(matter=privacy, note="Judged material."), actor=esg_user
+    )
+    approval = DmaApproval.objects.create(
+        dma=dma,
+        methodology_number=1,
+        results={"matters": [{"matter": "S4.1.1", "material": True}, {"matter": "S4"}]},
+        approved_by=decider_user,
+    )
+    return decision, approval
+
+
+def test_decisions_and_approvals_are_shown_by_name_and_never_changed(
+    admin_user: Any,
+    rating_dma: DoubleAssessment,
+    risk: Iro,
+    expert: Any,
+    esg_user: Any,
+    decider_user: Any,
+) -> None:
+    rating_add(iro=risk, rater=expert, magnitude=3, likelihood=3, rationale="r")
+    decision, approval = _approved(rating_dma, esg_user, decider_user)
+    client = Client(headers={"accept-language": "zh-hans"})
+    client.force_login(admin_user)
+
+    decisions = client.get(reverse("admin:double_matterdecision_changelist")).content.decode()
+    assert decision.matter.get_name("zh-hans") in decisions  # the matter's name, not S4.1.1
+    approvals = client.get(reverse("admin:double_dmaapproval_changelist")).content.decode()
+    assert "1 / 2" in approvals  # material matters of the snapshot
+    page = client.get(reverse("admin:double_dmaapproval_change", args=[approval.pk]))
+    assert page.status_code == 200
+    assert "批准人" in page.content.decode()  # the field names in Chinese
+
+    for model, obj in (("matterdecision", decision), ("dmaapproval", approval)):
+        change = reverse(f"admin:double_{model}_change", args=[obj.pk])
+        client.post(change, {"note": "rewritten"})
+        assert client.get(reverse(f"admin:double_{model}_add")).status_code == 403
+        delete = reverse(f"admin:double_{model}_delete", args=[obj.pk])
+        assert client.post(delete, {"post": "yes"}).status_code == 403
+    decision.refresh_from_db()
+    approval.refresh_from_db()
+    assert decision.note == "Judged material."
+    assert approval.note == ""

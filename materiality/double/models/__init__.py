@@ -28,6 +28,7 @@ from materiality.double.models.matters import (
     RulePack,
     matter_code_validator,
 )
+from materiality.double.models.outputs import DisclosureText, TopicOutcome, TopicResult
 from materiality.double.models.raters import (
     CRITERIA,
     LEVEL_MAX,
@@ -45,6 +46,7 @@ __all__ = [
     "NATURE",
     "Actuality",
     "Coverage",
+    "DisclosureText",
     "DmaAction",
     "DmaApproval",
     "DmaEvent",
@@ -68,6 +70,8 @@ __all__ = [
     "RaterRole",
     "Rating",
     "RulePack",
+    "TopicOutcome",
+    "TopicResult",
     "ValueChainStage",
     "matter_code_validator",
 ]

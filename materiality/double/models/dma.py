@@ -73,6 +73,14 @@ class DoubleAssessment(models.Model):
             "as decimal strings."
         ),
     )
+    # The methodology settings chosen before rating starts (Settings.as_dict(), decimal
+    # strings); frozen as version 1 when rating starts, never read after that.
+    methodology_draft = models.JSONField(
+        _("methodology settings before rating"),
+        default=dict,
+        blank=True,
+        help_text=_("Frozen as methodology version 1 when rating starts."),
+    )
     created_by = models.ForeignKey(
         django_settings.AUTH_USER_MODEL,
         verbose_name=_("created by"),

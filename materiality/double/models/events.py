@@ -30,6 +30,10 @@ class DmaAction(models.TextChoices):
     REVIEW_SUBMITTED = "review_submitted", _("Results submitted for review")
     REVIEW_SENT_BACK = "review_sent_back", _("Results sent back")
     APPROVED = "approved", _("Results approved")
+    DISCLOSURE_SAVED = "disclosure_saved", _("Disclosure text saved")
+    TOPIC_RESULT_SET = "topic_result_set", _("Exchange topic result set")
+    METHODOLOGY_DRAFTED = "methodology_drafted", _("Methodology settings changed")
+    METHODOLOGY_FROZEN = "methodology_frozen", _("New methodology version")
 
 
 class DmaEvent(models.Model):

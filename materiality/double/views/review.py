@@ -20,11 +20,13 @@ from django.views.decorators.http import require_POST
 from materiality.double.decisions import DecisionInput, decision_record
 from materiality.double.models import DoubleAssessment, Matter, Perspective
 from materiality.double.review import (
+    NoteRefused,
     dma_approve,
     dma_close_rating,
     dma_send_back,
     dma_submit_for_review,
 )
+from materiality.double.views.results import results_page
 from materiality.views.access import permission_required
 
 CHANGE = "double.change_doubleassessment"
@@ -37,11 +39,19 @@ def _back(pk: int, anchor: str = "review") -> HttpResponse:
 
 
 def _step(
-    request: HttpRequest, pk: int, act: Callable[[DoubleAssessment], object], done: str
+    request: HttpRequest,
+    pk: int,
+    act: Callable[[DoubleAssessment], object],
+    done: str,
+    form: str = "",
 ) -> HttpResponse:
     dma = get_object_or_404(DoubleAssessment, pk=pk)
     try:
         act(dma)
+    except NoteRefused as error:
+        # Beside the note, where the reader is, with what they typed; not in a banner
+        # at the top of a long page.
+        return results_page(request, dma, note_error=(form, error.messages[0]), status=400)
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, message)
@@ -70,6 +80,7 @@ def submit(request: HttpRequest, pk: int) -> HttpResponse:
         pk,
         lambda dma: dma_submit_for_review(dma=dma, actor=request.user, note=note),
         _("The results are submitted to the decision group for review."),
+        "submit",
     )
 
 
@@ -82,6 +93,7 @@ def approve(request: HttpRequest, pk: int) -> HttpResponse:
         pk,
         lambda dma: dma_approve(dma=dma, actor=request.user, note=note),
         _("The results are approved and frozen."),
+        "approve",
     )
 
 
@@ -94,6 +106,7 @@ def send_back(request: HttpRequest, pk: int) -> HttpResponse:
         pk,
         lambda dma: dma_send_back(dma=dma, actor=request.user, note=note),
         _("The results are sent back to the ESG team."),
+        "send-back",
     )
 
 
