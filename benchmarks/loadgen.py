@@ -13,6 +13,8 @@ Modes (what one "submission" is in each):
 - ``baseline``: one POST of a complete response to the bare view (benchmarks/views.py).
 - ``walk``: a whole respondent journey through a group link: landing page, start, every
   page shown and saved, review, submit, thank-you page.
+- ``api``: one POST of a complete response as JSON to the public API's submission
+  endpoint (``/api/respond/<token>/``, materiality/api/respond.py), no cookie.
 
 Every phase is bounded three ways (a deadline, a number of submissions and a number of
 requests) and the target must be 127.0.0.1.
@@ -34,7 +36,11 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
-MODES = ("submit", "baseline", "walk")
+MODES = ("submit", "baseline", "walk", "api")
+# Modes whose items are used once each: a response is submitted once.
+ONCE = ("submit", "api")
+# Modes whose requests carry the CSRF cookie and token of a page (set-up, not measured).
+WITH_CSRF = ("submit", "baseline")
 TARGET_HOST = "127.0.0.1"
 REQUEST_TIMEOUT_SECONDS = 30
 ERROR_SAMPLES = 5
@@ -58,7 +64,8 @@ class Job:
     duration_seconds: float
     max_submissions: int
     max_requests: int
-    # submit: resume tokens (each used once); baseline: form bodies; walk: link paths.
+    # submit: resume tokens (each used once); baseline: form bodies; walk: link paths;
+    # api: "<token> <JSON body>" (each used once).
     items: list[str]
     # A page that sets the CSRF cookie and shows a token (a survey landing page).
     csrf_path: str
@@ -104,9 +111,16 @@ class Browser:
     def get(self, path: str, kind: str, expect: int = 200) -> Reply:
         return self._send("GET", path, kind, expect, None)
 
-    def post(self, path: str, kind: str, data: dict[str, str] | str, expect: int = 302) -> Reply:
+    def post(
+        self,
+        path: str,
+        kind: str,
+        data: dict[str, str] | str,
+        expect: int = 302,
+        content_type: str = "application/x-www-form-urlencoded",
+    ) -> Reply:
         body = data if isinstance(data, str) else urlencode(data)
-        return self._send("POST", path, kind, expect, body)
+        return self._send("POST", path, kind, expect, body, content_type)
 
     def csrf_token(self, html: str) -> str:
         match = CSRF_TOKEN.search(html)
@@ -114,18 +128,28 @@ class Browser:
             raise UnexpectedReply("no CSRF token on the page")
         return match.group(1)
 
-    def _send(self, method: str, path: str, kind: str, expect: int, body: str | None) -> Reply:
+    def _send(
+        self,
+        method: str,
+        path: str,
+        kind: str,
+        expect: int,
+        body: str | None,
+        content_type: str = "application/x-www-form-urlencoded",
+    ) -> Reply:
         headers = {"Connection": "close"}
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         if body is not None:
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            headers["Content-Type"] = content_type
         started = time.perf_counter()
         connection = http.client.HTTPConnection(
             self.host, self.port, timeout=REQUEST_TIMEOUT_SECONDS
         )
         try:
-            connection.request(method, path, body=body, headers=headers)
+            connection.request(
+                method, path, body=None if body is None else body.encode(), headers=headers
+            )
             response = connection.getresponse()
             text = response.read().decode("utf-8", errors="replace")
             set_cookies = response.headers.get_all("Set-Cookie") or []
@@ -188,8 +212,8 @@ class Pace:
                 return None
             if self.claimed >= job.max_submissions:
                 return None
-            if job.mode == "submit":
-                # A response is submitted once: resume tokens are never reused.
+            if job.mode in ONCE:
+                # A response is submitted once: tokens are never reused.
                 if self.claimed >= len(job.items):
                     return None
                 item = job.items[self.claimed]
@@ -235,6 +259,12 @@ def _walk(browser: Browser, link: str, rng: random.Random) -> None:
 
 
 def _one_request(browser: Browser, job: Job, item: str, token: str) -> None:
+    if job.mode == "api":
+        link, body = item.split(" ", 1)
+        reply = browser.post(f"/api/respond/{link}/", "api POST", body, 201, "application/json")
+        if '"status":"submitted"' not in reply.body.replace(" ", ""):
+            raise UnexpectedReply(f"api: not submitted: {reply.body[:300]!r}")
+        return
     if job.mode == "submit":
         reply = browser.post(f"/s/r/{item}/review/", "submit POST", {"csrfmiddlewaretoken": token})
     else:
@@ -261,7 +291,7 @@ def _worker(
     token = ""
     cookies: dict[str, str] = {}
     try:
-        if job.mode != "walk":
+        if job.mode in WITH_CSRF:
             # Submit and baseline requests carry the CSRF cookie and token a browser
             # would have from the page it came from; fetching them is set-up, not measured.
             setup = Browser(host, port, defaultdict(list))
@@ -278,7 +308,7 @@ def _worker(
         return
     while (item := pace.claim()) is not None:
         browser = Browser(host, port, timings)
-        if job.mode != "walk":
+        if job.mode in WITH_CSRF:
             browser.cookies = dict(cookies)
         started = time.perf_counter()
         try:

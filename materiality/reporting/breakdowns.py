@@ -8,6 +8,7 @@ once, in the run's task (materiality.runs.derived), and pages read what it store
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -272,24 +273,45 @@ class Movement:
 
 
 def comparison_run(assessment: Assessment) -> AggregationRun | None:
-    """The previous assessment's result: its published run, else its latest scores."""
-    previous = assessment.previous
+    """The previous assessment's result: its published run, else its latest scores; with
+    the previous assessment (and its survey, which holds the title shown beside the
+    comparison) attached, so that naming it reads nothing more."""
+    if assessment.previous_id is None:
+        return None
+    if Assessment.previous.is_cached(assessment):
+        previous = assessment.previous
+    else:  # one read for the assessment, its title and its published run
+        previous = (
+            Assessment.objects.select_related("survey", "published_run")
+            .filter(pk=assessment.previous_id)
+            .first()
+        )
     if previous is None:
         return None
     if previous.published_run_id:
-        return previous.published_run
-    return (
-        AggregationRun.objects.filter(assessment=previous, status=RunStatus.SUCCEEDED)
-        .order_by("-pk")
-        .first()
-    )
+        found = previous.published_run
+    else:
+        found = (
+            AggregationRun.objects.filter(assessment=previous, status=RunStatus.SUCCEEDED)
+            .order_by("-pk")
+            .first()
+        )
+    if found is not None:
+        found.assessment = previous
+    return found
 
 
-def year_over_year(run: AggregationRun) -> tuple[AggregationRun | None, list[Movement]]:
+def year_over_year(
+    run: AggregationRun, scores: Sequence[TopicScore] | None = None
+) -> tuple[AggregationRun | None, list[Movement]]:
+    """Each topic's rank and means beside the previous assessment's; *scores* are the
+    run's topic scores with their topics, when the caller has read them already."""
     previous_run = comparison_run(run.assessment)
     if previous_run is None:
         return None, []
-    now = {s.topic_id: s for s in TopicScore.objects.filter(run=run).select_related("topic")}
+    if scores is None:
+        scores = list(TopicScore.objects.filter(run=run).select_related("topic"))
+    now = {s.topic_id: s for s in scores}
     before = {
         s.topic_id: s for s in TopicScore.objects.filter(run=previous_run).select_related("topic")
     }

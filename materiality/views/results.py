@@ -29,7 +29,7 @@ from materiality.models import (
     ExportStatus,
     RunStatus,
 )
-from materiality.reporting.breakdowns import heatmaps_and_sides, run_sensitivity, year_over_year
+from materiality.reporting.breakdowns import year_over_year
 from materiality.reporting.jobs import (
     ExportKind,
     audit_note,
@@ -44,6 +44,7 @@ from materiality.reporting.matrix_files import (
     matrix_file,
     missing_matrix_text,
 )
+from materiality.reporting.run_sections import run_sections
 from materiality.runs.confirmation import (
     NoteError,
     ReviewError,
@@ -127,12 +128,10 @@ def _results_page(
         # chart language and the group the page was showing.
         params = request.POST if request.method == "POST" else request.GET
         group = next((g for g in groups if g.code == params.get("group")), None)
+        # The ranking, heatmaps and sensitivity: rendered once per run and language.
         scores = run_scores(run)
-        topics = [row.score.topic for row in scores]
-        heatmaps, sides = heatmaps_and_sides(run, topics, groups)
-        # Stored by the run's task; computed here only for a run from before.
-        variant_list, sensitivity_rows = run_sensitivity(run)
-        previous_run, movements = year_over_year(run)
+        sections = run_sections(run, scores, groups, active_language())
+        previous_run, movements = year_over_year(run, [row.score for row in scores])
         asked = params.get("lang", "")
         chosen_language = asked if asked in assessment.survey.languages else ""
         language = chosen_language or _chart_language(assessment, active_language())
@@ -146,8 +145,9 @@ def _results_page(
         show_ci = params.get("ci") == "1"
         options = {"group": group.code} if group else {}
         options.update({"ci": "1"} if show_ci else {})
+        context.update(sections.context)
         context.update(
-            scores=scores,
+            sections=sections,
             groups=groups,
             group=group,
             # Carried by every link and form of the page that leads back to it, so that
@@ -157,11 +157,7 @@ def _results_page(
             show_ci=show_ci,
             # The group and whiskers, after "?lang=…", in the matrix's address.
             matrix_options=f"&{urlencode(options)}" if options else "",
-            heatmaps=heatmaps,
-            sides=sides,
-            variants=variant_list,
             freezing=run_freezing(run),
-            sensitivity=sensitivity_rows,
             previous_run=previous_run,
             movements=movements,
             audit=[

@@ -571,8 +571,9 @@ def test_the_results_page_takes_no_query_per_row(
         )
         audit_record(assessment=assessment, action=AuditAction.RUN_REQUESTED, run=run)
     client = client_for(esg_user)
-    # As above, and 6 more for the previous assessment, its scored run and their scores.
-    with django_assert_num_queries(15 + 6):
+    # As above, and 3 more: the previous assessment (with its title and published run),
+    # its latest scored run, and that run's scores.
+    with django_assert_num_queries(15 + 3):
         page = client.get(results_url(run))
     shown = page.context
     assert (len(shown["scores"]), len(shown["groups"]), len(shown["movements"])) == (rows,) * 3
