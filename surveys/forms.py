@@ -41,8 +41,6 @@ COMMENT_ROWS = 3
 class GridCell:
     column_label: str
     field: forms.BoundField
-    low_label: str = ""  # the scale's words at the two ends of the row of levels
-    high_label: str = ""
 
 
 @dataclass
@@ -62,6 +60,14 @@ class SummaryEntry:
     message: str
 
 
+@dataclass(frozen=True)
+class ScaleEnd:
+    """A level at one end of a grid's scale, and its words ("1", "Not important")."""
+
+    level: int
+    label: str
+
+
 @dataclass
 class Block:
     """What the template draws: a grid (rows of rating cells) or a single field."""
@@ -71,6 +77,8 @@ class Block:
     help_text: str
     grid_rows: list[GridRow] | None = None
     field: forms.BoundField | None = None
+    # A grid's scale ends, shown once above its topics when the scale has words for them.
+    scale_ends: tuple[ScaleEnd, ScaleEnd] | None = None
 
 
 class PageForm(forms.Form):
@@ -162,12 +170,14 @@ class PageForm(forms.Form):
             choices.append((DONT_KNOW, str(_("Don't know"))))
         return choices
 
-    def _scale_ends(self, item: PageItem) -> tuple[str, str]:
-        scale = item.question.scale
-        return (
-            item.question.scale_label(scale[0], self.language),
-            item.question.scale_label(scale[-1], self.language),
+    def _scale_ends(self, item: PageItem) -> tuple[ScaleEnd, ScaleEnd] | None:
+        question = item.question
+        low, high = question.scale[0], question.scale[-1]
+        ends = (
+            ScaleEnd(low, question.scale_label(low, self.language)),
+            ScaleEnd(high, question.scale_label(high, self.language)),
         )
+        return ends if ends[0].label or ends[1].label else None
 
     # --- validating -------------------------------------------------------------------
 
@@ -291,7 +301,7 @@ class PageForm(forms.Form):
                 help_text=pick(question.help_text, self.language),
             )
             if question.kind == QuestionKind.GRID:
-                low, high = self._scale_ends(item)
+                block.scale_ends = self._scale_ends(item)
                 block.grid_rows = [
                     GridRow(
                         code=row.code,
@@ -301,8 +311,6 @@ class PageForm(forms.Form):
                             GridCell(
                                 pick(column.label, self.language),
                                 self[f"q{qid}_r{r}_c{c}"],
-                                low_label=low,
-                                high_label=high,
                             )
                             for c, column in enumerate(item.columns)
                         ],

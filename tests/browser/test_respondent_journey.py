@@ -179,16 +179,26 @@ def answer_by_keyboard(page: Page, comment: str) -> dict[str, list[str]]:
     choose its first option, the arrow keys to move the choice; types a comment on the
     page's first topic."""
     first = first_topic_number(page)
-    first_radio = page.locator("fieldset.rating input[type=radio]").first
+    first_fold = topics(page).first.locator("details.comment > summary")
     for _ in range(30):
         page.keyboard.press("Tab")
-        if first_radio.evaluate("(el) => el === document.activeElement"):
+        if first_fold.evaluate("(el) => el === document.activeElement"):
             break
     else:
-        pytest.fail("the Tab key never reached the first rating")
+        pytest.fail("the Tab key never reached the first topic")
     chosen: dict[str, list[str]] = {}
     for t in range(topics(page).count()):
         topic = topics(page).nth(t)
+        # The comment box is folded beside the topic's name: its summary comes first,
+        # Enter unfolds it, the box comes next.
+        summary = topic.locator("details.comment > summary")
+        expect(summary).to_be_focused()
+        if t == 0:
+            page.keyboard.press("Enter")
+            page.keyboard.press("Tab")
+            expect(topic.locator("textarea")).to_be_focused()
+            page.keyboard.type(comment)
+        page.keyboard.press("Tab")
         ratings = topic.locator("fieldset.rating")
         labels = []
         for axis in range(ratings.count()):
@@ -210,15 +220,6 @@ def answer_by_keyboard(page: Page, comment: str) -> dict[str, list[str]]:
                 .strip()
             )
             page.keyboard.press("Tab")
-        # The comment box is folded: its summary comes next, Enter unfolds it.
-        summary = topic.locator("details.comment > summary")
-        expect(summary).to_be_focused()
-        if t == 0:
-            page.keyboard.press("Enter")
-            page.keyboard.press("Tab")
-            expect(topic.locator("textarea")).to_be_focused()
-            page.keyboard.type(comment)
-        page.keyboard.press("Tab")
         chosen[topic.locator(".topic-name").inner_text().strip()] = labels
     return chosen
 
@@ -346,11 +347,14 @@ def test_a_respondent_answers_saves_resumes_on_another_device_and_submits(
         == 17 * 2 + 2
     )  # every rating, and two comments
 
-    # The link again, on the device that submitted: already received.
+    # The link again, on the device that submitted: already received, and a new response
+    # offered to someone else on the device.
     http = page.goto(customers_link)
     assert http is not None
-    assert http.status == 409
-    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    assert http.status == 200
+    expect(page.locator("main .device-note h2")).to_be_visible()
+    expect(page.locator("main button[name=action][value=new]")).to_be_visible()
+    expect(page.locator("main button[value=continue]")).to_have_count(0)
     check_page(page)
 
 
