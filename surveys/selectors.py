@@ -27,6 +27,7 @@ from surveys.models import (
     Survey,
     SurveyStatus,
 )
+from surveys.tokens import looks_like_token, token_digest
 
 # A phone screen holds about five topics with two ratings each without feeling endless.
 ROWS_PER_PAGE = 5
@@ -184,6 +185,16 @@ def _questionnaire_query(survey: Survey) -> Questionnaire:
 
 
 AnswerKey = tuple[int, str, str]  # (question id, row code, column code)
+
+
+def response_in_progress(resume_token: str, *, survey: Survey) -> Response | None:
+    """The response a resume token stands for, when it is still being filled in on
+    `survey` (a token that is malformed, unknown, submitted or of another survey: None)."""
+    if not looks_like_token(resume_token):
+        return None
+    return Response.objects.filter(
+        resume_hash=token_digest(resume_token), survey=survey, status=ResponseStatus.IN_PROGRESS
+    ).first()
 
 
 def response_answers(response: Response) -> dict[AnswerKey, Answer]:

@@ -20,9 +20,14 @@ from django.views.decorators.http import require_http_methods
 
 from surveys.errors import AlreadySubmitted, IncompleteResponse, SurveyError
 from surveys.forms import PageForm
-from surveys.models import InvitationKind, Response, ResponseStatus, Survey
+from surveys.models import Invitation, InvitationKind, Response, ResponseStatus, Survey
 from surveys.ratelimits import client_hash
-from surveys.selectors import missing_pages, questionnaire_load, response_answers
+from surveys.selectors import (
+    missing_pages,
+    questionnaire_load,
+    response_answers,
+    response_in_progress,
+)
 from surveys.services import (
     answers_save,
     invitation_resolve,
@@ -77,49 +82,70 @@ def _survey_context(survey: Survey, language: str) -> dict[str, Any]:
 @survey_errors
 def invitation_landing(request: HttpRequest, token: str) -> HttpResponse:
     invitation = invitation_resolve(token)
+    if invitation.kind != InvitationKind.PERSONAL:
+        return _group_landing(request, invitation, token)
+    # A personal link is one person's: one response, continued on any device.
     survey = invitation.survey
     language = survey_language(request, survey)
-    shared = invitation.kind != InvitationKind.PERSONAL
-    if shared and request.COOKIES.get(DONE_COOKIE.format(survey=survey.pk)):
+    if invitation.responded_at is not None:
         raise AlreadySubmitted
-    if not shared and invitation.responded_at is not None:
-        raise AlreadySubmitted
-    resume = request.COOKIES.get(RESUME_COOKIE.format(survey=survey.pk)) if shared else None
-    device = _device(request) if shared else ""
     if request.method == "POST":
-        if resume:
-            try:
-                response = response_resume(resume)
-                if response.status == ResponseStatus.IN_PROGRESS:
-                    return redirect("surveys:continue", resume=resume)
-            except SurveyError:
-                pass
+        started = response_start(invitation=invitation, language=language)
+        return redirect("surveys:page", resume=started.resume_token, number=1)
+    survey_check_open(survey)
+    context = _survey_context(survey, language)
+    context["token"] = token
+    return render(request, "surveys/landing.html", context)
+
+
+def _group_landing(request: HttpRequest, invitation: Invitation, token: str) -> HttpResponse:
+    """A link many people open, often on one shared phone or kiosk: a browser holding a
+    response in progress offers to continue it or to start a new one for someone else
+    (who never sees the other's answers); after a submit it offers a new one. The link's
+    limits per address and per device (checked by `response_start`) bound what one
+    browser sends."""
+    survey = invitation.survey
+    language = survey_language(request, survey)
+    resume_cookie = RESUME_COOKIE.format(survey=survey.pk)
+    done_cookie = DONE_COOKIE.format(survey=survey.pk)
+    resume = request.COOKIES.get(resume_cookie, "")
+    begun = response_in_progress(resume, survey=survey)
+    device = _device(request)
+    if request.method == "POST":
+        # Without a choice (a form of an older page), a response begun is continued.
+        if begun is not None and request.POST.get("action", "continue") == "continue":
+            return redirect("surveys:continue", resume=resume)
         started = response_start(
             invitation=invitation,
             language=language,
-            client_hash=client_hash(request, f"survey:{survey.pk}") if shared else "",
-            device_hash=client_digest(device, f"{settings.SECRET_KEY}:device:{survey.pk}")
-            if shared
-            else "",
+            client_hash=client_hash(request, f"survey:{survey.pk}"),
+            device_hash=client_digest(device, f"{settings.SECRET_KEY}:device:{survey.pk}"),
         )
         http = redirect("surveys:page", resume=started.resume_token, number=1)
-        if shared:
-            _keep_device(request, http, device)
-            http.set_cookie(
-                RESUME_COOKIE.format(survey=survey.pk),
-                started.resume_token,
-                max_age=COOKIE_AGE,
-                httponly=True,
-                samesite="Lax",
-                secure=request.is_secure(),
-            )
+        _keep_device(request, http, device)
+        # The browser now holds the new response only: the previous respondent's goes on
+        # by the link they saved, never from this browser.
+        http.set_cookie(
+            resume_cookie,
+            started.resume_token,
+            max_age=COOKIE_AGE,
+            httponly=True,
+            samesite="Lax",
+            secure=request.is_secure(),
+        )
+        http.delete_cookie(done_cookie, samesite="Lax")
         return http
     survey_check_open(survey)
     context = _survey_context(survey, language)
-    context.update({"token": token, "can_resume": bool(resume)})
+    context.update(
+        {
+            "token": token,
+            "begun": begun is not None,
+            "already_sent": begun is None and bool(request.COOKIES.get(done_cookie)),
+        }
+    )
     page = render(request, "surveys/landing.html", context)
-    if shared:
-        _keep_device(request, page, device)
+    _keep_device(request, page, device)
     return page
 
 
