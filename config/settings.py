@@ -12,6 +12,7 @@ import zoneinfo
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.conf.locale import LANG_INFO
 from django.core.exceptions import ImproperlyConfigured
 
@@ -194,6 +195,12 @@ CELERY_BEAT_SCHEDULE = {
     "expire-idempotent-requests": {
         "task": "materiality.tasks.expire_idempotent_requests",
         "schedule": 3600.0,
+    },
+    # RESPONSE_RETENTION_DAYS (materiality/privacy.py): daily, at 03:15 UTC, off hours in
+    # China; safe to run again, a no-op while the setting keeps replies for ever.
+    "expire-personal-data": {
+        "task": "materiality.tasks.expire_personal_data",
+        "schedule": crontab(hour=3, minute=15),
     },
 }
 

@@ -13,6 +13,7 @@ from materiality.api.idempotency import idempotent_requests_expire
 from materiality.feedback.summary import feedback_summarise as summarise_feedback
 from materiality.importing.jobs import reply_import_execute
 from materiality.models import StakeholderGroup, Topic
+from materiality.privacy import responses_expire
 from materiality.reporting.jobs import export_execute
 from materiality.runs.derived import run_freeze, run_precompute
 from materiality.runs.execution import aggregation_execute
@@ -79,6 +80,13 @@ def matrix_freeze(run_id: int) -> None:
 def sweep_runs() -> int:
     """Every minute (Celery beat): resend runs whose message never reached a worker."""
     return sweep()
+
+
+@shared_task
+def expire_personal_data() -> dict[int, int]:
+    """Daily (Celery beat): apply RESPONSE_RETENTION_DAYS, as `manage.py respondent_data
+    expire` does. Per assessment id, how many responses lost their personal fields."""
+    return responses_expire()
 
 
 @shared_task
