@@ -31,6 +31,8 @@ class AuditAction(models.TextChoices):
         "personal_data_expired",
         _("Personal data removed after the retention period"),
     )
+    # Backups (materiality.portability): the assessment came from a file.
+    RESTORED = "restored", _("Restored from an assessment file")
 
 
 class AuditEntry(models.Model):

@@ -1,0 +1,11 @@
+"""A whole survey assessment as one portable file, and back (docs/operations.md,
+"Backups: one assessment as one file").
+
+    format.py     the file's layout and version, and how a row's fields become JSON
+    exporting.py  assessment -> file, streamed row by row (`assessment_export`)
+    restoring.py  file -> a new assessment, in one transaction (`assessment_restore`)
+
+The file is a zip of JSON: `manifest.json` (format name, version, counts, a SHA-256 per
+member) and one member per kind of row, JSON Lines where there can be many rows.
+`manage.py assessment_file export|import` is the thin front.
+"""
