@@ -26,6 +26,7 @@ from typing import Any
 import numpy
 from django.db import transaction
 
+from materiality.dispatch import send
 from materiality.models import (
     COMPANY_AXIS,
     STAKEHOLDER_AXIS,
@@ -41,6 +42,7 @@ from materiality.runs import heartbeat
 from materiality.runs.heartbeat import Heartbeat
 from materiality.runs.inputs import fingerprint, read_input
 from materiality.runs.options import SCORING_VERSION, run_options
+from materiality.runs.requests import AGGREGATE_TASK
 from materiality.scoring import ScoreResult, Stats, score
 
 logger = logging.getLogger(__name__)
@@ -57,18 +59,57 @@ class RunLost(Exception):
 def _claim(run_id: int) -> datetime | None:
     """Claim the run, PENDING -> RUNNING, or take it over from a lost worker (RUNNING,
     silent since `lost_before`): a conditional UPDATE, so of two deliveries one wins.
-    The claim's time is its token (`started_at`); None when nothing was claimed."""
-    claim = heartbeat.now()
-    fields = {"status": RunStatus.RUNNING, "started_at": claim, "heartbeat_at": claim}
-    runs = AggregationRun.objects.filter(pk=run_id)
-    if runs.filter(status=RunStatus.PENDING).update(progress=5, **fields):
-        return claim
-    if runs.filter(status=RunStatus.RUNNING, heartbeat_at__lt=heartbeat.lost_before()).update(
-        progress=5, **fields
-    ):
-        logger.warning("Aggregation run %s taken over: its worker stopped beating", run_id)
-        return claim
+    The claim's time is its token (`started_at`); None when nothing was claimed.
+
+    One run of an assessment computes at a time, whatever the number of workers: while
+    another run of it is alive, this one stays as it is, and the live run hands it on
+    when it ends (`_hand_on`). Claims of one assessment's runs take its row's lock for
+    that, briefly (the claim, not the computation)."""
+    assessment_id = (
+        AggregationRun.objects.filter(pk=run_id).values_list("assessment_id", flat=True).first()
+    )
+    if assessment_id is None:
+        return None
+    with transaction.atomic():
+        list(Assessment.objects.select_for_update().filter(pk=assessment_id).values("pk"))
+        lost_before = heartbeat.lost_before()
+        busy = (
+            AggregationRun.objects.filter(
+                assessment_id=assessment_id,
+                status=RunStatus.RUNNING,
+                heartbeat_at__gte=lost_before,
+            )
+            .exclude(pk=run_id)
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if busy is not None:
+            logger.info("Aggregation run %s waits for run %s of its assessment", run_id, busy)
+            return None
+        claim = heartbeat.now()
+        fields = {"status": RunStatus.RUNNING, "started_at": claim, "heartbeat_at": claim}
+        runs = AggregationRun.objects.filter(pk=run_id)
+        if runs.filter(status=RunStatus.PENDING).update(progress=5, **fields):
+            return claim
+        if runs.filter(status=RunStatus.RUNNING, heartbeat_at__lt=lost_before).update(
+            progress=5, **fields
+        ):
+            logger.warning("Aggregation run %s taken over: its worker stopped beating", run_id)
+            return claim
     return None
+
+
+def _hand_on(assessment_id: int) -> None:
+    """A run has ended: the run of its assessment that waited for it (at most one is
+    PENDING) is sent now rather than at the next sweep. A copy that finds it claimed
+    already does nothing."""
+    waiting = (
+        AggregationRun.objects.filter(assessment_id=assessment_id, status=RunStatus.PENDING)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if waiting is not None:
+        send(AGGREGATE_TASK, waiting)
 
 
 def aggregation_execute(run_id: int) -> AggregationRun | None:
@@ -91,6 +132,8 @@ def aggregation_execute(run_id: int) -> AggregationRun | None:
         AggregationRun.objects.filter(pk=run_id, status=RunStatus.RUNNING, started_at=claim).update(
             status=RunStatus.FAILED, finished_at=heartbeat.now(), error=str(error)[:2000]
         )
+    finally:
+        _hand_on(run.assessment_id)
     run.refresh_from_db()
     return run
 

@@ -33,7 +33,9 @@ pytestmark = [
 ]
 
 
-def wait_for(condition: Callable[[], bool], seconds: float = 30) -> None:
+def wait_for(condition: Callable[[], bool], seconds: float = 180) -> None:
+    # A bound for a broken run, not a pace: a scoring task took 41 s on a machine at a
+    # load average of 12 beside other suites.
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if condition():
@@ -131,7 +133,7 @@ def test_a_worker_killed_mid_run_leaves_a_failed_run_and_no_scores(
     AggregationRun.objects.filter(pk=run.pk).update(heartbeat_at=long_ago)
     rerun = aggregation_request(assessment=open_assessment, trigger=RunTrigger.MANUAL)
     assert run_status(run.pk) == RunStatus.FAILED
-    wait_for(lambda: run_status(rerun.pk) == RunStatus.SUCCEEDED, seconds=60)
+    wait_for(lambda: run_status(rerun.pk) == RunStatus.SUCCEEDED)
     assert not TopicScore.objects.filter(run_id=run.pk).exists()
     assert TopicScore.objects.filter(run_id=rerun.pk).count() == 17
 

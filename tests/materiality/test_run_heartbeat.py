@@ -76,9 +76,17 @@ def test_the_sweep_sends_a_run_whose_worker_died_and_not_a_live_one(
         status=RunStatus.RUNNING, started_at=run_clock(), heartbeat_at=run_clock()
     )
 
-    assert sweep() == 1  # tasks run in-process here: the dead run is computed at once
-    assert AggregationRun.objects.get(pk=dead.pk).status == RunStatus.SUCCEEDED
+    # Tasks run in-process here. One run of an assessment computes at a time: while the
+    # live one is alive, the dead one is sent but waits.
+    assert sweep() == 1
+    assert AggregationRun.objects.get(pk=dead.pk).status == RunStatus.RUNNING
     assert AggregationRun.objects.get(pk=live.pk).status == RunStatus.RUNNING
+    # Once the live run has ended, the next sweep's message takes the dead one over.
+    AggregationRun.objects.filter(pk=live.pk).update(
+        status=RunStatus.FAILED, finished_at=run_clock()
+    )
+    assert sweep() == 1
+    assert AggregationRun.objects.get(pk=dead.pk).status == RunStatus.SUCCEEDED
 
 
 def test_a_run_taken_over_while_its_first_worker_still_computes_is_stored_once(
