@@ -9,8 +9,13 @@ straight_lined by the engine's rule. Every answer is checked against the survey'
 questions first; one reply that does not fit refuses the whole call, naming it, and
 nothing of the call is stored. The bookkeeping matches a submit's:
 
-* rating counts: a submit writes none, and neither does this; the replies stay
-  uncounted (`tally_batch` null) until the next read folds them in (`surveys.tallies`);
+* rating counts: a submit writes none; with `count`, this stores the replies marked
+  with a batch of the survey's counts (`surveys.tallies.tally_batch_reserve`, which
+  locks the counts until the transaction ends) and counts them at the end, in the same
+  transaction, with one set-based INSERT … SELECT … GROUP BY for the ratings and one for
+  the durations (`tally_batch_count`): the first run after an import or a load then
+  finds them counted instead of counting a million replies itself. Without it they stay
+  uncounted (`tally_batch` null) until the next read folds them in;
 * invitations: a reply brings no link, so no invitation is marked responded, and an
   anonymous survey keeps no way back to a person;
 * submit hooks (`SURVEYS_SUBMIT_HOOKS`) do not run: they follow one submission, and a
@@ -21,7 +26,9 @@ Queries: a lock on the survey row and the questionnaire (two reads, none for a
 non-draft survey this process has read before), then per batch of replies one INSERT
 of responses and one of answers per ANSWER_ROWS_PER_INSERT rows. SQLite, to Django 5.2,
 splits each into statements of at most 999 parameters; without INSERT … RETURNING
-(SQLite before 3.35) one SELECT per batch finds the new responses' ids.
+(SQLite before 3.35) one SELECT per batch finds the new responses' ids. With `count`,
+a fixed handful more (the counts' lock and batch at the start; at the end the grids'
+ids, two INSERT … SELECT and the tally's row).
 """
 
 from __future__ import annotations
@@ -50,6 +57,7 @@ from surveys.models import (
 )
 from surveys.selectors import Questionnaire, questionnaire_load
 from surveys.services import AnswerInput, answer_rows, is_straight_lined
+from surveys.tallies import tally_batch_count, tally_batch_reserve
 
 # Replies validated and inserted per step (and per `on_batch` report).
 BATCH_SIZE = 500
@@ -90,6 +98,7 @@ def responses_store_bulk(
     source: ResponseSource,
     batch_size: int = BATCH_SIZE,
     on_batch: Callable[[int], None] | None = None,
+    count: bool = False,
 ) -> int:
     """Store `replies` as submitted responses of `survey`, with their answers; returns
     how many. All or nothing: `ReplyInvalid` names the first reply that does not fit
@@ -99,7 +108,8 @@ def responses_store_bulk(
     `replies` is read once, `batch_size` at a time, so a generator of a million replies
     is never held whole; `on_batch` is told the number stored so far after each batch
     (a progress bar). The survey row stays locked until the caller's transaction ends:
-    the questionnaire cannot change under the replies."""
+    the questionnaire cannot change under the replies. `count`: fold them into the
+    survey's rating counts before returning (see the module's docstring)."""
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1.")
     locked = Survey.objects.select_for_update().get(pk=survey.pk)
@@ -108,15 +118,21 @@ def responses_store_bulk(
     checker = _Checker(questionnaire_load(locked))
     now = timezone.now()
     stored = 0
+    # Counted: written already marked with a batch of the counts, counted at the end.
+    tally_batch = tally_batch_reserve(locked.pk) if count else None
     for batch in _batches(replies, batch_size):
         responses = [
             checker.response(reply, number=stored + i, survey_id=locked.pk, source=source, now=now)
             for i, reply in enumerate(batch, start=1)
         ]
+        for response in responses:
+            response.tally_batch = tally_batch
         _insert(responses, batch)
         stored += len(batch)
         if on_batch is not None:
             on_batch(stored)
+    if tally_batch is not None:
+        tally_batch_count(locked.pk, tally_batch, stored)
     return stored
 
 

@@ -10,7 +10,9 @@ row (36 per reply) at every run; keeping them means reading each reply once:
 
     fold      submitted replies not counted yet are marked with a new batch number, and
               their answers and durations counted and added to the counts, in one
-              transaction: a reply is in the counts exactly when it carries a mark
+              transaction: a reply is in the counts exactly when it carries a mark.
+              Set-based, as many replies as wait: one UPDATE marks them, one INSERT …
+              SELECT … GROUP BY counts their ratings, another their durations
     rebuild   erasing replies marks their survey's counts stale (`tally_mark_stale`); the
               next read counts the marked replies that remain again
     read      the counts summed over what a reader keeps; replies that were too fast are
@@ -19,7 +21,9 @@ row (36 per reply) at every run; keeping them means reading each reply once:
 
 Every fold and rebuild runs under a lock on the survey's `RatingTally` row, so two never
 interleave. Submitting a reply writes nothing here: the fold happens when the counts
-are read (an aggregation run), so the submit path pays nothing for it.
+are read (an aggregation run), so the submit path pays nothing for it. A bulk store
+(an import, a load) folds its replies itself (`tally_catch_up`), so that the first run
+after it finds them counted.
 
 Why one module of this size: folding, rebuilding and reading the counts share one
 invariant (a reply is in the counts exactly when it carries a mark), kept in one place.
@@ -29,40 +33,31 @@ from __future__ import annotations
 
 import bisect
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
-from django.db import connection, models, transaction
-from django.db.models import Case, Count, QuerySet, Sum, Value, When
+from django.db import connection, transaction
+from django.db.models import Count, F, QuerySet, Sum
 from django.utils import timezone
 
 from surveys.models import (
-    DURATION_COUNT_KEY,
-    RATING_COUNT_KEY,
     Answer,
     DurationCount,
-    Question,
-    QuestionKind,
     RatingCount,
     RatingTally,
     Response,
     ResponseStatus,
 )
-
-# Replies marked and counted per statement (and per transaction, when catching up): the
-# cost of a fold grows with the replies it takes in, its memory does not.
-FOLD_CHUNK = 50_000
-
-# Lower bounds (seconds) of the bands of completion time a rating count is kept per:
-# band 0 is under 10 s, band i from DURATION_BANDS[i - 1] up to DURATION_BANDS[i], the
-# last one a day and more; -1 is "no completion time". Any too-fast limit then cuts
-# through one band only, whose replies are few.
-DURATION_BANDS: tuple[int, ...] = (10, 20, 30, 45, 60, 90, 120, 180, 240, 300, 420, 600)
-DURATION_BANDS += (900, 1200, 1800, 2700, 3600, 7200, 14400, 86400)
-NO_DURATION = -1
-
-INTERNAL, EXTERNAL = "internal", "external"
+from surveys.tally_sql import (  # the bands and sides are the SQL's too
+    DURATION_BANDS,
+    EXTERNAL,
+    INTERNAL,
+    NO_DURATION,
+    RESPONSE,
+    count_into,
+    quoted,
+)
 
 
 def duration_band(seconds: int | None) -> int:
@@ -71,16 +66,6 @@ def duration_band(seconds: int | None) -> int:
 
 def band_start(band: int) -> int:
     return 0 if band <= 0 else DURATION_BANDS[band - 1]
-
-
-def _band_expression(field: str) -> Case:
-    """`duration_band` in SQL, for the grouped count."""
-    return Case(
-        When(**{f"{field}__isnull": True}, then=Value(NO_DURATION)),
-        *(When(**{f"{field}__lt": bound}, then=Value(i)) for i, bound in enumerate(DURATION_BANDS)),
-        default=Value(len(DURATION_BANDS)),
-        output_field=models.SmallIntegerField(),
-    )
 
 
 def side_code(internal: bool | None) -> str:
@@ -227,19 +212,15 @@ def _order(item: tuple[tuple[str, str, str, bool | None, int], int]) -> tuple[ob
 
 
 def tally_catch_up(survey_id: int, *, progress: Callable[[int, int], None] | None = None) -> int:
-    """Fold the replies not counted yet, a chunk per transaction: a long catch-up (the
-    first read after a bulk load) commits as it goes, and reports `progress` (replies
-    folded, replies to fold) where others can see it. Returns how many it folded."""
-    folded, expected, after = 0, 0, 0
-    while True:
-        with transaction.atomic():
-            taken, after = _fold(_locked(survey_id), after)
-        folded += taken
-        if taken < FOLD_CHUNK:
-            return folded
-        if progress is not None:
-            expected = expected or folded + _waiting(survey_id).count()
-            progress(folded, max(expected, folded))
+    """Fold the replies not counted yet, in a transaction of its own, and report
+    `progress` (replies folded, replies to fold) once done. Call it after storing many
+    replies at once (an import, a bulk load): the next run then finds them counted.
+    Returns how many it folded."""
+    with transaction.atomic():
+        taken = _fold(_locked(survey_id))
+    if progress is not None and taken:
+        progress(taken, taken)
+    return taken
 
 
 def tally_current(survey_id: int) -> RatingTally:
@@ -247,11 +228,7 @@ def tally_current(survey_id: int) -> RatingTally:
     caller's transaction ends (the tally row stays locked): fold what is left, and
     rebuild if a counted reply has gone. Must be called inside a transaction."""
     tally = _locked(survey_id)
-    after = 0
-    while True:
-        taken, after = _fold(tally, after)
-        if taken < FOLD_CHUNK:
-            break
+    _fold(tally)
     if tally.stale:
         _rebuild(tally)
     return tally
@@ -273,49 +250,71 @@ def _locked(survey_id: int) -> RatingTally:
     return tally
 
 
-def _grid_ids(survey_id: int) -> list[int]:
-    return list(
-        Question.objects.filter(survey_id=survey_id, kind=QuestionKind.GRID).values_list(
-            "pk", flat=True
-        )
-    )
-
-
 def _waiting(survey_id: int) -> QuerySet[Response]:
     return Response.objects.filter(
         survey_id=survey_id, status=ResponseStatus.SUBMITTED, tally_batch__isnull=True
     )
 
 
-def _fold(tally: RatingTally, after: int) -> tuple[int, int]:
-    """Take up to FOLD_CHUNK uncounted replies (ids above `after`) into the counts;
-    returns how many, and the highest id taken (where the next chunk starts)."""
-    survey_id = tally.survey_id
-    ids = list(
-        _waiting(survey_id)
-        .filter(pk__gt=after)
-        .order_by("pk")
-        .values_list("pk", flat=True)[:FOLD_CHUNK]
-    )
-    if not ids:
-        return 0, after
+def _fold(tally: RatingTally) -> int:
+    """Take every uncounted reply into the counts, set-based: one UPDATE marks them with
+    a new batch number, then `_count_batch`; returns how many replies it took."""
     batch = tally.batches + 1
-    # The chunk by its bounds, not by its ids: a list of 10,000 ids would make the count
-    # below a semi-join that PostgreSQL answers by reading every answer of the survey.
-    # A reply submitted meanwhile inside the bounds is marked too, and counted with them.
-    taken = _waiting(survey_id).filter(pk__gte=ids[0], pk__lte=ids[-1]).update(tally_batch=batch)
-    _add_counts(
-        survey_id,
-        _ratings(
-            Answer.objects.filter(response__survey_id=survey_id, response__tally_batch=batch),
-            _grid_ids(survey_id),
-        ),
-        _durations(Response.objects.filter(survey_id=survey_id, tally_batch=batch)),
-    )
-    tally.batches = batch
-    tally.responses += taken
-    tally.save(update_fields=["batches", "responses", "updated_at"])
-    return taken, ids[-1]
+    # A reply submitted while this runs is marked by the UPDATE or not at all: the
+    # counts read the batch by its mark, so they hold exactly the marked replies.
+    taken = _waiting(tally.survey_id).update(tally_batch=batch)
+    if taken:
+        _count_batch(tally.survey_id, batch, taken)
+        tally.batches = batch
+        tally.responses += taken
+        tally.save(update_fields=["batches", "responses", "updated_at"])
+    return taken
+
+
+def tally_batch_reserve(survey_id: int) -> int:
+    """A new batch number for replies about to be stored already marked (a bulk store),
+    and the survey's counts locked until the caller's transaction ends: the caller
+    stores its replies with this `tally_batch` and then calls `tally_batch_count`, in
+    the same transaction. Marking the replies as they are written spares an UPDATE
+    that would write every one of them a second time."""
+    tally = _locked(survey_id)
+    tally.batches += 1
+    tally.save(update_fields=["batches", "updated_at"])
+    return tally.batches
+
+
+def tally_batch_count(survey_id: int, batch: int, replies: int) -> None:
+    """Add to the counts the `replies` replies stored with `batch` (from
+    `tally_batch_reserve`, whose lock this transaction holds), in the transaction that
+    stored them."""
+    if replies:
+        _count_batch(survey_id, batch, replies)
+        RatingTally.objects.filter(survey_id=survey_id).update(
+            responses=F("responses") + replies, updated_at=timezone.now()
+        )
+
+
+def _count_batch(survey_id: int, batch: int, replies: int) -> None:
+    """Add the ratings and durations of the `replies` replies marked `batch` to the
+    counts: one INSERT … SELECT … GROUP BY each, whether one reply waits or a million.
+    No row travels to Python: the work is the database's grouped count."""
+    with connection.cursor() as cursor:
+        large = connection.vendor == "postgresql" and replies >= LARGE_FOLD
+        if large:
+            # The statistics predate the batch: they say no reply carries it, and the
+            # planner would look up the answers reply by reply (an index scan each, 1.5 s
+            # per 50,000 replies) and sort millions of rows to group a few thousand. A
+            # hash join reads the answers once, a hash groups them; JIT would spend
+            # seconds compiling for the millions of groups it wrongly expects.
+            for setting in LARGE_SETTINGS:
+                cursor.execute(f"SET LOCAL {setting} = off")
+        count_into(cursor, survey_id, f"{RESPONSE}.{quoted('tally_batch')} = %s", [batch])
+        if large:
+            for setting in LARGE_SETTINGS:
+                cursor.execute(f"SET LOCAL {setting} TO DEFAULT")
+
+
+LARGE_SETTINGS = ("enable_nestloop", "enable_sort", "jit")
 
 
 def _rebuild(tally: RatingTally) -> None:
@@ -323,100 +322,21 @@ def _rebuild(tally: RatingTally) -> None:
     survey_id = tally.survey_id
     RatingCount.objects.filter(survey_id=survey_id).delete()
     DurationCount.objects.filter(survey_id=survey_id).delete()
-    durations = _durations(counted_responses(survey_id))
-    answers = Answer.objects.filter(
-        response__survey_id=survey_id,
-        response__status=ResponseStatus.SUBMITTED,
-        response__tally_batch__isnull=False,
-    )
-    _add_counts(
-        survey_id,
-        _ratings(answers, _grid_ids(survey_id)),
-        durations,
-    )
-    tally.responses = sum(durations.values())
+    with connection.cursor() as cursor:
+        count_into(
+            cursor,
+            survey_id,
+            f"{RESPONSE}.{quoted('status')} = %s "
+            f"AND {RESPONSE}.{quoted('tally_batch')} IS NOT NULL",
+            [ResponseStatus.SUBMITTED.value],
+        )
+    tally.responses = counted_responses(survey_id).count()
     tally.stale = False
     tally.rebuilt_at = timezone.now()
     tally.save(update_fields=["responses", "stale", "rebuilt_at", "updated_at"])
 
 
-RatingKey = tuple[int, str, str, str, str, bool, int, int]  # RATING_COUNT_KEY's values
-DurationKey = tuple[bool, int, bool]  # DURATION_COUNT_KEY's, the survey aside
-
-
-def _ratings(answers: QuerySet[Answer], grid_ids: Sequence[int]) -> dict[RatingKey, int]:
-    """One grouped count of the ratings among `answers`, keyed as `RatingCount` is."""
-    rows = (
-        answers.filter(question_id__in=grid_ids, value__isnull=False)
-        .annotate(band=_band_expression("response__duration_seconds"))
-        .values_list(
-            "question_id",
-            "row_code",
-            "column_code",
-            "response__respondent_group",
-            "response__respondent_internal",
-            "response__straight_lined",
-            "band",
-            "value",
-        )
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    return {
-        (question, row, column, group, side_code(internal), straight, band, value): n
-        for question, row, column, group, internal, straight, band, value, n in rows
-    }
-
-
-def _durations(replies: QuerySet[Response]) -> dict[DurationKey, int]:
-    return {
-        (seconds is not None, seconds or 0, straight): n
-        for (seconds, straight), n in Durations.of(replies).counts.items()
-    }
-
-
-def _add_counts(
-    survey_id: int, ratings: dict[RatingKey, int], durations: dict[DurationKey, int]
-) -> None:
-    _upsert_add(
-        RatingCount, RATING_COUNT_KEY, ((survey_id, *k, n) for k, n in sorted(ratings.items()))
-    )
-    _upsert_add(
-        DurationCount,
-        DURATION_COUNT_KEY,
-        ((survey_id, *k, n) for k, n in sorted(durations.items())),
-    )
-
-
-def _column(model: type[models.Model], name: str) -> str:
-    field = model._meta.get_field(name)
-    if not isinstance(field, models.Field):
-        raise TypeError(f"{model.__name__}.{name} is not a column")
-    return str(field.column)
-
-
-def _upsert_add(
-    model: type[models.Model], key: Sequence[str], rows: Iterable[tuple[Any, ...]]
-) -> None:
-    """Add `n` to the stored count of each key, or store it: INSERT … ON CONFLICT DO
-    UPDATE SET n = n + excluded.n, which PostgreSQL and SQLite (3.24 and newer) both
-    speak. Rows are (survey id, *key without the survey, n)."""
-    meta = model._meta
-    quote = connection.ops.quote_name
-    keys = [_column(model, name) for name in key]
-    columns = ["survey_id", *(c for c in keys if c != "survey_id"), "n"]
-    table = quote(meta.db_table)
-    # Only quoted names from the model's own metadata are formatted in; values are
-    # parameters.
-    statement = (
-        f"INSERT INTO {table} ({', '.join(map(quote, columns))}) VALUES {{values}} "  # noqa: S608
-        f"ON CONFLICT ({', '.join(map(quote, keys))}) "
-        f"DO UPDATE SET {quote('n')} = {table}.{quote('n')} + excluded.{quote('n')}"
-    )
-    placeholder = f"({', '.join(['%s'] * len(columns))})"
-    listed = list(rows)
-    with connection.cursor() as cursor:
-        for start in range(0, len(listed), 2000):
-            batch = listed[start : start + 2000]
-            values = ", ".join([placeholder] * len(batch))
-            cursor.execute(statement.format(values=values), [v for row in batch for v in row])
+# Replies from which a fold on PostgreSQL reads the answers with a hash join: a bulk
+# load's or an import's, not a run's few new ones (an index lookup per reply is right
+# for those).
+LARGE_FOLD = 5_000

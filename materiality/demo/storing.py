@@ -58,6 +58,7 @@ def replies_load(
     replies_per_group: Mapping[str, int],
     seed: int,
     batch_size: int = 100,
+    count: bool = True,
 ) -> int:
     """Answer the assessment's questionnaire with synthetic replies; returns how many.
 
@@ -77,7 +78,10 @@ def replies_load(
     Django splits each into statements of at most 999 parameters (about 140 answers).
     Everything runs in one transaction, with the survey row locked: a failed load leaves
     nothing behind, and the questionnaire cannot change under it. No submit hooks run:
-    the caller asks for an aggregation run once loading is done. For 100,000 replies and
+    the caller asks for an aggregation run once loading is done. `count`: the replies are
+    folded into the survey's rating counts at the end, set-based (`responses_store_bulk`),
+    so that the first run after the load does not count them; False leaves them waiting,
+    as replies submitted one by one do. For 100,000 replies and
     more, write the generator's blocks with COPY instead.
 
     ValueError when the survey is a draft (its questions are not final), for a group the
@@ -112,7 +116,11 @@ def replies_load(
             for respondent in block.respondents()
         )
         return responses_store_bulk(
-            survey=survey, replies=replies, source=ResponseSource.WEB, batch_size=batch_size
+            survey=survey,
+            replies=replies,
+            source=ResponseSource.WEB,
+            batch_size=batch_size,
+            count=count,
         )
 
 

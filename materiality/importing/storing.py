@@ -92,6 +92,9 @@ def replies_store(
                 source=ResponseSource.IMPORT,
                 batch_size=STORE_BATCH_ROWS,
                 on_batch=on_batch,
+                # Counted here, set-based, so that the scores run after the import does
+                # not count them again reply by reply.
+                count=True,
             )
             return StoredReplies(stored, meanwhile)
     except IntegrityError:

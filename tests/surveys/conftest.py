@@ -161,10 +161,14 @@ def campus_replies(campus: CampusSurvey, *, seed: int, per_group: int) -> list[R
     return replies
 
 
-def store_replies(campus: CampusSurvey, *, seed: int, per_group: int = 5) -> int:
-    """Store `campus_replies` through the engine's bulk service (as an import would)."""
+def store_replies(
+    campus: CampusSurvey, *, seed: int, per_group: int = 5, count: bool = False
+) -> int:
+    """Store `campus_replies` through the engine's bulk service (as an import would;
+    `count`: folded into the rating counts as they are stored, as an import does)."""
     return responses_store_bulk(
         survey=campus.survey,
         replies=campus_replies(campus, seed=seed, per_group=per_group),
         source=ResponseSource.IMPORT,
+        count=count,
     )

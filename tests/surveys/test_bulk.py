@@ -348,3 +348,22 @@ def test_storing_takes_no_query_per_reply(
     assert Answer.objects.count() == answers
     if connection.vendor == "postgresql":
         assert len(queries) == FIXED_QUERIES + 2  # one INSERT of responses, one of answers
+
+
+def test_counting_as_storing_adds_a_fixed_handful_of_queries(campus: CampusSurvey) -> None:
+    """`count`: the replies are stored marked and counted set-based at the end, whatever
+    their number: the counts' lock and batch, the grids, two INSERT … SELECT, the tally."""
+    store(campus, campus_replies(campus, seed=5, per_group=1), count=True)  # the tally row
+
+    def queries(per_group: int, seed: int, *, count: bool) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            store(campus, campus_replies(campus, seed=seed, per_group=per_group), count=count)
+        return len(captured)
+
+    few = queries(2, seed=6, count=True) - queries(2, seed=6, count=False)
+    many = queries(40, seed=7, count=True) - queries(40, seed=7, count=False)
+    assert few == many <= 6
+    Response.objects.filter(tally_batch__isnull=True).delete()  # the uncounted ones
+    with transaction.atomic():
+        tally = tally_current(campus.survey.pk)
+    assert tally.responses == Response.objects.count() == 3 * (1 + 2 + 40)

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
-from surveys import tallies
+from surveys import tallies, tally_sql
 from surveys.models import (
     RATING_COUNT_KEY,
     Answer,
@@ -191,17 +191,51 @@ def test_reading_leaves_out_straight_lined_and_too_fast_replies(campus: CampusSu
     assert sum(both.values()) < sum(everything.values())
 
 
-def test_a_long_catch_up_commits_chunk_by_chunk_and_reports_progress(
-    campus: CampusSurvey, monkeypatch: pytest.MonkeyPatch
+def test_a_catch_up_folds_every_waiting_reply_at_once_and_reports_progress(
+    campus: CampusSurvey,
 ) -> None:
     survey_id = campus.survey.pk
     load(campus, seed=8, per_group=10)
-    monkeypatch.setattr(tallies, "FOLD_CHUNK", 7)
     seen: list[tuple[int, int]] = []
     assert tally_catch_up(survey_id, progress=lambda done, total: seen.append((done, total))) == 30
-    assert seen == [(7, 30), (14, 30), (21, 30), (28, 30)]
-    assert RatingTally.objects.get(survey_id=survey_id).batches == 5
+    assert seen == [(30, 30)]
+    assert RatingTally.objects.get(survey_id=survey_id).batches == 1
     assert stored(survey_id) == counted_by_hand(survey_id)
+
+
+@pytest.mark.parametrize("large", [1, 10**9], ids=["large-fold", "small-fold"])
+def test_a_set_based_fold_of_a_bulk_load_equals_a_fresh_count(
+    campus: CampusSurvey, monkeypatch: pytest.MonkeyPatch, large: int
+) -> None:
+    """Both ways a fold reads the answers (on PostgreSQL, a hash join from LARGE_FOLD
+    replies on) count exactly what a count of the answers gives, on top of counts
+    already there, durations included; a rebuild gives the same again."""
+    survey_id = campus.survey.pk
+    monkeypatch.setattr(tallies, "LARGE_FOLD", large)
+    load(campus, seed=11, per_group=4)
+    tally_catch_up(survey_id)
+    store_replies(campus, seed=12, per_group=6, count=True)  # counted as it is stored
+    assert not Response.objects.filter(tally_batch__isnull=True).exists()
+    assert stored(survey_id) == counted_by_hand(survey_id)
+    durations = Counter(
+        {
+            (timed, seconds, straight): n
+            for timed, seconds, straight, n in DurationCount.objects.values_list(
+                "timed", "duration_seconds", "straight_lined", "n"
+            )
+        }
+    )
+    by_hand = Counter(
+        (seconds is not None, seconds or 0, straight)
+        for seconds, straight in Response.objects.values_list("duration_seconds", "straight_lined")
+    )
+    assert durations == by_hand
+    assert RatingTally.objects.get(survey_id=survey_id).responses == 30
+    tallies.tally_mark_stale([survey_id])
+    with transaction.atomic():
+        tally_current(survey_id)
+    assert stored(survey_id) == counted_by_hand(survey_id)
+    assert RatingTally.objects.get(survey_id=survey_id).responses == 30
 
 
 def test_a_fold_that_fails_leaves_neither_marks_nor_counts(
@@ -210,15 +244,15 @@ def test_a_fold_that_fails_leaves_neither_marks_nor_counts(
     survey_id = campus.survey.pk
     load(campus, seed=9)
 
-    real = tallies._upsert_add
+    real = tally_sql._upsert
 
-    def broken(model: Any, key: Any, rows: Any) -> None:
+    def broken(model: Any, key: Any, select: str) -> str:
         if model is DurationCount:  # the rating counts were added already
             raise RuntimeError("the database went away")
-        real(model, key, rows)
+        return real(model, key, select)
 
     with monkeypatch.context() as patch:
-        patch.setattr(tallies, "_upsert_add", broken)
+        patch.setattr(tally_sql, "_upsert", broken)
         with pytest.raises(RuntimeError):
             tally_catch_up(survey_id)
     assert not Response.objects.filter(tally_batch__isnull=False).exists()
