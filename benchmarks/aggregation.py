@@ -9,11 +9,13 @@ and 1,000,000 replies by default), on tables holding that size alone:
 
 1. Load: synthetic replies written with COPY into the app's tables, exactly as the app
    stores them (proved once against the engine's own loader), and the same replies into
-   a minimal table; VACUUM ANALYZE (replies_copy.py). The replies are not counted yet.
-2. The first run after the load, in the real worker: it folds every reply (builds the
-   counts), once per load; its time beside the bare GROUP BY measured right before and
-   right after it, and the worker's peak memory. Then VACUUM ANALYZE of the responses
-   (the fold marked every one) and the counts, as autovacuum would.
+   a minimal table; VACUUM ANALYZE (replies_copy.py). The replies are written marked
+   with a batch of the counts, as the engine's bulk store writes them, and then counted
+   set-based (`tally_batch_count`), timed beside the bare GROUP BY.
+2. The first run after the load, in the real worker (its replies counted at load); its
+   time beside the bare GROUP BY measured right before and right after it, and the
+   worker's peak memory. Then VACUUM ANALYZE of the responses and the counts, as
+   autovacuum would.
 3. The steady state, in process, in alternating rounds: the bare GROUP BY over the
    minimal table (the official baseline), level counts over it (a fairer one), the app's
    read_input alone and a whole run, bootstrap included, each of these two after 10 new
@@ -65,6 +67,7 @@ DEMO_REPLIES = 1151
 SIZE_LIMITS = (100, 2_000_000)
 RUN_TARGET = 1.5  # a run at most 1.5 times the bare GROUP BY, at 1,000,000 replies
 MEMORY_TARGET_MIB = 300
+COLD_TARGET = 3.0  # the first run after a bulk load, at most 3 times the bare GROUP BY
 SCORES_TARGET = 0.2  # seconds, submit -> scores, at 1,151 replies
 MATRIX_TARGET = 0.5  # seconds, submit -> scores -> matrix
 POSTGRES_EXTRA = ("work_mem", "max_parallel_workers_per_gather", "jit", "max_wal_size")
@@ -132,8 +135,23 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 @dataclass
+class LoadCount:
+    """The loaded replies counted set-based at load time (`tally_batch_count`: one INSERT
+    … SELECT … GROUP BY for the ratings, one for the durations), as the engine's bulk
+    store and the reply import count theirs, between two bare GROUP BYs."""
+
+    bare_before: float
+    seconds: float
+    bare_after: float
+
+    @property
+    def ratio(self) -> float:
+        return self.seconds / ((self.bare_before + self.bare_after) / 2)
+
+
+@dataclass
 class ColdBuild:
-    """The first run after a bulk load, in the worker: it builds the counts, once."""
+    """The first run after a bulk load, in the worker (the replies counted at load)."""
 
     bare_before: float  # the bare GROUP BY right before the run, in process
     bare_after: float  # and right after it
@@ -153,6 +171,7 @@ class ColdBuild:
 class SizeResult:
     replies: int
     load: Load
+    counted: LoadCount
     cold: ColdBuild
     rounds: list[Round]
     memory: MemoryRun  # a steady-state run in the worker
@@ -180,7 +199,7 @@ class Diagnosis:
     profile_seconds: float
     profile: list[str]
     statements: list[Statement]  # of a steady-state read_input
-    first_fold: list[Statement]  # of the cold build's first fold (rolled back)
+    first_fold: list[Statement]  # of the set-based count at load
     plans: dict[str, list[str]]
 
 
@@ -272,27 +291,25 @@ def cold_table(results: Sequence[SizeResult]) -> str:
     )
 
 
-def _tenths(run: MemoryRun) -> list[float] | None:
-    """Seconds the run took to fold each tenth of the replies (from the counts it held,
-    read about once a second; the last tenth ends with the run), or None if too short."""
-    marks = []
-    for tenth in range(1, 10):
-        goal = run.replies * tenth / 10
-        seen = next((elapsed for elapsed, held in run.counted if held >= goal), None)
-        if seen is None:
-            return None
-        marks.append(seen)
-    marks.append(run.wall_seconds)
-    return [b - a for a, b in zip([0.0, *marks[:-1]], marks, strict=True)]
-
-
-def pace_table(results: Sequence[SizeResult]) -> str:
-    rows = []
-    for r in results:
-        tenths = _tenths(r.cold.run)
-        if tenths is not None:
-            rows.append([f"{r.replies:,}", *(f"{t:,.1f}" for t in tenths)])
-    return markdown_table(["replies", *(f"tenth {i} s" for i in range(1, 11))], rows)
+def count_table(results: Sequence[SizeResult]) -> str:
+    rows = [
+        [
+            f"{r.replies:,}",
+            f"{_ms(r.counted.bare_before)}, {_ms(r.counted.bare_after)}",
+            _ms(r.counted.seconds),
+            f"**{r.counted.ratio:.2f}×**",
+        ]
+        for r in results
+    ]
+    return markdown_table(
+        [
+            "replies",
+            "bare GROUP BY ms, right before and after",
+            "count at load ms",
+            "÷ bare GROUP BY (mean of the two)",
+        ],
+        rows,
+    )
 
 
 def timing_table(results: Sequence[SizeResult]) -> str:
@@ -474,11 +491,12 @@ def verdicts(results: Sequence[SizeResult]) -> list[str]:
             f"  After {BURST_REPLIES:,} new replies (a run that coalesced a burst): "
             f"{largest.ratio(BURST_KIND, 'bare'):.2f}×."
         )
-    cold = largest.cold
+    cold, counted = largest.cold, largest.counted
     lines.append(
-        f"  The first run after the bulk load, which builds the counts from all "
-        f"{largest.replies:,} replies (once per load, not the steady state): "
-        f"{cold.run.wall_seconds:,.1f} s, **{cold.ratio:.1f}×** the bare GROUP BY."
+        f"- The first run after the bulk load of {largest.replies:,} replies (counted at "
+        f"load time): {_verdict(cold.ratio, COLD_TARGET, '×')} ({cold.run.wall_seconds:,.1f} "
+        f"s). The set-based count at load itself: {counted.seconds:,.1f} s, "
+        f"**{counted.ratio:.1f}×** the bare GROUP BY."
     )
     peaks = [r.memory.peak_mib for r in results]
     cold_peaks = [r.cold.run.peak_mib for r in results]
@@ -488,7 +506,7 @@ def verdicts(results: Sequence[SizeResult]) -> list[str]:
         f"MiB at {sizes} replies; growth from the smallest to the largest size "
         f"{peaks[-1] - peaks[0]:+.1f} MiB; at {largest.replies:,} "
         f"{_verdict(peaks[-1], MEMORY_TARGET_MIB, ' MiB')}. The first run after the load "
-        f"(building the counts): {', '.join(f'{p:.0f}' for p in cold_peaks)} MiB; at "
+        f"(its replies counted at load): {', '.join(f'{p:.0f}' for p in cold_peaks)} MiB; at "
         f"{largest.replies:,} {_verdict(cold_peaks[-1], MEMORY_TARGET_MIB, ' MiB')}."
     )
     for r in results:
@@ -516,7 +534,6 @@ def report(
 ) -> str:
     from benchmarks.aggregation_timing import BURST_FROM, BURST_REPLIES, NEW_REPLIES
     from materiality.scoring import Params
-    from surveys.tallies import FOLD_CHUNK
 
     latency = next((r for r in results if r.latency), None)
     lines = [
@@ -533,28 +550,31 @@ def report(
         f"Synthetic replies (seed {args.seed}), the model company's group mix scaled up; "
         "one COPY per table, foreign keys checked once after the load. The COPY-loaded rows "
         f"equal those of the engine's `replies_load` for the same 1,151 replies ({rows_checked:,}"
-        " rows compared, ids and times aside). Loaded replies are submitted but not counted "
-        "yet.",
+        " rows compared, ids and times aside). Loaded replies are submitted, marked with a "
+        "batch of the counts and counted right after the load (below).",
         "",
         load_table(results),
         "",
-        "#### The first run after a bulk load: builds the counts, once",
+        "#### Counting at load, then the first run after the load",
         "",
-        "Right after the load, one run in the real worker (as below: sent through the "
-        "broker, VmHWM reset just before). It finds every reply uncounted and folds them "
-        f"all, {FOLD_CHUNK:,} per transaction: a one-off per bulk load or import, not what "
-        "a run costs afterwards. Its send → result time is divided by the mean of the bare "
-        "GROUP BY measured in process right before and right after it. Then VACUUM ANALYZE "
-        "of the responses (the fold marked every one) and the counts, which autovacuum "
-        "would do (it is off on this server).",
+        "The replies are written by COPY already marked with a batch of the survey's "
+        "counts (`tally_batch_reserve`), as the engine's bulk store (`replies_load`, the "
+        "reply import) writes them; right after the load (and its VACUUM ANALYZE) they are "
+        "counted set-based, as the bulk store does in its own transaction: "
+        "`tally_batch_count`, one INSERT … SELECT … GROUP BY of the ratings and one of "
+        "the durations, no row through Python. Timed in process between two bare GROUP "
+        "BYs:",
+        "",
+        count_table(results),
+        "",
+        "Then, with no VACUUM in between (an import asks for its run at once), the first "
+        "run after the load, in the real worker (as below: sent through the broker, VmHWM "
+        "reset just before). Its send → result time is divided by the mean of the bare "
+        "GROUP BY measured in process right before and right after it. Then VACUUM "
+        "ANALYZE of the responses and the counts, which autovacuum would do (it is off on "
+        "this server).",
         "",
         cold_table(results),
-        "",
-        "Its pace: seconds to fold each tenth of the replies, from the number the counts held "
-        "(read once a second while the run went on; the first tenth includes the start of "
-        "the run, the last one its end: the read, scoring, the writes):",
-        "",
-        pace_table(results),
         "",
         "#### The steady state: a run after new replies, beside the bare GROUP BY (in process)",
         "",
@@ -595,7 +615,7 @@ def report(
         f"production; DATABASE_CONN_MAX_AGE={args.worker_conn_max_age}), sent through the "
         "broker; "
         "VmHWM is reset (`/proc/<pid>/clear_refs`) just before the task is sent. At each "
-        "size, the first run after the load (it builds the counts) and, after the timed "
+        "size, the first run after the load (its replies counted at load) and, after the timed "
         f"rounds, a steady-state run ({NEW_REPLIES} new replies, the counts already built).",
         "",
         memory_table(results),
@@ -636,9 +656,7 @@ def report(
         "",
         statements_table(diagnosis.statements),
         "",
-        "The statements of the cold build's first fold (one of its transactions), run "
-        "right after the load in a transaction rolled back (then VACUUM ANALYZE, so the "
-        "build itself starts from the loaded state):",
+        "The statements of the set-based count at load, as Django timed them:",
         "",
         statements_table(diagnosis.first_fold),
         "",
@@ -703,19 +721,56 @@ def _check_counted(survey_id: int, expected: int, when: str) -> None:
         raise SystemExit(f"{when}: the counts hold {counted:,} replies, not {expected:,}")
 
 
+def _count_at_load(
+    bench: BenchSurvey, size: int, batch: int, *, explain: bool
+) -> tuple[LoadCount, tuple[list[Statement], list[str]]]:
+    """The loaded replies (marked `batch`) counted set-based, as the bulk store counts
+    its own, between two bare GROUP BYs; with `explain`, its statements and afterwards
+    the plan of its grouped count of ratings (EXPLAIN ANALYZE of the SELECT alone, under
+    the settings the count sets, in a transaction rolled back)."""
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    from benchmarks.aggregation_timing import Statement, time_bare
+    from benchmarks.aggregation_timing import explain as explain_sql
+    from benchmarks.bare_sql import GROUP_BY
+    from surveys.tallies import LARGE_FOLD, LARGE_SETTINGS, tally_batch_count
+
+    _check_counted(bench.survey.pk, 0, "after the load")
+    time_bare(GROUP_BY)  # untimed: the minimal table's pages and plan, as in the rounds
+    before = time_bare(GROUP_BY)
+    with CaptureQueriesContext(connection) as captured:
+        began = time.perf_counter()
+        with transaction.atomic():
+            tally_batch_count(bench.survey.pk, batch, size)
+        seconds = time.perf_counter() - began
+    after = time_bare(GROUP_BY)
+    statements = [Statement(str(q["sql"]), float(q["time"])) for q in captured.captured_queries]
+    plan: list[str] = []
+    if explain:
+        ratings = next(st.sql for st in statements if st.matches("INSERT", "surveys_ratingcount"))
+        select = ratings[ratings.index(" SELECT ") + 1 : ratings.index(" ON CONFLICT")]
+        with transaction.atomic(), connection.cursor() as cursor:
+            if size >= LARGE_FOLD:
+                for setting in LARGE_SETTINGS:
+                    cursor.execute(f"SET LOCAL {setting} = off")
+            plan = explain_sql(select)
+            transaction.set_rollback(True)
+    return LoadCount(before, seconds, after), (statements, plan)
+
+
 def _cold_build(
     bench: BenchSurvey, worker: Worker, seeds: Seeds, size: int, queue: str
 ) -> ColdBuild:
-    """The first run after the load, in the worker, between two bare GROUP BYs; then
-    VACUUM ANALYZE of what the fold wrote."""
+    """The first run after the load (its replies counted at load), in the worker,
+    between two bare GROUP BYs; then VACUUM ANALYZE of what the load's count wrote."""
     from benchmarks.aggregation_timing import time_bare
     from benchmarks.aggregation_worker import worker_memory_run
     from benchmarks.bare_sql import GROUP_BY
     from benchmarks.replies_copy import COUNT_TABLES, vacuum_analyze
     from surveys.models import Response
 
-    _check_counted(bench.survey.pk, 0, "after the load")
-    time_bare(GROUP_BY)  # untimed: the minimal table's pages and plan, as in the rounds
+    _check_counted(bench.survey.pk, size, "after the count at load")
     before = time_bare(GROUP_BY)
     run = worker_memory_run(bench, worker, seeds, size, queue, state="cold build")
     after = time_bare(GROUP_BY)
@@ -738,10 +793,10 @@ def _diagnosis(
         fold_count,
         profile_run,
         read_input_statements,
+        select_of,
         too_fast_subtraction,
     )
     from benchmarks.bare_sql import GROUP_BY, LEVEL_COUNTS
-    from surveys.tallies import FOLD_CHUNK
 
     profile_seconds, profile = profile_run(bench.assessment, seeds, new)
     statements = read_input_statements(bench.assessment, new)
@@ -749,14 +804,11 @@ def _diagnosis(
     summed = counts_sum(statements)
     fast = too_fast_subtraction(statements)
     first_statements, first_plan = first
-    chunk = min(size, FOLD_CHUNK)
     plans = {
-        f"The cold build's first fold: the grouped count of its {chunk:,} replies' ratings, "
-        "as it ran right after the load (statistics: no reply counted yet), EXPLAIN ANALYZE": (
-            first_plan
-        ),
+        f"The count at load: the grouped count of the {size:,} replies' ratings (its SELECT, "
+        "right after the count, under the settings the count sets), EXPLAIN ANALYZE": (first_plan),
         "The fold's grouped count of ratings in a steady-state run (its new replies), "
-        "EXPLAIN ANALYZE": explain(fold.sql),
+        "EXPLAIN ANALYZE": explain(select_of(fold.sql)),
         "The sum of the counts (rating_cells), EXPLAIN ANALYZE": explain(summed.sql),
     }
     if fast is not None:
@@ -780,28 +832,28 @@ def _diagnosis(
 def _measure(
     args: argparse.Namespace, rng: random.Random
 ) -> tuple[list[SizeResult], int, Diagnosis]:
+    from django.db import transaction
+
     from benchmarks.aggregation_timing import (
         NEW_REPLIES,
         NewReplies,
         Seeds,
-        first_fold,
         measure,
     )
     from benchmarks.aggregation_worker import latency, worker_memory_run
     from benchmarks.celery_worker import celery_worker, worker_environment
     from benchmarks.replies_copy import (
-        COUNT_TABLES,
         check_same_rows,
         copy_replies,
         replies_per_group,
         truncate_replies,
-        vacuum_analyze,
     )
     from benchmarks.respondents import bench_survey
     from materiality.demo.shape import DEMO_REPLIES_PER_GROUP
     from materiality.demo.storing import replies_load
     from materiality.models import Assessment
     from surveys.models import Response, ResponseStatus
+    from surveys.tallies import tally_batch_reserve
 
     bench = bench_survey(17)
     say("checking the COPY loader against replies_load (1,151 replies)")
@@ -833,15 +885,19 @@ def _measure(
         for size in args.sizes:
             say(f"{size:,} replies: emptying the reply tables and counts, loading with COPY")
             truncate_replies()
-            load = copy_replies(args.database, bench.assessment, replies_per_group(size), args.seed)
+            with transaction.atomic():
+                batch = tally_batch_reserve(bench.survey.pk)
+            load = copy_replies(
+                args.database, bench.assessment, replies_per_group(size), args.seed, batch
+            )
             steps = ", ".join(f"{k} {v:.1f} s" for k, v in load.seconds.items())
             say(f"{size:,} replies: {load.answer_rows:,} answer rows; {steps}")
-            first = None
-            if size == args.sizes[-1]:
-                say(f"{size:,} replies: the first fold's plan (rolled back), then VACUUM")
-                first = first_fold(bench.survey.pk)
-                vacuum_analyze((Response._meta.db_table, *COUNT_TABLES))
-            say(f"{size:,} replies: the first run after the load (builds the counts)")
+            counted, first = _count_at_load(bench, size, batch, explain=size == args.sizes[-1])
+            say(
+                f"{size:,} replies: counted at load in {counted.seconds:.2f} s "
+                f"({counted.ratio:.2f}× the bare GROUP BY)"
+            )
+            say(f"{size:,} replies: the first run after the load")
             cold = _cold_build(bench, worker, seeds, size, queue)
             say(
                 f"{size:,} replies: first run {cold.run.wall_seconds:.2f} s "
@@ -858,7 +914,7 @@ def _measure(
                 survey_id=bench.survey.pk, status=ResponseStatus.SUBMITTED
             ).count()
             _check_counted(bench.survey.pk, submitted, "after the steady-state runs")
-            result = SizeResult(size, load, cold, rounds, memory, load_average, submitted)
+            result = SizeResult(size, load, counted, cold, rounds, memory, load_average, submitted)
             if size == DEMO_REPLIES:
                 say(f"{size:,} replies: latency through the broker and the worker")
                 Assessment.objects.filter(pk=bench.assessment.pk).update(scoring={})
@@ -867,7 +923,6 @@ def _measure(
                 )
             if size == args.sizes[-1]:
                 say(f"{size:,} replies: profile, statements and query plans")
-                assert first is not None
                 diagnosis = _diagnosis(bench, size, seeds, new, first)
             results.append(result)
             say(

@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 from typing import Any, ParamSpec, TypeVar
 from unittest import mock
 
-from django.db import connection, transaction
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from benchmarks import bare_sql
@@ -91,6 +91,7 @@ class NewReplies:
             replies_per_group=replies_per_group(count),
             seed=seed,
             batch_size=500,
+            count=False,  # as submitted replies: the timed run folds them
         )
         if loaded != count:
             raise SystemExit(f"replies_load added {loaded} replies, not {count}")
@@ -242,21 +243,12 @@ def fold_count(statements: list[Statement]) -> Statement:
     raise SystemExit("read_input folded no batch: no grouped count of a batch's answers")
 
 
-def first_fold(survey_id: int) -> tuple[list[Statement], list[str]]:
-    """The cold build's first fold, as it runs right after a bulk load (the statistics
-    say no reply is counted), in a transaction rolled back: its statements with their
-    times, and its grouped count of ratings under EXPLAIN ANALYZE (it runs twice).
-    Leaves dead rows in the responses: the caller vacuums."""
-    from surveys import tallies
-
-    with transaction.atomic():
-        with CaptureQueriesContext(connection) as captured:
-            # The private step of tally_catch_up: one chunk only, then rolled back.
-            tallies._fold(tallies._locked(survey_id), 0)
-        statements = [Statement(str(q["sql"]), float(q["time"])) for q in captured.captured_queries]
-        plan = explain(fold_count(statements).sql)
-        transaction.set_rollback(True)
-    return statements, plan
+def select_of(statement: str) -> str:
+    """The SELECT of an INSERT … SELECT … ON CONFLICT (the fold's grouped count), to
+    EXPLAIN ANALYZE without adding its counts a second time."""
+    if not statement.startswith("INSERT"):
+        return statement
+    return statement[statement.index(" SELECT ") + 1 : statement.index(" ON CONFLICT")]
 
 
 def counts_sum(statements: list[Statement]) -> Statement:

@@ -84,6 +84,9 @@ RESPONSE_COLUMNS = (
     "duration_seconds",
     "straight_lined",
     "contact_email",
+    "limit_address",
+    "limit_device",
+    "tally_batch",
 )
 ANSWER_COLUMNS = (
     "response_id",
@@ -191,8 +194,15 @@ def _timestamps(seconds: np.ndarray) -> list[str]:
 
 
 def _response_rows(
-    block: ReplyBlock, form: Form, first_id: int, start: float, span: float, now: str
+    block: ReplyBlock,
+    form: Form,
+    first_id: int,
+    start: float,
+    span: float,
+    now: str,
+    batch: int | None,
 ) -> str:
+    mark = r"\N" if batch is None else str(batch)
     n = len(block)
     duration = block.duration_seconds.astype(np.float64)
     submitted = start + duration + block.arrival * np.maximum(span - duration, 0)
@@ -215,7 +225,8 @@ def _response_rows(
             f"{first_id + i}\t{form.survey_id}\t{hashes[64 * i : 64 * i + 64]}\t"
             f"{ResponseStatus.SUBMITTED.value}\t{ResponseSource.WEB.value}\t{SOURCE_REFERENCE}\t"
             f"{block.languages[lang]}\t{plan.code}\t{'t' if plan.internal else 'f'}\tf\t"
-            f"{started_at[i]}\t{now}\t{submitted_at[i]}\t{seconds}\t{'t' if straight else 'f'}\t\n"
+            f"{started_at[i]}\t{now}\t{submitted_at[i]}\t{seconds}\t{'t' if straight else 'f'}\t"
+            f"\t\t\t{mark}\n"  # contact_email, limit_address, limit_device empty
         )
     return "".join(lines)
 
@@ -294,11 +305,18 @@ def _copy(
 
 
 def copy_replies(
-    database_url: str, assessment: Assessment, replies: Mapping[str, int], seed: int
+    database_url: str,
+    assessment: Assessment,
+    replies: Mapping[str, int],
+    seed: int,
+    tally_batch: int | None = None,
 ) -> Load:
     """Load sum(replies) synthetic replies into the assessment's survey and the minimal
     table (created if missing), in one transaction, then VACUUM ANALYZE. The replies are
-    submitted but not in the survey's rating counts yet: the next run folds them in."""
+    submitted but not in the survey's rating counts yet. With `tally_batch` (from
+    `surveys.tallies.tally_batch_reserve`) they are written marked with it, as the
+    engine's bulk store writes them, for `tally_batch_count` to count them next;
+    without, the next run folds them in."""
     form = Form.of(assessment)
     total = sum(replies.values())
     now = timezone.now()
@@ -324,7 +342,7 @@ def copy_replies(
             Response._meta.db_table,
             RESPONSE_COLUMNS,
             (
-                _response_rows(b, form, first_id + b.first, start, span, stamp)
+                _response_rows(b, form, first_id + b.first, start, span, stamp, tally_batch)
                 for b in _blocks(assessment, form, replies, seed)
             ),
         )
