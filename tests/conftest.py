@@ -29,6 +29,7 @@ from materiality.models import AggregationRun, Assessment, RunStatus
 from materiality.roles import Role
 from materiality.services import assessment_open
 from tests.factories import AggregationRunFactory, AssessmentFactory, UserFactory
+from tests.url_walk import World, world_build
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 # This run of the suite, apart from any other run beside it on the same PostgreSQL and
@@ -306,6 +307,19 @@ def scored_run(request: pytest.FixtureRequest, open_assessment: Assessment) -> A
     run = AggregationRunFactory(assessment=open_assessment, **(marker.kwargs if marker else {}))
     assert run.status == RunStatus.SUCCEEDED, run.error
     return run
+
+
+@pytest.fixture
+def world(
+    open_assessment: Assessment, admin_client: Any, django_capture_on_commit_callbacks: Any
+) -> World:
+    """One of everything a URL of the site can name (tests/url_walk.py), made by the
+    administrator through the site's own pages: the URL walks fill their paths from it."""
+    return world_build(
+        assessment=open_assessment,
+        site=admin_client,
+        django_capture_on_commit_callbacks=django_capture_on_commit_callbacks,
+    )
 
 
 def link_path(issued: Any) -> str:
