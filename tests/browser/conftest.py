@@ -11,11 +11,14 @@ pytest-django's live server.
   serialized rollback, so that the seed vocabulary of the data migrations is still
   there for the tests after it.
 - `log_in(user)` signs a user in without going through the login form.
+- A failed test leaves a full-page screenshot and the HTML of every page it had open in
+  var/test-artifacts/browser/<test>/ (`artifacts`), which CI keeps.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
@@ -26,9 +29,9 @@ from django.conf import settings
 from django.db import connections
 from django.test import Client
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
-from playwright.sync_api import Error as PlaywrightError
 from pytest_django.live_server_helper import LiveServer
 
+from tests.browser.artifacts import artifacts_folder, save_page
 from tests.browser.screens import DESKTOP, MOBILE, Screen
 from tests.conftest import require
 
@@ -132,14 +135,15 @@ def make_context(
     screen: Screen,
     live_server: LiveServer,
     django_db_serialized_rollback: None,
-    tmp_path: Path,
+    artifacts: Path,
 ) -> Iterator[Callable[..., BrowserContext]]:
     """Opens browser contexts (closed after the test) on the live server at the test's
     screen size; keyword arguments go to `Browser.new_context`, e.g.
     `make_context(java_script_enabled=False)`.
 
     The browser asks for Simplified Chinese first, like most of Materia's users.
-    When the test fails, a screenshot of every open page is saved and its path printed.
+    When the test fails, a full-page screenshot and the HTML of every open page are
+    saved in the test's `artifacts` folder and their paths printed.
     """
     contexts: list[BrowserContext] = []
 
@@ -162,7 +166,8 @@ def make_context(
     report = request.node.stash.get(_CALL_REPORT, None)
     for number, context in enumerate(contexts):
         if report is not None and report.failed:
-            _save_screenshots(context, tmp_path / f"context-{number}")
+            for page_number, open_page in enumerate(context.pages):
+                save_page(open_page, artifacts, f"context-{number}-page-{page_number}")
         context.close()
 
 
@@ -206,13 +211,11 @@ def pytest_runtest_makereport(
     return report
 
 
-def _save_screenshots(context: BrowserContext, folder: Path) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    for number, open_page in enumerate(context.pages):
-        path = folder / f"page-{number}.png"
-        try:
-            open_page.screenshot(path=path, full_page=True, timeout=TIMEOUT_MS)
-        except PlaywrightError as error:  # a screenshot must not hide the failure
-            print(f"no screenshot of {open_page.url}: {error}")
-        else:
-            print(f"screenshot of {open_page.url}: {path}")
+@pytest.fixture
+def artifacts(request: pytest.FixtureRequest) -> Path:
+    """Where this test leaves screenshots and HTML when it fails:
+    var/test-artifacts/browser/<test>/ (see tests/browser/artifacts.py), emptied of an
+    earlier run's files first."""
+    folder = artifacts_folder(request.node.nodeid)
+    shutil.rmtree(folder, ignore_errors=True)
+    return folder
