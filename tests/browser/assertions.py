@@ -61,11 +61,17 @@ def axe_results(page: Page, *, context: Any = None, options: dict[str, Any] | No
 
 
 def assert_accessible(
-    page: Page, *, context: Any = None, impacts: tuple[str, ...] = FAILING_IMPACTS
+    page: Page,
+    *,
+    context: Any = None,
+    impacts: tuple[str, ...] = FAILING_IMPACTS,
+    skip_rules: tuple[str, ...] = (),
 ) -> None:
     """Fails when axe-core finds violations of the given impacts (serious or critical
-    by default) on the page, listing each with the elements that fail it."""
-    results = axe_results(page, context=context)
+    by default) on the page, listing each with the elements that fail it. `skip_rules`:
+    axe rule ids not run (only for what the site cannot change, with the reason)."""
+    options = {"rules": {rule: {"enabled": False} for rule in skip_rules}}
+    results = axe_results(page, context=context, options=options)
     failing = [v for v in results["violations"] if v["impact"] in impacts]
     if failing:
         version = results["testEngine"]["version"]
