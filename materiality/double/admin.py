@@ -27,6 +27,7 @@ from materiality.double.models import (
     RulePack,
     TopicResult,
 )
+from materiality.double.snapshot import read_snapshot
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -182,8 +183,8 @@ class DmaApprovalAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("material matters"))
     def material_count(self, obj: DmaApproval) -> str:
-        matters = (obj.results or {}).get("matters") or []
-        material = sum(1 for matter in matters if matter.get("material"))
+        matters = read_snapshot(obj.results).matters
+        material = sum(1 for matter in matters if matter.material)
         return f"{material} / {len(matters)}"
 
 

@@ -2,11 +2,11 @@
 
 What it shows: an approved DMA's approved results (the snapshot its approval froze,
 `review.results_snapshot`), else its results as they stand now, titled "provisional".
-On each axis a decision in force wins over the computed figure: its final value places
-the marker (the interval, which belongs to the computed score, is then left out) and its
-final conclusion fills it. By default one point per topic (the matters at the top of the
-tree), placed by the highest score of the topic and the matters below it on each axis:
-the roll-up's own rule (nothing is netted, `scoring/rollup.py`), which the results
+On each axis a decision in force wins over the computed figure (`finals.py`): its final
+value places the marker (the interval, which belongs to the computed score, is then left
+out) and its final conclusion fills it. By default one point per topic (the matters at
+the top of the tree), placed by the highest score of the topic and the matters below it
+on each axis: the roll-up's own rule (nothing is netted, `scoring/rollup.py`), which the results
 table applies to conclusions and this chart to positions.
 
 An approved DMA's file never changes, so it is kept in the cache, keyed by the approval;
@@ -16,10 +16,9 @@ a provisional one is drawn at each request.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
-from typing import Any
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
 
 from django.core.cache import cache
 from django.utils import translation
@@ -29,12 +28,12 @@ from django.utils.translation import pgettext
 from redis.exceptions import RedisError
 
 from materiality.double.decisions import decisions_in_force
+from materiality.double.finals import MatterFinal, final_matters, top_level
 from materiality.double.models import DmaApproval, DmaStatus, DoubleAssessment, Perspective
-from materiality.double.results import AxisResult, dma_results
-from materiality.double.review import approval_of
-from materiality.double.scoring import reported
+from materiality.double.results import dma_results
+from materiality.double.review import approval_of, results_snapshot
+from materiality.double.snapshot import Interval, read_snapshot
 from materiality.plots.dma_matrix import DmaMatrixSpec, DmaPoint, render_dma_matrix
-from surveys.translations import pick
 
 __all__ = [
     "CONTENT_TYPES",
@@ -59,63 +58,10 @@ CACHE_SECONDS = 30 * 24 * 3600
 
 
 @dataclass(frozen=True)
-class _Axis:
-    score: Decimal | None
-    interval: tuple[Decimal, Decimal] | None
-    material: bool
-
-
-@dataclass
-class _Row:
-    """A matter's result from either source (the approval's snapshot or the live
-    results), with the decisions in force on it: perspective -> (final value, final
-    conclusion)."""
-
-    code: str
-    name: Mapping[str, str]
-    depth: int
-    impact: _Axis
-    financial: _Axis
-    needs_judgement: bool
-    decisions: dict[str, tuple[Decimal | None, bool | None]]
-    below: list[_Row] = field(default_factory=list)
-
-    def axis(self, perspective: str) -> tuple[Decimal | None, tuple[Decimal, Decimal] | None]:
-        """The final score on one axis, and its interval (none once overridden)."""
-        own = self.impact if perspective == Perspective.IMPACT else self.financial
-        final, _material = self.decisions.get(perspective, (None, None))
-        if final is not None:
-            return final, None
-        return own.score, own.interval
-
-    def axis_material(self, perspective: str) -> bool:
-        own = self.impact if perspective == Perspective.IMPACT else self.financial
-        _final, material = self.decisions.get(perspective, (None, None))
-        return own.material if material is None else material
-
-    def material(self) -> bool:
-        """The final conclusion: a decision on both perspectives, else either axis' final
-        conclusion, else a matter below it (as the roll-up concludes)."""
-        _final, both = self.decisions.get(Perspective.BOTH, (None, None))
-        if both is not None:
-            return both
-        return (
-            self.axis_material(Perspective.IMPACT)
-            or self.axis_material(Perspective.FINANCIAL)
-            or any(row.material() for row in self.below)
-        )
-
-    def subtree(self) -> Iterable[_Row]:
-        yield self
-        for row in self.below:
-            yield from row.subtree()
-
-
-@dataclass(frozen=True)
 class DmaMatrix:
     """What the matrix of a DMA is drawn from."""
 
-    rows: list[_Row]
+    rows: list[MatterFinal]  # the top-level matters, with their final conclusions
     impact_threshold: Decimal | None
     financial_threshold: Decimal | None
     approval: DmaApproval | None
@@ -125,81 +71,14 @@ class DmaMatrix:
 # --- Reading --------------------------------------------------------------------------
 
 
-def _decimal(value: Any) -> Decimal | None:
-    if value is None or value == "":
-        return None
-    try:
-        number = Decimal(str(value))
-    except InvalidOperation:
-        return None
-    return number if number.is_finite() else None
-
-
-def _snapshot_axis(data: Mapping[str, Any] | None) -> _Axis:
-    data = data or {}
-    interval = data.get("interval")
-    low = high = None
-    if isinstance(interval, list) and len(interval) == 2:
-        low, high = _decimal(interval[0]), _decimal(interval[1])
-    return _Axis(
-        score=_decimal(data.get("score")),
-        interval=(low, high) if low is not None and high is not None else None,
-        material=bool(data.get("material")),
-    )
-
-
-def _snapshot_rows(snapshot: Mapping[str, Any]) -> list[_Row]:
-    rows = []
-    for matter in snapshot.get("matters", []):
-        decisions = {
-            perspective: (_decimal(d.get("final_value")), d.get("material_final"))
-            for perspective, d in (matter.get("decisions") or {}).items()
-        }
-        rows.append(
-            _Row(
-                code=str(matter.get("matter", "")),
-                name=matter.get("name") or {},
-                depth=int(matter.get("depth", 0)),
-                impact=_snapshot_axis(matter.get("impact")),
-                financial=_snapshot_axis(matter.get("financial")),
-                needs_judgement=bool(matter.get("needs_judgement")),
-                decisions=decisions,
-            )
-        )
-    return rows
-
-
-def _live_axis(axis: AxisResult) -> _Axis:
-    """As reported (2 places), as the table shows it and the snapshot keeps it."""
-    interval = axis.interval
-    return _Axis(
-        score=reported(axis.score) if axis.score is not None else None,
-        interval=(reported(interval[0]), reported(interval[1])) if interval else None,
-        material=axis.material,
-    )
-
-
 def _live(dma: DoubleAssessment) -> DmaMatrix:
+    """The results as they stand, read the way approval would freeze them (figures as
+    reported): a provisional matrix and the approved one come out of the same reading."""
     results = dma_results(dma)
-    decisions = decisions_in_force(dma)
-    rows = [
-        _Row(
-            code=row.matter.code,
-            name=row.matter.name or {},
-            depth=row.depth,
-            impact=_live_axis(row.impact),
-            financial=_live_axis(row.financial),
-            needs_judgement=bool(row.rolled.needs_judgement),
-            decisions={
-                perspective: (decision.final_value, decision.material_final)
-                for (matter_id, perspective), decision in decisions.items()
-                if matter_id == row.matter.pk
-            },
-        )
-        for row in results.matters
-    ]
+    snapshot = read_snapshot(results_snapshot(results, decisions_in_force(dma)))
     return DmaMatrix(
-        rows=_tree(rows),
+        rows=top_level(final_matters(snapshot.matters)),
+        # The thresholds as the methodology holds them (the snapshot rounds them).
         impact_threshold=results.impact_threshold,
         financial_threshold=results.financial_threshold,
         approval=None,
@@ -207,32 +86,16 @@ def _live(dma: DoubleAssessment) -> DmaMatrix:
     )
 
 
-def _tree(rows: list[_Row]) -> list[_Row]:
-    """The rows (in tree order, each with its depth) with the matters below each; the
-    top-level rows returned, every row still reachable through them."""
-    top: list[_Row] = []
-    path: list[_Row] = []
-    for row in rows:
-        del path[row.depth :]
-        if path:
-            path[-1].below.append(row)
-        else:
-            top.append(row)
-        path.append(row)
-    return top
-
-
 def dma_matrix(dma: DoubleAssessment) -> DmaMatrix:
     """The approved snapshot of an approved DMA, else the live results."""
     approval = approval_of(dma) if dma.status == DmaStatus.APPROVED else None
     if approval is None:
         return _live(dma)
-    snapshot = approval.results or {}
-    thresholds = snapshot.get("thresholds") or {}
+    snapshot = read_snapshot(approval.results)
     return DmaMatrix(
-        rows=_tree(_snapshot_rows(snapshot)),
-        impact_threshold=_decimal(thresholds.get("impact")),
-        financial_threshold=_decimal(thresholds.get("financial")),
+        rows=top_level(final_matters(snapshot.matters)),
+        impact_threshold=snapshot.impact_threshold,
+        financial_threshold=snapshot.financial_threshold,
         approval=approval,
         methodology=approval.methodology_number,
     )
@@ -242,13 +105,13 @@ def dma_matrix(dma: DoubleAssessment) -> DmaMatrix:
 
 
 def _highest(
-    rows: Iterable[_Row], perspective: str
-) -> tuple[Decimal | None, tuple[Decimal, Decimal] | None]:
+    rows: Iterable[MatterFinal], perspective: str
+) -> tuple[Decimal | None, Interval | None]:
     """The highest final score on one axis among `rows`, with its interval (the first
     row in tree order that has it)."""
-    best: tuple[Decimal | None, tuple[Decimal, Decimal] | None] = (None, None)
+    best: tuple[Decimal | None, Interval | None] = (None, None)
     for row in rows:
-        score, interval = row.axis(perspective)
+        score, interval = row.axis(perspective).placed
         if score is not None and (best[0] is None or score > best[0]):
             best = (score, interval)
     return best
@@ -279,8 +142,8 @@ def _points(matrix: DmaMatrix, language: str, *, top_level_only: bool) -> list[D
                 financial, financial_interval = _highest(rows, Perspective.FINANCIAL)
                 if not top_level_only and impact is None and financial is None:
                     continue  # a matter above others, with no IRO of its own
-                name = pick(row.name, language) or row.code
-                material = row.material()
+                name = row.name(language)
+                material = row.material
                 points.append(
                     DmaPoint(
                         code=row.code,

@@ -227,7 +227,8 @@ def _matter(row: MatterResult, decisions: dict[tuple[int, str], MatterDecision])
 def results_snapshot(
     results: DmaResults, decisions: dict[tuple[int, str], MatterDecision]
 ) -> dict[str, Any]:
-    """The results' numbers as JSON: decimal strings as reported, names in every language."""
+    """The results' numbers as JSON: decimal strings as reported, names in every language.
+    `snapshot.read_snapshot` is its one reader: change the two together."""
     return {
         "methodology": results.methodology.number if results.methodology else None,
         "thresholds": {

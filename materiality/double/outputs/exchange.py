@@ -17,9 +17,9 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from materiality.double.finals import MatterFinal
 from materiality.double.models import Matter, RaterRole, TopicOutcome
 from materiality.double.outputs.facts import DmaFacts
-from materiality.double.outputs.finals import MatterFinal, thresholds
 from materiality.double.outputs.guidance import ARTICLE5_KEY, CHECKLIST_PARTS, checklist_key
 from materiality.double.outputs.wording import joined
 
@@ -177,7 +177,7 @@ def article5_draft(facts: DmaFacts, rows: list[TopicRow], language: str) -> str:
     """A first draft of the Article 5 process description, from the assessment's facts;
     the team rewrites it in its own words."""
     dma = facts.dma
-    impact_threshold, financial_threshold = thresholds(facts.approval.results)
+    impact_threshold, financial_threshold = facts.thresholds
     roles = joined(
         f"{label} {facts.roles[code]}" for code, label in RaterRole.choices if facts.roles.get(code)
     )

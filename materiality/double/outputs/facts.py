@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db.models import Q
 
+from materiality.double.finals import MatterFinal, final_matters
 from materiality.double.models import (
     DisclosureText,
     DmaApproval,
@@ -22,8 +24,8 @@ from materiality.double.models import (
     RulePack,
     TopicResult,
 )
-from materiality.double.outputs.finals import MatterFinal, approved_matters
 from materiality.double.outputs.guidance import EXCHANGE_PACK
+from materiality.double.snapshot import read_snapshot
 
 
 @dataclass
@@ -31,6 +33,7 @@ class DmaFacts:
     dma: DoubleAssessment
     approval: DmaApproval
     matters: list[MatterFinal]  # the approved result, final conclusions applied
+    thresholds: tuple[Decimal | None, Decimal | None]  # impact, financial; as approved
     iros: list[Iro]
     versions: list[MethodologyVersion]
     roles: Counter[str]  # active raters by role
@@ -64,7 +67,8 @@ def exchange_pack(dma: DoubleAssessment) -> RulePack | None:
 
 
 def dma_facts(dma: DoubleAssessment, approval: DmaApproval) -> DmaFacts:
-    matters = approved_matters(approval.results)
+    snapshot = read_snapshot(approval.results)
+    matters = final_matters(snapshot.matters)
     iros = list(dma.iros.select_related("matter").order_by("reference"))
     versions = list(dma.methodology_versions.select_related("created_by").order_by("number"))
     roles = Counter(dma.raters.filter(active=True).values_list("role", flat=True))
@@ -91,6 +95,7 @@ def dma_facts(dma: DoubleAssessment, approval: DmaApproval) -> DmaFacts:
         dma=dma,
         approval=approval,
         matters=matters,
+        thresholds=(snapshot.impact_threshold, snapshot.financial_threshold),
         iros=iros,
         versions=versions,
         roles=roles,

@@ -13,7 +13,6 @@ from django.utils.translation import gettext as _
 
 from materiality.double.models import DmaAction, IroKind, IroSource, RaterRole, ValueChainStage
 from materiality.double.outputs.facts import DmaFacts
-from materiality.double.outputs.finals import thresholds
 from materiality.double.outputs.guidance import IRO1_POINTS
 from materiality.double.outputs.wording import joined
 from materiality.double.results import COMBINE_WORDS, SEVERITY_WORDS
@@ -93,7 +92,7 @@ def _counted(counter: Counter[str], labels: dict[str, str]) -> str:
 
 def iro1_checklist(facts: DmaFacts, language: str) -> list[ChecklistPoint]:
     dma = facts.dma
-    impact_threshold, financial_threshold = thresholds(facts.approval.results)
+    impact_threshold, financial_threshold = facts.thresholds
     kinds = Counter(iro.kind for iro in facts.iros)
     sources = Counter(iro.source for iro in facts.iros)
     stages = Counter(stage for iro in facts.iros for stage in iro.value_chain)

@@ -7,7 +7,7 @@
 - for the 2024 exchange guidelines, a result for each of the 21 topics (`exchange.py`).
 
 Everything comes from the approval's frozen snapshot and the decisions in force it
-kept (`finals.py`), never from the live scoring: what was approved is what is reported.
+kept (`double/finals.py`), never from the live scoring: what was approved is what is reported.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from decimal import Decimal
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from materiality.double.finals import MatterFinal
 from materiality.double.models import (
     NATURE,
     Actuality,
@@ -35,7 +36,6 @@ from materiality.double.models import (
 )
 from materiality.double.outputs.exchange import ExchangeOutput, exchange_output
 from materiality.double.outputs.facts import DmaFacts, dma_facts
-from materiality.double.outputs.finals import MatterFinal, thresholds
 from materiality.double.outputs.guidance import E1_CODE, E1_KEY
 from materiality.double.outputs.process import ChecklistPoint, iro1_checklist
 from materiality.double.outputs.wording import joined
@@ -191,7 +191,7 @@ def iro_material(
     on that axis brings its IROs on that axis in."""
     if matter is None:
         return False
-    impact_threshold, financial_threshold = thresholds(facts.approval.results)
+    impact_threshold, financial_threshold = facts.thresholds
     impact = iro.kind == IroKind.IMPACT
     axis = matter.impact if impact else matter.financial
     threshold = impact_threshold if impact else financial_threshold
