@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from materiality.double.decisions import DecisionInput, decision_record
-from materiality.double.methodology import dma_start_rating
+from materiality.double.methodology import dma_start_rating, methodology_freeze
 from materiality.double.models import (
     DmaApproval,
     DoubleAssessment,
@@ -24,11 +24,21 @@ from tests.double.conftest import iro_input, risk_input
 
 
 def approve_dma(
-    dma: DoubleAssessment, esg_user: Any, decider_user: Any, *, climate_off: bool = False
+    dma: DoubleAssessment,
+    esg_user: Any,
+    decider_user: Any,
+    *,
+    climate_off: bool = False,
+    new_methodology: dict[str, Any] | None = None,
 ) -> DmaApproval:
+    """`new_methodology`: settings frozen as version 2 once rating has started."""
     impact = iro_create(dma=dma, data=iro_input(), actor=esg_user)
     risk = iro_create(dma=dma, data=risk_input(), actor=esg_user)
     dma_start_rating(dma=dma, actor=esg_user)
+    if new_methodology is not None:
+        methodology_freeze(
+            dma=dma, settings=new_methodology, actor=esg_user, note="More resamples."
+        )
     panel = [
         Rater.objects.create(dma=dma, name=name, role=role)
         for name, role in (

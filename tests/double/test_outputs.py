@@ -26,6 +26,7 @@ from materiality.double.outputs.services import (
     disclosure_save,
     topic_results_save,
 )
+from materiality.double.scoring import Settings
 from tests.double.outputs_setup import approve_dma
 
 pytestmark = pytest.mark.django_db
@@ -79,6 +80,21 @@ def test_the_approved_result_with_climate_material(
     assert "Climate change" in names
     assert "Consumers and end-users" in names
     assert {p.code for p in outputs.iro1} == set("abcdefgh")
+
+
+def test_iro1_lists_each_methodology_version_with_who_when_and_what_changed(
+    dma: DoubleAssessment, esg_user: Any, decider_user: Any
+) -> None:
+    settings = Settings().as_dict() | {"resamples": 4000}
+    approve_dma(dma, esg_user, decider_user, new_methodology=settings)
+    [point] = [p for p in outputs_of(dma).iro1 if p.code == "h"]
+    first, second = point.known[1:]
+    assert first.startswith("Version 1 (")
+    assert first.endswith("esg-member): first version, frozen when rating started.")
+    assert second.startswith("Version 2 (")
+    assert "More resamples." in second
+    assert "Changed: " in second
+    assert "→ 4,000" in second
 
 
 def test_a_decision_in_force_wins_and_both_are_shown(

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from materiality.double.methodology_history import VersionEntry, version_history
 from materiality.double.models import DmaAction, IroKind, IroSource, RaterRole, ValueChainStage
 from materiality.double.outputs.facts import DmaFacts
 from materiality.double.outputs.guidance import IRO1_POINTS
@@ -38,6 +39,28 @@ class ChecklistPoint:
     title: str
     known: list[str]  # what the assessment shows
     team_adds: str
+
+
+def _version_change(entry: VersionEntry) -> str:
+    """One version for IRO-1 (h): when, by whom, why, and what it changed (for version 1,
+    what differs from Materia's defaults)."""
+    version = entry.version
+    line = _("Version %(number)d (%(date)s, %(by)s): %(note)s") % {
+        "number": version.number,
+        "date": date_format(version.created_at, "Y-m-d"),
+        "by": version.created_by.get_username() if version.created_by else "—",
+        "note": version.note or _("first version, frozen when rating started."),
+    }
+    if entry.changes:
+        changed = joined(
+            [
+                _("%(setting)s %(old)s → %(new)s")
+                % {"setting": change.label, "old": change.old, "new": change.new}
+                for change in entry.changes
+            ]
+        )
+        line += " " + _("Changed: %(changes)s.") % {"changes": changed}
+    return line
 
 
 def _version_lines(facts: DmaFacts) -> list[str]:
@@ -186,13 +209,8 @@ def iro1_checklist(facts: DmaFacts, language: str) -> list[ChecklistPoint]:
         "h": [
             _("Methodology versions: %(count)d.") % {"count": len(facts.versions)},
             *[
-                _("Version %(number)d (%(date)s): %(note)s")
-                % {
-                    "number": v.number,
-                    "date": date_format(v.created_at, "Y-m-d"),
-                    "note": v.note or _("first version, frozen when rating started."),
-                }
-                for v in facts.versions
+                _version_change(entry)
+                for entry in reversed(version_history(facts.versions, dma.currency))
             ],
         ],
     }
