@@ -636,7 +636,9 @@ def report(
             "PNG, `render_matrix`, as the results page renders it on first view) is then "
             "rendered here, on the clock. Beside each, in alternating order: a bare round "
             "trip, a task running the bare GROUP BY over the same replies' minimal table in "
-            "the same worker, timed from send to result.",
+            "the same worker, timed from send to result. Each is timed once an untimed "
+            "round trip has come back: the worker is idle (it has rendered the files of "
+            "the run before), as at the last submit.",
             "",
             latency_table(latency.latency),
             "",

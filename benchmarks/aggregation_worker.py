@@ -220,16 +220,22 @@ def latency(
     bench: BenchSurvey, worker: Worker, queue: str, repetitions: int, rng: random.Random
 ) -> list[Latency]:
     """`repetitions` pairs (after WARM_UP untimed ones): a bare round trip and a new reply
-    submitted through to its scores and matrix, their order alternating. Each reply is a
+    submitted through to its scores and matrix, their order alternating, each timed once
+    an untimed round trip has come back (the worker idle). Each reply is a
     complete response in progress, prepared beforehand (untimed), so each run's input,
     and fingerprint, is new."""
     tokens = prepare_responses(bench, WARM_UP + repetitions, rng)
     results = []
     for number, token in enumerate(tokens):
+        # After its scores a run's task renders its pages' files (eight matrix files,
+        # seconds): "the last submit" finds the worker idle, and so does each baseline.
         if number % 2:
+            _bare_round_trip(queue)  # untimed: the worker has finished what it had
             real = _submit_to_matrix(bench, token, worker.pid)
+            _bare_round_trip(queue)
             bare = _bare_round_trip(queue)
         else:
+            _bare_round_trip(queue)
             bare = _bare_round_trip(queue)
             real = _submit_to_matrix(bench, token, worker.pid)
         if number >= WARM_UP:

@@ -58,8 +58,11 @@ class Worker:
 def celery_worker(
     env: dict[str, str], *, queues: Sequence[str], log_path: Path
 ) -> Iterator[Worker]:
-    """Start a worker consuming `queues`, wait until it answers, yield it, stop it."""
+    """Start a worker consuming `queues`, wait until it answers, yield it, stop it. The
+    tasks it sends itself (a run hands on the one that waited for it) go to the first."""
     from benchmarks.bench_tasks import worker_pid
+
+    env = {**env, "CELERY_TASK_DEFAULT_QUEUE": queues[0]}
 
     command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo"]
     command += ["--queues", ",".join(queues), "--include", "benchmarks.bench_tasks"]

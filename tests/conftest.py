@@ -233,6 +233,9 @@ def start_worker(
         # The worker's files (matrices, exports) beside its log, never in var/media where
         # they could pass for the files of a development database's run of the same id.
         "MEDIA_ROOT": str(log.parent / "media"),
+        # The tasks the worker sends itself (a run hands on the one that waited) go to
+        # the queue it reads, not to Celery's default that no worker of the suite reads.
+        "CELERY_TASK_DEFAULT_QUEUE": queue,
         **env,
     }
     command = [sys.executable, "-m", "celery", "-A", "config", "worker", f"--pool={pool}"]

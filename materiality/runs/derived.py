@@ -3,7 +3,8 @@
     precompute   in the run's task, once its scores are stored: the sensitivity table (a
                  re-scoring per variant, the slow part of the results page) kept on the
                  run, and the overall matrix in each language and format kept in storage
-                 (reporting.matrix_files)
+                 (reporting.matrix_files); it stops as soon as a newer run of the
+                 assessment waits (below)
     freeze       in a task sent when the run is confirmed: every standard matrix file
                  written (those not written yet), then the run marked frozen; until then
                  the results page shows how far it has got
@@ -49,15 +50,30 @@ def run_precompute(run_id: int, *, files: bool = True) -> None:
     if run is None:
         return
     try:
+        if _superseded(run):
+            return
         if run.sensitivity is None:
             data = sensitivity_data(*sensitivity(run))
             AggregationRun.objects.filter(pk=run.pk, sensitivity__isnull=True).update(
                 sensitivity=data
             )
         for view, fmt in overall_files(run) if files else []:
+            if _superseded(run):
+                return
             matrix_file(run, view, fmt)
     except Exception:
         logger.exception("Run %s: precomputing its pages failed", run_id)
+
+
+def _superseded(run: AggregationRun) -> bool:
+    """A newer run of the assessment waits (a reply came in): the pages will show its
+    scores, not these. The worker is needed for it now: eight matrix files take seconds,
+    and a run asked for meanwhile would wait for all of them before it is even claimed
+    (the latency from a submit to its scores, docs/benchmarks.md). A page that still
+    opens this run renders what is missing on request."""
+    return AggregationRun.objects.filter(
+        assessment_id=run.assessment_id, status=RunStatus.PENDING, pk__gt=run.pk
+    ).exists()
 
 
 def run_freeze(run_id: int) -> None:

@@ -181,7 +181,8 @@ def _execute(run: AggregationRun, started: float, beating: Heartbeat) -> Aggrega
     result = score(
         run_input.cells, topics=run_input.topics, groups=run_input.groups, params=options.params
     )
-    progress(80)
+    # No beat here: the store follows at once and checks that the run is still this
+    # claim's itself (a beat is a commit of its own, a flush to disk on every run).
     with transaction.atomic():
         # One writer per assessment at a time, and only while the run is still this
         # claim's: its row stays locked until the scores are committed, so a takeover

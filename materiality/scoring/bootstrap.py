@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -41,8 +42,13 @@ def resample(table: Table, overall: Estimates, params: Params) -> Resamples:
             continue
         sums = np.zeros((samples, groups))
         for g in rated:
-            stream = _stream(params.seed, table.topics[t], table.axes[a], table.groups[g])
-            sums[:, g] = _resampled_sums(counts[g], table.levels, samples, stream)
+            sums[:, g] = _cell_sums(
+                counts[g].tobytes(),
+                counts.dtype.str,
+                table.levels.tobytes(),
+                samples,
+                (params.seed, table.topics[t], table.axes[a], table.groups[g]),
+            )
         # The same arithmetic as the point estimates.
         group_ci[t, a, rated] = _percentiles(sums[:, rated] / counts[rated].sum(axis=-1), params).T
         if overall.weights[t, a].any():
@@ -104,6 +110,25 @@ def _sum_distribution(p: Floats, n: int, support: int) -> Floats:
     negligible = max(1e-14, 4 * n * float(np.finfo(np.float64).eps))
     distribution: Floats = np.where(exact > negligible, exact, 0.0)
     return distribution
+
+
+# A cell's sums depend on nothing but its counts, the scale, the number of resamples, the
+# seed and its codes (its stream is its own). A run after one new reply changes the cells
+# of one group only (34 of 272 in the model company's assessment): a worker keeps the
+# latest sums and draws again only those of cells whose counts changed, the same
+# numbers it would draw anew. About 8 KB a cell of 1,000 resamples: 4,096 cells, 32 MB.
+@lru_cache(maxsize=4096)
+def _cell_sums(
+    counts: bytes, dtype: str, levels: bytes, samples: int, cell: tuple[int, str, str, str]
+) -> Floats:
+    drawn = _resampled_sums(
+        np.frombuffer(counts, dtype=dtype),
+        np.frombuffer(levels, dtype=np.float64),
+        samples,
+        _stream(*cell),
+    )
+    drawn.setflags(write=False)  # shared by every run that finds the same cell
+    return drawn
 
 
 def _stream(seed: int, topic: str, axis: str, group: str) -> np.random.Generator:
