@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import Q
+from django.utils import translation
 
 from materiality.models import (
     AggregationRun,
@@ -36,6 +37,14 @@ from tests.materiality.test_data_protection import personal_reply
 from tests.surveys.factories import InvitationFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Any:
+    # The messages are read in English here; the command speaks the site's language.
+    with translation.override("en"):
+        yield
+
 
 UNCOMPARED_RUN_FIELDS = {"id", "assessment", "same_as", "requested_by", "frozen_at"}
 
