@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from materiality.importing.context import ImportContext, ReplySheet
 from materiality.importing.duplicates import already_imported_message
 from materiality.importing.mapping import INTERNAL, LEAVE_OUT, ReplyMapping
-from materiality.importing.reading import RatingReader, parse_duration
+from materiality.importing.reading import Rating, RatingReader, parse_duration
 from materiality.importing.recognition import SKIPPED_VALUES, value_key
 from materiality.importing.tables import cell_text
 
@@ -93,11 +93,20 @@ def _problem_recorder(
     return problem
 
 
+PROGRESS_ROWS = 5_000  # rows checked between two reports to `on_rows`
+
+
 def replies_check(
-    sheet: ReplySheet, *, context: ImportContext, mapping: ReplyMapping, file_name: str
+    sheet: ReplySheet,
+    *,
+    context: ImportContext,
+    mapping: ReplyMapping,
+    file_name: str,
+    on_rows: Callable[[int], None] | None = None,
 ) -> ReplyCheck:
     """Check every row against the mapping; store nothing. Rows without problems are
-    returned ready to store, the others as one RowError per problem."""
+    returned ready to store, the others as one RowError per problem. `on_rows` is told
+    the number of rows checked every PROGRESS_ROWS rows."""
     if mapping.group_column is None:
         raise ValueError("A mapping to check replies needs a group column.")
     check = ReplyCheck(skip_errors=mapping.skip_errors)
@@ -105,7 +114,13 @@ def replies_check(
     groups = {group.code: group for group in context.groups}
     reader = RatingReader(context, mapping.scale)
     references: dict[str, int] = {}
-    for line, cells in sheet.rows:
+    # One CellRating per (column, rating): a file of 100,000 replies holds a few hundred
+    # distinct ones, not 3.4 million (memory, and the store builds its answers per one).
+    cell_ratings: dict[tuple[int, Rating], CellRating] = {}
+    by_text: dict[str, Rating | str] = {}  # a cell's text → what the reader made of it
+    for count, (line, cells) in enumerate(sheet.rows, start=1):
+        if on_rows is not None and count % PROGRESS_ROWS == 0:
+            on_rows(count)
         problems: list[RowError] = []
         problem = _problem_recorder(sheet, line, problems)
         group_raw = cell_text(cells, mapping.group_column)
@@ -190,17 +205,22 @@ def replies_check(
             )
         ratings: list[CellRating] = []
         unreadable = False
-        for cell in mapping.cells:
+        for index, cell in enumerate(mapping.cells):
             raw = cell_text(cells, cell.column)
-            rating = reader.read(value_key(raw))
+            rating = by_text.get(raw)
+            if rating is None:
+                rating = reader.read(value_key(raw))
+                if len(by_text) < 10_000:  # a rating column holds a handful of values
+                    by_text[raw] = rating
             if isinstance(rating, str):
                 problem(cell.column, raw, rating)
                 unreadable = True
-            else:
-                if not rating.skipped:  # no answer: nothing to store
-                    ratings.append(
-                        CellRating(cell.topic, cell.axis, rating.value, rating.dont_know)
-                    )
+            elif not rating.skipped:  # no answer: nothing to store
+                known = cell_ratings.get((index, rating))
+                if known is None:
+                    known = CellRating(cell.topic, cell.axis, rating.value, rating.dont_know)
+                    cell_ratings[(index, rating)] = known
+                ratings.append(known)
         if not unreadable and all(rating.value is None for rating in ratings):
             problem(None, "", _("The row has no rating: every topic is empty or “don't know”."))
         if problems:

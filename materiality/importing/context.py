@@ -9,7 +9,13 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 
 from materiality.importing.recognition import is_materia_export, value_key
-from materiality.importing.tables import MAX_ROWS, SpreadsheetError, cell_text, column_letter
+from materiality.importing.tables import (
+    MAX_ROWS,
+    SpreadsheetError,
+    cell_text,
+    column_letter,
+    limits,
+)
 from materiality.models import (
     AXES,
     COMPANY_AXIS,
@@ -50,8 +56,9 @@ class ReplySheet:
         )
         if not rows:
             raise SpreadsheetError(_("The file has a header row but no replies."))
-        if len(rows) > REPLY_MAX_ROWS:
-            raise SpreadsheetError(_("At most %(max)d rows per file.") % {"max": REPLY_MAX_ROWS})
+        most = limits.current().rows  # more in a worker task (limits.BACKGROUND)
+        if len(rows) > most:
+            raise SpreadsheetError(_("At most %(max)d rows per file.") % {"max": most})
         # Spreadsheets often carry empty trailing columns: keep up to the last one used.
         width = 0
         for row in (table[0], *(cells for _line, cells in rows)):

@@ -30,7 +30,7 @@ from materiality.importing.mapping import (
 from materiality.importing.reading import RatingReader, ValueCount, column_values
 from materiality.importing.recognition import value_key
 from materiality.importing.suggesting import with_option_orders
-from materiality.importing.tables import MAX_BYTES
+from materiality.importing.tables import limits
 from materiality.models import AXES
 from surveys.translations import pick
 
@@ -43,14 +43,19 @@ class ReplyUploadForm(forms.Form):
         help_text=gettext_lazy(
             "One row per respondent; the first row names the columns. CSV in UTF-8 or "
             "GB18030 separated by commas, semicolons or tabs, or the first sheet of an "
-            ".xlsx workbook. At most 5 MB."
+            ".xlsx workbook. At most 50 MB and 200,000 rows; a file of more than 10,000 "
+            "rows is read whole by a background task when you import it."
         ),
     )
 
     def clean_file(self) -> UploadedFile:
         upload: UploadedFile = self.cleaned_data["file"]
-        if (upload.size or 0) > MAX_BYTES:
-            raise forms.ValidationError(_("The file is larger than 5 MB."))
+        # Up to the worker's size: the pages read only the first rows of a larger file.
+        if (upload.size or 0) > limits.BACKGROUND.bytes:
+            raise forms.ValidationError(
+                _("The file is larger than %(max)d MB.")
+                % {"max": limits.BACKGROUND.bytes // (1024 * 1024)}
+            )
         return upload
 
 

@@ -77,10 +77,14 @@ def reply_file_check(
     mapping: ReplyMapping,
     file_name: str,
     preview: bool = True,
+    on_rows: Callable[[int], None] | None = None,
 ) -> FileCheck:
     """Check every row and look for an earlier import of the same rows; with `preview`,
-    count what the quality rules as set now would leave out. Stores nothing."""
-    check = replies_check(sheet, context=context, mapping=mapping, file_name=file_name)
+    count what the quality rules as set now would leave out. Stores nothing. `on_rows`
+    is told how many rows are checked, now and then (a worker's progress)."""
+    check = replies_check(
+        sheet, context=context, mapping=mapping, file_name=file_name, on_rows=on_rows
+    )
     digest = sheet_digest(sheet)
     quality = None
     if preview:

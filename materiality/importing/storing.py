@@ -9,7 +9,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
-from materiality.importing.checking import ReplyRow
+from materiality.importing.checking import CellRating, ReplyRow
 from materiality.importing.context import ImportContext, _imported_references
 from materiality.importing.duplicates import imported_file_find
 from materiality.models import ImportedFile
@@ -83,12 +83,14 @@ def replies_store(
                 rows=len(fresh),
                 imported_by=imported_by if getattr(imported_by, "pk", None) else None,
             )
+            answers: dict[CellRating, AnswerInput] = {}
             stored = responses_store_bulk(
                 survey=survey,
-                replies=[
-                    _reply(row, grid_id=grid_id, group_id=group_id, side_id=side_id)
+                # A generator: the engine reads it a batch at a time.
+                replies=(
+                    _reply(row, grid_id=grid_id, group_id=group_id, side_id=side_id, known=answers)
                     for row in fresh
-                ],
+                ),
                 source=ResponseSource.IMPORT,
                 batch_size=STORE_BATCH_ROWS,
                 on_batch=on_batch,
@@ -104,13 +106,24 @@ def replies_store(
         raise FileImportedBefore(record) from None
 
 
-def _reply(row: ReplyRow, *, grid_id: int, group_id: int | None, side_id: int | None) -> ReplyInput:
-    answers = [
-        AnswerInput(
-            grid_id, rating.topic, rating.axis, value=rating.value, dont_know=rating.dont_know
-        )
-        for rating in row.ratings
-    ]
+def _reply(
+    row: ReplyRow,
+    *,
+    grid_id: int,
+    group_id: int | None,
+    side_id: int | None,
+    known: dict[CellRating, AnswerInput],
+) -> ReplyInput:
+    answers = []
+    for rating in row.ratings:
+        # The same few hundred answers over and over: one object each (`known`).
+        answer = known.get(rating)
+        if answer is None:
+            answer = AnswerInput(
+                grid_id, rating.topic, rating.axis, value=rating.value, dont_know=rating.dont_know
+            )
+            known[rating] = answer
+        answers.append(answer)
     # The answers that describe the respondent, as the web form stores them.
     if group_id is not None:
         answers.append(AnswerInput(group_id, column_code=row.group))

@@ -13,7 +13,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
-from materiality.importing.tables import read_table
+from materiality.importing.tables import TableStart, read_table, read_table_start
 from materiality.models import (
     Assessment,
 )
@@ -89,8 +89,16 @@ def import_job_load(import_id: str) -> ReplyImportJob | None:
 
 
 def import_job_table(job: ReplyImportJob) -> list[list[str]]:
+    """The whole file, under the limits of the caller (a worker: limits.BACKGROUND)."""
     with default_storage.open(job.path) as stored:
         return read_table(job.file_name, stored.read())
+
+
+def import_job_start(job: ReplyImportJob) -> TableStart:
+    """What a request reads of the file: the whole file, or its first rows when it is
+    too large for a request (the worker reads it whole at the import)."""
+    with default_storage.open(job.path) as stored:
+        return read_table_start(job.file_name, stored.read())
 
 
 def import_job_discard(import_id: str) -> None:

@@ -41,14 +41,14 @@ from materiality.importing.mapping import ReplyMapping
 from materiality.importing.quality import quality_lines
 from materiality.importing.replies import FileCheck, reply_file_check
 from materiality.importing.suggesting import reply_mapping_suggest
-from materiality.importing.tables import SpreadsheetError, column_letter, read_table
+from materiality.importing.tables import SpreadsheetError, column_letter, read_table_start
 from materiality.importing.tool_questionnaire import tool_questionnaire_text
 from materiality.importing.uploads import (
     ReplyImportJob,
     import_job_create,
     import_job_discard,
     import_job_load,
-    import_job_table,
+    import_job_start,
 )
 from materiality.models import Assessment
 from materiality.views.access import get_assessment, permission_required
@@ -85,13 +85,17 @@ def reply_import_upload(request: HttpRequest, pk: int) -> HttpResponse:
         upload = form.cleaned_data["file"]
         content = upload.read()
         try:
-            sheet = ReplySheet.from_table(read_table(upload.name, content))
+            # A large file's first rows only (a worker reads it whole at the import).
+            start = read_table_start(upload.name, content)
+            sheet = ReplySheet.from_table(start.rows)
         except SpreadsheetError as error:
             form.add_error("file", str(error))
         else:
-            before = imported_file_find(assessment_id=assessment.pk, digest=sheet_digest(sheet))
-            if before is not None:
-                form.add_error("file", imported_before_message(before))
+            if start.complete:  # a large file's digest is the worker's to compare
+                digest = sheet_digest(sheet)
+                before = imported_file_find(assessment_id=assessment.pk, digest=digest)
+                if before is not None:
+                    form.add_error("file", imported_before_message(before))
         if form.is_valid():
             job = import_job_create(
                 assessment=assessment,
@@ -116,7 +120,8 @@ def reply_import_map(request: HttpRequest, pk: int, import_id: uuid.UUID) -> Htt
             raise Http404
         return _to_progress(assessment, import_id.hex)  # imported, or being imported
     try:
-        sheet = ReplySheet.from_table(import_job_table(job))
+        start = import_job_start(job)
+        sheet = ReplySheet.from_table(start.rows)
     except (SpreadsheetError, FileNotFoundError):
         import_job_discard(job.id)
         messages.error(request, _("The uploaded file can no longer be read: upload it again."))
@@ -136,6 +141,7 @@ def reply_import_map(request: HttpRequest, pk: int, import_id: uuid.UUID) -> Htt
         "value_form": value_form,
         "column_and_value_forms": (column_form, value_form),
         "columns": _column_overview(sheet, columns),
+        "partial": not start.complete,
     }
     if data is None:
         return render(request, "materiality/import_mapping.html", page)
@@ -160,7 +166,9 @@ def reply_import_map(request: HttpRequest, pk: int, import_id: uuid.UUID) -> Htt
         return render(request, "materiality/import_mapping.html", page, status=400)
     # Small files are stored now, large ones by a worker: either way the progress page
     # shows what happened (and is the record of the import while it is cached).
-    reply_import_start(job=job, mapping=mapping, context=context, checked=checked)
+    reply_import_start(
+        job=job, mapping=mapping, context=context, checked=checked, complete=start.complete
+    )
     return _to_progress(assessment, job.id)
 
 

@@ -11,6 +11,8 @@ from django.utils.translation import gettext as _
 from materiality.importing.tables import limits
 from materiality.importing.tables.limits import Rows, SpreadsheetError, grouped
 
+PROGRESS_LINES = 5_000  # a progress report every so many rows
+
 
 def csv_rows(content: bytes) -> list[list[str]]:
     try:
@@ -29,9 +31,13 @@ def csv_rows(content: bytes) -> list[list[str]]:
     # process: left as it is), one line by _lines before csv splits it, so that a line of
     # a million commas is refused before it becomes a million cells.
     reader = csv.reader(_lines(text), dialect)
+    progress = limits.reading_progress()
+    lines = max(text.count("\n"), 1) if progress is not None else 1
     try:
         shared = rows.shared
         for line, row in enumerate(reader, start=1):
+            if progress is not None and line % PROGRESS_LINES == 0:
+                progress(min(reader.line_num / lines, 1.0))
             cells = [shared(cell.strip()) for cell in row]
             while cells and not cells[-1]:
                 cells.pop()

@@ -9,6 +9,11 @@ cells; as XLSX its sheet unpacks to about 35 MB (70 MB if every cell is inline t
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, replace
+
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
@@ -33,8 +38,105 @@ MAX_SHARED_CHARS = 20_000_000  # all shared texts: 10,000 replies × a 2,000-cha
 MAX_LISTED = 65_536  # sheets, relationships or cell formats of a workbook (Excel: 64,000)
 
 
+@dataclass(frozen=True)
+class Scale:
+    """The limits that grow with the number of rows. A web request reads under
+    request_scale();
+    a worker task reads a reply file under BACKGROUND, raised deliberately for the
+    largest survey (200,000 replies: no web worker ever reads such a file whole). The
+    limits of one cell, one line, the columns, the blank rows, the parts of the zip and
+    how tightly they pack stay the same for both: they stop hostile files, not large
+    ones."""
+
+    rows: int
+    cells: int
+    bytes: int
+    part_bytes: int
+    unpacked_bytes: int
+    xml_elements: int
+    shared_strings: int
+    shared_chars: int
+    # Stop (without an error) after this many rows: a request's look at a large file.
+    stop_after: int | None = None
+
+
+# A worker task: 20 times the rows (200,000 replies; 100,000 as Materia's XLSX export
+# of 17 topics on two axes is ~15 MB, its sheet ~130 MB unpacked), 10 times the cells.
+BACKGROUND = Scale(
+    rows=200_000,
+    cells=12_000_000,  # 200,000 rows of 60 columns
+    bytes=50 * 1024 * 1024,
+    part_bytes=600 * 1024 * 1024,  # the largest sheet allowed: about 500 MB
+    unpacked_bytes=700 * 1024 * 1024,
+    xml_elements=30_000_000,  # 12 million cells of two elements, and their rows
+    shared_strings=12_000_000,
+    shared_chars=100_000_000,  # 200,000 replies × a 500-character comment
+)
+
+
+def request_scale() -> Scale:
+    """The limits of a web request (the module's constants, read when called)."""
+    return Scale(
+        rows=MAX_ROWS,
+        cells=MAX_CELLS,
+        bytes=MAX_BYTES,
+        part_bytes=MAX_PART_BYTES,
+        unpacked_bytes=MAX_UNPACKED_BYTES,
+        xml_elements=MAX_XML_ELEMENTS,
+        shared_strings=MAX_SHARED_STRINGS,
+        shared_chars=MAX_SHARED_CHARS,
+    )
+
+
+def preview_scale() -> Scale:
+    """A request's look at a file too large for it (the upload and mapping pages): the
+    first MAX_ROWS rows, read under the request's limits, the size of the file and of
+    its parts under the worker's (the zip's directory is checked before anything is
+    read, and the sheet is read as a stream that stops after those rows)."""
+    return replace(
+        request_scale(),
+        bytes=BACKGROUND.bytes,
+        part_bytes=BACKGROUND.part_bytes,
+        unpacked_bytes=BACKGROUND.unpacked_bytes,
+        stop_after=MAX_ROWS + 1,  # the header and MAX_ROWS rows
+    )
+
+
+_scale: ContextVar[Scale | None] = ContextVar("table_limits", default=None)
+_progress: ContextVar[Callable[[float], None] | None] = ContextVar("table_progress", default=None)
+
+
+def current() -> Scale:
+    """The limits of the reading going on: a request's, unless within reading_under."""
+    return _scale.get() or request_scale()
+
+
+@contextmanager
+def reading_under(scale: Scale, progress: Callable[[float], None] | None = None) -> Iterator[None]:
+    """Read tables under `scale` within the block; `progress` is told the fraction of
+    the sheet read so far (0 to 1), now and then."""
+    token, told = _scale.set(scale), _progress.set(progress)
+    try:
+        yield
+    finally:
+        _scale.reset(token)
+        _progress.reset(told)
+
+
+def reading_progress() -> Callable[[float], None] | None:
+    return _progress.get()
+
+
 class SpreadsheetError(Exception):
     """The file as a whole cannot be read (wrong type, no header, too large)."""
+
+
+class ReadEnough(Exception):
+    """A preview read the rows it wanted; the file has more."""
+
+    def __init__(self, rows: list[list[str]]) -> None:
+        super().__init__()
+        self.rows = rows
 
 
 def column_letter(index: int) -> str:
@@ -57,6 +159,7 @@ class Rows:
     each row before it is added, so that reading stops at the first limit passed."""
 
     def __init__(self) -> None:
+        self.scale = current()
         self.rows: list[list[str]] = []
         self.kept = 0  # rows with a value
         self.blank = 0  # blank rows kept between them
@@ -98,13 +201,13 @@ class Rows:
 
     def _count(self, filled: int) -> None:
         self.filled += filled
-        if self.filled > MAX_CELLS:
+        if self.filled > self.scale.cells:
             raise SpreadsheetError(
                 _(
                     "The file has more than %(max)s cells with a value. Delete the columns "
                     "you do not import, or split the rows into several files."
                 )
-                % {"max": grouped(MAX_CELLS)}
+                % {"max": grouped(self.scale.cells)}
             )
 
     def shared(self, text: str) -> str:
@@ -130,8 +233,10 @@ class Rows:
                 % {"max": grouped(MAX_BLANK_ROWS)}
             )
         self.kept += 1
-        if self.kept > MAX_ROWS + HEADER_ROWS:
-            raise SpreadsheetError(_("At most %(max)d rows per file.") % {"max": MAX_ROWS})
+        if self.scale.stop_after is not None and self.kept > self.scale.stop_after:
+            raise ReadEnough(self.rows)
+        if self.kept > self.scale.rows + HEADER_ROWS:
+            raise SpreadsheetError(_("At most %(max)d rows per file.") % {"max": self.scale.rows})
         self.rows.extend([] for _gap in range(gap))
         self.rows.append(cells)
 

@@ -35,6 +35,7 @@ from materiality.importing.tables import limits
 from materiality.importing.tables.limits import Rows, SpreadsheetError, grouped, place
 
 READ_CHUNK = 64 * 1024
+PROGRESS_CHUNKS = 64  # a progress report every 4 MB unpacked
 _DIGITS = "0123456789"
 
 # What a damaged or foreign file raises on the way: the zip, the XML, a part or a
@@ -60,9 +61,11 @@ def xlsx_rows(content: bytes) -> list[list[str]]:
         names = set(archive.namelist())
         counted = 0  # the elements of the parts read so far, against one budget
 
-        def read(name: str, part: _P) -> _P:
+        def read(name: str, part: _P, progress: Callable[[float], None] | None = None) -> _P:
             nonlocal counted
             part.elements = counted
+            part.max_elements = limits.current().xml_elements
+            part.progress = progress
             _parse(archive, name, part)
             counted = part.elements
             return part
@@ -81,7 +84,8 @@ def xlsx_rows(content: bytes) -> list[list[str]]:
         if SHARED_STRINGS in types.parts:
             strings = read(types.parts[SHARED_STRINGS], _SharedStrings()).strings
         epoch = CALENDAR_MAC_1904 if workbook.date1904 else WINDOWS_EPOCH
-        return read(workbook.sheet, _Sheet(strings, styles, epoch=epoch)).rows.rows
+        sheet = _Sheet(strings, styles, epoch=epoch)
+        return read(workbook.sheet, sheet, limits.reading_progress()).rows.rows
     except _UNREADABLE:
         raise SpreadsheetError(_("The file is not a readable .xlsx workbook.")) from None
 
@@ -91,6 +95,7 @@ def _archive(content: bytes) -> zipfile.ZipFile:
     from the zip's directory; zipfile never unpacks more than a part says it holds (and
     then fails on its checksum), so what the parts say bounds what they cost."""
     archive = zipfile.ZipFile(io.BytesIO(content))
+    scale = limits.current()
     parts = archive.infolist()
     if len(parts) > limits.MAX_PARTS:
         raise SpreadsheetError(
@@ -108,8 +113,8 @@ def _archive(content: bytes) -> zipfile.ZipFile:
             raise NotImplementedError(part.compress_type)
         total += part.file_size
         for size, limit in (
-            (part.file_size, limits.MAX_PART_BYTES),
-            (total, limits.MAX_UNPACKED_BYTES),
+            (part.file_size, scale.part_bytes),
+            (total, scale.unpacked_bytes),
         ):
             if size > limit:
                 raise SpreadsheetError(
@@ -139,13 +144,15 @@ def _local(tag: str) -> str:
 class _Part:
     """What is kept of one XML part while expat reads it. Every handler counts the
     elements it is given, after those of the parts read before, against
-    limits.MAX_XML_ELEMENTS."""
+    the limit of the reading (`limits.current()`)."""
 
     elements = 0
+    max_elements = limits.MAX_XML_ELEMENTS
+    progress: Callable[[float], None] | None = None  # told the fraction read (the sheet)
 
     def count(self) -> None:
         self.elements += 1
-        if self.elements > limits.MAX_XML_ELEMENTS:
+        if self.elements > self.max_elements:
             _too_complex()
 
     def start(self, tag: str, attributes: dict[str, str]) -> None:
@@ -164,7 +171,7 @@ def _too_complex() -> None:
             "The workbook is too complex to read: its parts hold more than %(max)s XML "
             "elements. Keep only the rows and columns to import, or save them as CSV."
         )
-        % {"max": grouped(limits.MAX_XML_ELEMENTS)}
+        % {"max": grouped(limits.current().xml_elements)}
     )
 
 
@@ -176,15 +183,22 @@ def _refuse_doctype(*_args: object) -> None:
 
 
 def _parse(archive: zipfile.ZipFile, name: str, part: _Part) -> None:
+    """Read one part with expat; its `progress` is told the fraction read every 4 MB."""
     parser = expat.ParserCreate(namespace_separator="}")
     parser.buffer_text = True
     parser.StartDoctypeDeclHandler = _refuse_doctype
     parser.StartElementHandler = part.start
     parser.EndElementHandler = part.end
     parser.CharacterDataHandler = part.text
+    size = max(archive.getinfo(name).file_size, 1)
+    progress = part.progress
+    done = 0
     with archive.open(name) as stream:
         while chunk := stream.read(READ_CHUNK):
             parser.Parse(chunk, False)
+            done += 1
+            if progress is not None and done % PROGRESS_CHUNKS == 0:
+                progress(min(done * READ_CHUNK / size, 1.0))
     parser.Parse(b"", True)
 
 
@@ -316,13 +330,13 @@ class _SharedStrings(_Part):
         self.count()
         local = _local(tag)
         if local == "si":
-            if len(self.strings) >= limits.MAX_SHARED_STRINGS:
+            if len(self.strings) >= limits.current().shared_strings:
                 raise SpreadsheetError(
                     _(
                         "The workbook holds more than %(max)s texts. Keep only the rows "
                         "and columns to import, or save them as CSV."
                     )
-                    % {"max": grouped(limits.MAX_SHARED_STRINGS)}
+                    % {"max": grouped(limits.current().shared_strings)}
                 )
             self.pieces = []
         elif local == "t":
@@ -342,13 +356,13 @@ class _SharedStrings(_Part):
     def text(self, data: str) -> None:
         if self.keep:
             self.chars += len(data)
-            if self.chars > limits.MAX_SHARED_CHARS:
+            if self.chars > limits.current().shared_chars:
                 raise SpreadsheetError(
                     _(
                         "The texts of the workbook hold more than %(max)s characters together. "
                         "Keep only the rows and columns to import, or save them as CSV."
                     )
-                    % {"max": grouped(limits.MAX_SHARED_CHARS)}
+                    % {"max": grouped(limits.current().shared_chars)}
                 )
             self.pieces.append(data)
 
@@ -378,7 +392,7 @@ class _Sheet(_Part):
 
     def start(self, tag: str, attributes: dict[str, str]) -> None:
         self.elements += 1
-        if self.elements > limits.MAX_XML_ELEMENTS:
+        if self.elements > self.max_elements:
             _too_complex()
         local = self.names.get(tag) or self._name(tag)
         if local == "c":
