@@ -10,18 +10,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from functools import cached_property
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from surveys.fields import PlainTextField
 from surveys.models import Answer, QuestionKind
+from surveys.rating_html import DONT_KNOW, RatingOption, rating_options, scale_html
 from surveys.selectors import AnswerKey, Page, PageItem
 from surveys.services import AnswerInput, AnswerScope
 from surveys.translations import pick
 
-DONT_KNOW = "dk"
 # The codes of the completeness errors, which the error summary words itself.
 UNRATED = "unrated"
 UNANSWERED = "unanswered"
@@ -41,6 +42,26 @@ COMMENT_ROWS = 3
 class GridCell:
     column_label: str
     field: forms.BoundField
+
+    @cached_property
+    def options(self) -> list[RatingOption]:
+        """The cell's levels with their radio buttons written (surveys/rating_html.py)."""
+        return rating_options(self.field)
+
+    @cached_property
+    def scale_html(self) -> str:
+        """The cell's levels, drawn as the grid template would (surveys/rating_html.py)."""
+        return scale_html(self.options)
+
+    @cached_property
+    def chosen_label(self) -> str:
+        """The chosen level's words, for the review page; "" when none is chosen. Chosen
+        as `RadioSelect` marks a radio checked (its value, as text, is the field's), without
+        building the cell's radio buttons."""
+        value = self.field.value()
+        chosen = "" if value is None else str(value)
+        choices = cast("list[tuple[Any, Any]]", getattr(self.field.field, "choices", []))
+        return "".join(str(label) for code, label in choices if str(code) == chosen)
 
 
 @dataclass
