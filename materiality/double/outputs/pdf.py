@@ -6,56 +6,38 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Sequence
 
 from django.utils import translation
 from django.utils.formats import date_format
-from fpdf import FPDF, FontFace
-from fpdf.enums import TableCellFillMode, WrapMode, XPos, YPos
+from fpdf.enums import XPos, YPos
 
+from materiality.double.matrix_files import dma_matrix_file
 from materiality.double.outputs.selectors import DmaOutputs
 from materiality.double.outputs.wording import labels
-from materiality.plots import fonts
-from materiality.reporting.evidence.pdf import ACCENT, DEJAVU, HEADING_FILL, INK, MUTED, RULE
+from materiality.reporting.pdf_document import ACCENT, MUTED, RULE, DocumentPdf
 
 logger = logging.getLogger(__name__)
 
 
 def matrix_png(outputs: DmaOutputs) -> bytes | None:
-    """The double materiality matrix as PNG, from the matrix module when this version of
-    Materia has it (it is built beside the outputs); None otherwise."""
-    try:
-        from materiality.double.matrix_files import dma_matrix_file
-    except ImportError:
-        return None
+    """The double materiality matrix as PNG; None (a placeholder in the document) if it
+    cannot be drawn: the document still goes out."""
     try:
         return dma_matrix_file(outputs.dma, fmt="png", language=outputs.language)
-    except Exception:  # the document still goes out, with a placeholder for the matrix
+    except Exception:
         logger.exception("The DMA matrix could not be drawn for DMA %s", outputs.dma.pk)
         return None
 
 
-class OutputsPdf(FPDF):
+class OutputsPdf(DocumentPdf):
+    table_size = 8
+
     def __init__(self, title: str, language: str) -> None:
-        super().__init__(orientation="portrait", unit="mm", format="A4")
-        found = fonts.cjk_font_path()
-        if found is None:
-            raise fonts.CJKFontUnavailableError("The DMA outputs need a CJK font.")
+        chinese = language.lower().startswith("zh")
+        super().__init__(
+            title=title, language=language, lang_tag="zh-Hans" if chinese else "en", margin=16
+        )
         self.doc_title = title
-        self.chinese = language.lower().startswith("zh")
-        self.add_font("cjk", "", str(found[0]))
-        self.add_font("latin", "", str(DEJAVU / "DejaVuSans.ttf"))
-        self.add_font("latin", "B", str(DEJAVU / "DejaVuSans-Bold.ttf"))
-        self.body = "cjk" if self.chinese else "latin"
-        self.set_fallback_fonts(["latin" if self.chinese else "cjk"], exact_match=False)
-        self.strong = "" if self.chinese else "B"
-        self.wrap = WrapMode.CHAR if self.chinese else WrapMode.WORD
-        self.set_margins(16, 16, 16)
-        self.set_auto_page_break(auto=True, margin=16)
-        self.set_title(title)
-        self.set_author("Materia")
-        self.set_creator("Materia")
-        self.set_lang("zh-Hans" if self.chinese else "en")
 
     def footer(self) -> None:
         self.set_y(-11)
@@ -75,42 +57,6 @@ class OutputsPdf(FPDF):
                         wrapmode=self.wrap)  # fmt: skip
         self.set_draw_color(*RULE)
         self.line(self.l_margin, self.get_y(), self.w - self.r_margin, self.get_y())
-        self.ln(2)
-
-    def para(self, text: str, *, size: float = 9.5, muted: bool = False) -> None:
-        if not text:
-            return
-        self.set_font(self.body, size=size)
-        self.set_text_color(*(MUTED if muted else INK))
-        self.multi_cell(0, size * 0.5, text, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT,
-                        wrapmode=self.wrap)  # fmt: skip
-        self.ln(1.5)
-
-    def table_of(
-        self, headings: Sequence[str], rows: Sequence[Sequence[str]], widths: Sequence[float]
-    ) -> None:
-        size = 8
-        self.set_font(self.body, size=size)
-        self.set_text_color(*INK)
-        self.set_draw_color(*RULE)
-        style = FontFace(
-            emphasis=self.strong or None, color=ACCENT, fill_color=HEADING_FILL, size_pt=size
-        )
-        with self.table(
-            col_widths=tuple(widths),
-            width=self.epw,
-            text_align="LEFT",
-            line_height=size * 0.5,
-            headings_style=style,
-            first_row_as_headings=bool(headings),
-            wrapmode=self.wrap,
-            padding=(1.2, 1.5),
-            cell_fill_mode=TableCellFillMode.NONE,
-        ) as table:
-            for values in [headings, *rows] if headings else rows:
-                row = table.row()
-                for text in values:
-                    row.cell(text)
         self.ln(2)
 
 

@@ -5,32 +5,20 @@ from __future__ import annotations
 import io
 import logging
 from collections.abc import Callable, Sequence
-from pathlib import Path
 
-import matplotlib
-from fpdf import FPDF, FontFace
-from fpdf.enums import TableCellFillMode, WrapMode, XPos, YPos
+from fpdf.enums import XPos, YPos
 
 from materiality.models import (
     AggregationRun,
 )
-from materiality.plots import fonts, matrix_figure, render_figure
+from materiality.plots import matrix_figure, render_figure
 from materiality.reporting.evidence.contents import EvidencePack, Fact, Section, TrailEntry
 from materiality.reporting.evidence.html import pack_matrix_spec
 from materiality.reporting.evidence.pack import evidence_pack
+from materiality.reporting.pdf_document import ACCENT, INK, MUTED, RULE, DocumentPdf
 from materiality.runs.selectors import scored_run
 
 logger = logging.getLogger(__name__)
-
-
-# --- PDF ------------------------------------------------------------------------------------
-
-DEJAVU = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
-INK = (26, 26, 26)
-MUTED = (90, 90, 90)
-ACCENT = (31, 77, 58)
-RULE = (200, 205, 202)
-HEADING_FILL = (234, 240, 236)
 
 
 def evidence_pdf(
@@ -50,38 +38,15 @@ def evidence_pdf(
     return render_evidence_pdf(pack, png)
 
 
-class _PackPdf(FPDF):
-    """A4, one text face with a fallback for the other script, a running footer."""
+class _PackPdf(DocumentPdf):
+    """The evidence pack: a running footer naming the assessment and the run."""
 
     def __init__(self, pack: EvidencePack) -> None:
-        super().__init__(orientation="portrait", unit="mm", format="A4")
+        super().__init__(
+            title=pack.title, language=pack.language, lang_tag=pack.html_lang, margin=18
+        )
         self.pack = pack
-        self.chinese = pack.language.lower().startswith("zh")
-        found = fonts.cjk_font_path()
-        if found is None:
-            raise fonts.CJKFontUnavailableError(
-                "The evidence pack needs a CJK font; install the 'pylopdf-fonts-zh-cn' package."
-            )
-        cjk_path, _family = found
-        self.add_font("cjk", "", str(cjk_path))
-        self.add_font("latin", "", str(DEJAVU / "DejaVuSans.ttf"))
-        self.add_font("latin", "B", str(DEJAVU / "DejaVuSans-Bold.ttf"))
-        self.add_font("mono", "", str(DEJAVU / "DejaVuSansMono.ttf"))
-        # Chinese text is set in Noto Sans SC, whose Latin matches its Han; English text in
-        # DejaVu Sans. Either falls back glyph by glyph to the other, so a Chinese group
-        # name in the English pack (or a symbol in the Chinese one) is never a box.
-        self.body = "cjk" if self.chinese else "latin"
-        self.set_fallback_fonts(["latin" if self.chinese else "cjk"], exact_match=False)
-        # Noto Sans SC comes in one weight: Chinese headings stand out by size and colour.
-        self.strong = "" if self.chinese else "B"
-        self.wrap = WrapMode.CHAR if self.chinese else WrapMode.WORD
-        self.set_margins(18, 18, 18)
-        self.set_auto_page_break(auto=True, margin=18)
-        self.set_title(pack.title)
         self.set_subject(pack.assessment_title)
-        self.set_author("Materia")
-        self.set_creator("Materia")
-        self.set_lang(pack.html_lang)
 
     def footer(self) -> None:
         self.set_y(-12)
@@ -115,74 +80,6 @@ class _PackPdf(FPDF):
         self.set_font(self.body, self.strong, size=10.5)
         self.set_text_color(*ACCENT)
         self.multi_cell(0, 6, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT, wrapmode=self.wrap)
-
-    def para(
-        self, text: str, *, size: float = 9.5, muted: bool = False, mono: bool = False
-    ) -> None:
-        if not text:
-            return
-        self.set_font("mono" if mono else self.body, size=size)
-        self.set_text_color(*(MUTED if muted else INK))
-        self.multi_cell(
-            0, size * 0.5, text, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT, wrapmode=self.wrap
-        )
-        self.ln(1.5)
-
-    def bullets(self, items: Sequence[str]) -> None:
-        self.set_font(self.body, size=9.5)
-        self.set_text_color(*INK)
-        for item in items:
-            self.set_x(self.l_margin)
-            self.cell(5, 4.75, "•")
-            self.multi_cell(
-                0, 4.75, item, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT, wrapmode=self.wrap
-            )
-            self.ln(0.8)
-        self.ln(1)
-
-    def table_of(
-        self,
-        headings: Sequence[str],
-        rows: Sequence[Sequence[str]],
-        widths: Sequence[float],
-        *,
-        size: float = 8.5,
-        first_column_bold: bool = False,
-        numeric: Sequence[int] = (),
-    ) -> None:
-        """A table that breaks across pages, repeating its heading row; the columns in
-        *numeric* are right-aligned."""
-        self.set_font(self.body, size=size)
-        self.set_text_color(*INK)
-        self.set_draw_color(*RULE)
-        style = FontFace(
-            emphasis=self.strong or None, color=ACCENT, fill_color=HEADING_FILL, size_pt=size
-        )
-        with self.table(
-            col_widths=tuple(widths),
-            width=self.epw,
-            text_align="LEFT",
-            line_height=size * 0.5,
-            headings_style=style,
-            first_row_as_headings=bool(headings),
-            wrapmode=self.wrap,
-            padding=(1.2, 1.5),
-            cell_fill_mode=TableCellFillMode.NONE,
-        ) as table:
-            if headings:
-                heading_row = table.row()
-                for index, text in enumerate(headings):
-                    heading_row.cell(text, align="RIGHT" if index in numeric else None)
-            for values in rows:
-                row = table.row()
-                for index, text in enumerate(values):
-                    bold = first_column_bold and index == 0 and self.strong
-                    row.cell(
-                        text,
-                        align="RIGHT" if index in numeric else None,
-                        style=FontFace(emphasis="B") if bold else None,
-                    )
-        self.ln(2)
 
     def facts(self, facts: Sequence[Fact], *, label_width: float = 0.26) -> None:
         self.table_of(
