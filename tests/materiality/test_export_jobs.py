@@ -108,7 +108,7 @@ def test_an_export_is_named_not_coded_on_its_page_and_in_the_trail(
     request_export(client, scored_run, "scores-csv", "en")
     response = request_export(client, scored_run, "evidence-pdf", "zh-hans")
     page = client.get(response["Location"]).content.decode()
-    assert f"<h1>{page_h1(page_language)}: {name}</h1>" in page
+    assert f"<h1>{page_h1(page_language)}{name}</h1>" in page
     trail = client.get(reverse("materiality:results", args=[scored_run.assessment_id]))
     html = trail.content.decode()
     assert name in html
@@ -119,7 +119,8 @@ def test_an_export_is_named_not_coded_on_its_page_and_in_the_trail(
 
 
 def page_h1(language: str) -> str:
-    return "导出" if language == "zh-hans" else "Export"
+    """The heading's label with the language's own colon."""
+    return "导出：" if language == "zh-hans" else "Export: "
 
 
 def audit_section(html: str) -> str:
