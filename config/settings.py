@@ -119,6 +119,24 @@ if _database["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+elif _database["ENGINE"] == "django.db.backends.postgresql":
+    # A database host that stops answering (lost in a failover, cut off by the network)
+    # must cost a request seconds, not the kernel's quarter of an hour of retransmissions
+    # while the process is blocked: a connection attempt gives up after
+    # DATABASE_CONNECT_TIMEOUT, and a kept connection whose data goes unacknowledged, or
+    # whose keepalive probes go unanswered, after DATABASE_TCP_TIMEOUT_MS. A slow query
+    # on a live server is not cut short: its kernel keeps acknowledging.
+    _tcp_timeout_ms = env_int("DATABASE_TCP_TIMEOUT_MS", 10_000, minimum=1_000)
+    _database.setdefault("OPTIONS", {}).update(
+        connect_timeout=env_int("DATABASE_CONNECT_TIMEOUT", 5, minimum=2),
+        keepalives=1,
+        # Probes start on a connection idle for half the time-out; once they have begun,
+        # tcp_user_timeout, not the count, decides when the kernel gives up.
+        keepalives_idle=max(1, _tcp_timeout_ms // 2000),
+        keepalives_interval=1,
+        keepalives_count=3,
+        tcp_user_timeout=_tcp_timeout_ms,
+    )
 DATABASES = {"default": _database}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

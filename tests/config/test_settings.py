@@ -65,6 +65,8 @@ def test_it_refuses_to_start_without_a_secret_key_when_debug_is_off() -> None:
         ("LANGUAGE_CODE", "fr"),
         ("TIME_ZONE", "Mars/Olympus_Mons"),
         ("DATABASE_CONN_MAX_AGE", "-5"),
+        ("DATABASE_CONNECT_TIMEOUT", "1"),  # libpq rounds 1 up to 2: say so instead
+        ("DATABASE_TCP_TIMEOUT_MS", "soon"),
         ("REDIS_TIMEOUT_MS", "0"),
         ("MATERIA_RUN_STALE_SECONDS", "15"),  # under twice the heartbeat (10 s)
     ],
@@ -73,6 +75,9 @@ def test_a_malformed_value_stops_start_up_naming_the_variable(variable: str, val
     env = {"DEBUG": "true", variable: value}
     if variable == "EMAIL_PORT":
         env["EMAIL_HOST"] = "smtp.example.com"
+    if variable.startswith("DATABASE_") and "TIMEOUT" in variable:
+        # PostgreSQL's connection settings are read only for a PostgreSQL database.
+        env["DATABASE_URL"] = "postgres://materia@127.0.0.1:5432/materia"
     result = start(env)
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr

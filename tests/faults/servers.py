@@ -19,7 +19,10 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tests.faults.network import Host
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 HOST = "127.0.0.1"
@@ -42,12 +45,15 @@ def postgres_bin() -> Path | None:
 
 
 class Postgres:
-    """A throwaway PostgreSQL server: trust authentication on 127.0.0.1 only, no fsync.
-    PostgreSQL refuses to run as root: under root, its programs run as `postgres`."""
+    """A throwaway PostgreSQL server: trust authentication on one address only (127.0.0.1
+    unless told), no fsync. PostgreSQL refuses to run as root: under root, its programs
+    run as `postgres`. Given a `host` (tests/faults/network.py), it runs there, and may
+    be stopped and started on another host over the same data, as a failover does."""
 
-    def __init__(self, bin_dir: Path) -> None:
+    def __init__(self, bin_dir: Path, *, address: str = HOST, host: Host | None = None) -> None:
         self.bin = bin_dir
-        self.port = free_port()
+        self.address, self.host = address, host
+        self.port = free_port() if host is None else 5432
         self.folder = Path(tempfile.mkdtemp(prefix="materia-pg-"))
         self.user: str | None = "postgres" if os.geteuid() == 0 else None
         if self.user:
@@ -56,12 +62,17 @@ class Postgres:
         self.log = self.folder / "server.log"
 
     def url(self, database: str) -> str:
-        return f"postgres://postgres@{HOST}:{self.port}/{database}"
+        return f"postgres://postgres@{self.address}:{self.port}/{database}"
 
     def run(self, program: str, *args: str, **kwargs: Any) -> subprocess.CompletedProcess[bytes]:
+        command = [str(self.bin / program), *args]
+        user = self.user
+        if self.host is not None:  # entering the namespace needs root: change user after
+            command = self.host.command(*(["runuser", "-u", user, "--"] if user else []), *command)
+            user = None
         return subprocess.run(
-            [str(self.bin / program), *args],
-            user=self.user,
+            command,
+            user=user,
             check=True,
             capture_output=True,
             timeout=START_SECONDS,
@@ -70,27 +81,35 @@ class Postgres:
 
     def create(self) -> None:
         self.run("initdb", "-D", str(self.data), "-U", "postgres", "-A", "trust", "--no-sync")
+        if self.host is not None:
+            # Clients reach it across the host's link, not from 127.0.0.1; the host is a
+            # namespace of the test's own, with no other way in.
+            with (self.data / "pg_hba.conf").open("a") as rules:
+                rules.write("host all all all trust\n")
         self.start()
 
     def start(self) -> None:
         """Start, and return once it accepts connections (`pg_ctl -w`)."""
-        options = f"-p {self.port} -k {self.folder} -c listen_addresses={HOST} -c fsync=off"
+        options = f"-p {self.port} -k {self.folder} -c listen_addresses={self.address}"
+        options += " -c fsync=off"
         self.run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-o", options, "-w", "start")
 
-    def stop(self) -> None:
-        """A fast shutdown, as a restart or a failover does it: open connections are cut."""
-        self.run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
+    def stop(self, mode: str = "fast") -> None:
+        """A fast shutdown, as a restart or a failover does it: open connections are cut.
+        `immediate` is a crash: what was committed is recovered at the next start."""
+        self.run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "stop")
 
     def is_ready(self) -> bool:
         ready = subprocess.run(
-            [str(self.bin / "pg_isready"), "-q", "-h", HOST, "-p", str(self.port)], timeout=10
+            [str(self.bin / "pg_isready"), "-q", "-h", self.address, "-p", str(self.port)],
+            timeout=10,
         )
         return ready.returncode == 0
 
     def copy_database(self, source_url: str, name: str) -> None:
         """A database here holding what *source_url*'s holds (schema, migrations' data
         and whatever the test committed): faster than migrating afresh."""
-        self.run("createdb", "-h", HOST, "-p", str(self.port), "-U", "postgres", name)
+        self.run("createdb", "-h", self.address, "-p", str(self.port), "-U", "postgres", name)
         dump = subprocess.run(
             [str(self.bin / "pg_dump"), "--format=custom", "--no-owner", "--no-acl", source_url],
             check=True,
@@ -105,14 +124,15 @@ class Postgres:
         return self.run("psql", "-tAq", "-d", self.url(database), "-c", sql).stdout.decode().strip()
 
     def remove(self) -> None:
-        if self.is_ready():
-            self.stop()
+        # Its pid file, not an answer: a server on a host cut off cannot answer.
+        if (self.data / "postmaster.pid").exists():
+            self.stop("immediate")
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
 @contextmanager
-def postgres(bin_dir: Path) -> Iterator[Postgres]:
-    server = Postgres(bin_dir)
+def postgres(bin_dir: Path, **where: Any) -> Iterator[Postgres]:
+    server = Postgres(bin_dir, **where)
     try:
         server.create()
         yield server

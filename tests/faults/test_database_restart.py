@@ -25,7 +25,6 @@ import pytest
 from tests.conftest import _database_url, link_path, require
 from tests.faults.servers import (
     Postgres,
-    collect_static,
     postgres,
     postgres_bin,
     site,
@@ -130,14 +129,6 @@ class FaultSite:
         # Only the test's own integers and literals go into the SQL.
         query += f" WHERE response.survey_id = {self.survey_id} AND {where}"
         return int(self.db.psql(DATABASE, query))
-
-
-@pytest.fixture(scope="session")
-def static_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """With DEBUG off, pages name their CSS through the manifest: collected once."""
-    folder = tmp_path_factory.mktemp("static")
-    collect_static(site_environment("sqlite:///:memory:", folder))
-    return folder
 
 
 @pytest.fixture

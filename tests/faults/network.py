@@ -1,0 +1,112 @@
+"""Database hosts a fault test can cut off from the network, as a lost machine or a
+partition is: each host is a Linux network namespace joined to this machine by a veth
+link, and cutting it takes its end of the link down. Packets to it are then dropped
+silently (no refusal, no reset), the case a client cannot tell from a slow answer.
+
+The service's address is not the host's: it is one address routed to whichever host
+holds it, so that moving it to another host is a failover as a virtual IP or a DNS name
+does one. Needs root (CAP_NET_ADMIN) and `ip` (iproute2); every name is the test's own,
+so nothing shared is touched, and everything is removed at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+TIMEOUT = 30
+
+
+def can_make_hosts() -> bool:
+    return os.geteuid() == 0 and shutil.which("ip") is not None
+
+
+def ip(*args: str, namespace: str | None = None) -> None:
+    command = ["ip", "netns", "exec", namespace, "ip", *args] if namespace else ["ip", *args]
+    subprocess.run(command, check=True, capture_output=True, timeout=TIMEOUT)
+
+
+@dataclass
+class Host:
+    """A namespace with one link to this machine: `local` here, `remote` there."""
+
+    name: str
+    link: str
+    local: str
+    remote: str
+
+    def command(self, *args: str) -> list[str]:
+        """*args* run inside this host."""
+        return ["ip", "netns", "exec", self.name, *args]
+
+    def cut(self) -> None:
+        """The host drops off the network: what is sent to it goes unanswered."""
+        ip("link", "set", "peer", "down", namespace=self.name)
+
+    def mend(self) -> None:
+        ip("link", "set", "peer", "up", namespace=self.name)
+
+
+@dataclass
+class Network:
+    """Hosts on /30 links of 10.213.<n>.0, and a service address routed to one of them."""
+
+    tag: str = field(default_factory=lambda: secrets.token_hex(3))
+    subnet: int = field(default_factory=lambda: 16 + secrets.randbelow(200))
+    hosts: list[Host] = field(default_factory=list)
+
+    @property
+    def service(self) -> str:
+        return f"10.213.{self.subnet}.250"
+
+    def add_host(self) -> Host:
+        index = len(self.hosts)
+        host = Host(
+            name=f"materia-{self.tag}-{index}",
+            link=f"mt{self.tag}{index}",
+            local=f"10.213.{self.subnet}.{4 * index + 1}",
+            remote=f"10.213.{self.subnet}.{4 * index + 2}",
+        )
+        self.hosts.append(host)
+        subprocess.run(["ip", "netns", "add", host.name], check=True, timeout=TIMEOUT)
+        ip("link", "add", host.link, "type", "veth", "peer", "name", "peer", "netns", host.name)
+        ip("addr", "add", f"{host.local}/30", "dev", host.link)
+        ip("link", "set", host.link, "up")
+        ip("addr", "add", f"{host.remote}/30", "dev", "peer", namespace=host.name)
+        ip("link", "set", "peer", "up", namespace=host.name)
+        ip("link", "set", "lo", "up", namespace=host.name)
+        ip("route", "add", "default", "via", host.local, namespace=host.name)
+        return host
+
+    def serve_from(self, host: Host) -> None:
+        """The service address answers on *host* from now on (and on no other)."""
+        for other in self.hosts:
+            if other is not host:
+                subprocess.run(
+                    other.command("ip", "addr", "del", f"{self.service}/32", "dev", "lo"),
+                    capture_output=True,
+                    timeout=TIMEOUT,
+                )
+        ip("addr", "add", f"{self.service}/32", "dev", "lo", namespace=host.name)
+        ip("route", "replace", f"{self.service}/32", "via", host.remote)
+
+    def remove(self) -> None:
+        subprocess.run(["ip", "route", "del", f"{self.service}/32"], capture_output=True)
+        for host in self.hosts:
+            # Deleting the namespace deletes its end of the link, and so the link.
+            subprocess.run(["ip", "netns", "del", host.name], capture_output=True)
+            subprocess.run(["ip", "link", "del", host.link], capture_output=True)
+
+
+@contextmanager
+def network() -> Iterator[Network]:
+    made = Network()
+    try:
+        yield made
+    finally:
+        made.remove()
