@@ -42,6 +42,11 @@ def fraction_text(value: float) -> str:
     return number_text(value)
 
 
+def confidence_text(confidence: float) -> str:
+    """0.95 reads "95%", 0.9 "90%", 0.975 "97.5%"."""
+    return f"{number_text(round(float(confidence) * 100, 4))}%"
+
+
 def switch_text(on: bool) -> str:
     return _("on") if on else _("off")
 
@@ -166,7 +171,7 @@ def option_lines(options: RunOptions, group_names: Mapping[str, str]) -> list[Op
             _("Divergence limit"),
             _("%(limit)s scale points") % {"limit": number_text(params.divergence_limit)},
         ),
-        OptionLine("confidence", _("Confidence level"), f"{number_text(params.confidence * 100)}%"),
+        OptionLine("confidence", _("Confidence level"), confidence_text(params.confidence)),
         OptionLine(
             "bootstrap_samples",
             _("Bootstrap resamples"),

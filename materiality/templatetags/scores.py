@@ -7,7 +7,9 @@ from typing import Any
 from django import template
 from django.utils.translation import gettext
 
-from materiality.runs.describing import variant_name
+from materiality.models import AggregationRun
+from materiality.runs.describing import confidence_text, variant_name
+from materiality.scoring import Params
 
 register = template.Library()
 
@@ -25,6 +27,16 @@ def percent(value: Any) -> str:
     if value is None:
         return "–"
     return f"{round(float(value) * 100)}%"
+
+
+@register.filter
+def interval_level(source: Any) -> str:
+    """The confidence level of the intervals shown, "95%": of a run (the level it was
+    computed with, whatever the settings are now) or a level itself. Headings and
+    legends print it, so that an interval is never labelled with a level it lacks."""
+    if isinstance(source, AggregationRun):
+        source = Params.from_dict((source.options or {}).get("params", {})).confidence
+    return confidence_text(source)
 
 
 @register.filter

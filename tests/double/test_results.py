@@ -7,8 +7,10 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.test import Client
+from django.urls import reverse
 
-from materiality.double.methodology import methodology_freeze
+from materiality.double.methodology import dma_start_rating, methodology_freeze
 from materiality.double.models import DoubleAssessment, Iro, Rater, RaterRole
 from materiality.double.ratings import rating_add
 from materiality.double.register import iro_create
@@ -212,3 +214,18 @@ def test_the_results_take_the_same_few_queries_however_many_iros_and_raters(
         assert sum(len(m.evidence) for m in results.matters) >= 4
     priced = next(r for r in row(results, "E1.2").iros if r.iro == risk)
     assert priced.explanation[-1] == ("Expected amount: the median amount × p = 1,000,000.00.")
+
+
+def test_the_results_page_names_the_confidence_level_of_its_intervals(
+    dma: DoubleAssessment, impact: Iro, esg_user: Any
+) -> None:
+    dma.methodology_draft = {**dma.methodology_draft, "confidence": "0.9"}
+    dma.save(update_fields=["methodology_draft"])
+    dma_start_rating(dma=dma, actor=esg_user)
+    client = Client(headers={"accept-language": "en"})
+    client.force_login(esg_user)
+
+    page = client.get(reverse("double:results", args=[dma.pk])).text
+
+    assert "<dt>Confidence level of the intervals</dt><dd>90%</dd>" in page
+    assert "95%" not in page

@@ -615,3 +615,19 @@ def test_the_page_shows_the_scores_of_an_unchanged_runs_twin(
     assert back.status == "unchanged"
     assert back.same_as_id == scored_run.pk
     assert latest_runs(assessment).scored == scored_run
+
+
+def test_intervals_are_labelled_with_the_level_the_run_computed_them_at(esg_user: Any) -> None:
+    run = AggregationRunFactory(scoring={"bootstrap_samples": 200, "confidence": 0.9})
+    client = client_for(esg_user)
+    results = client.get(results_url(run)).content.decode()
+    detail = client.get(reverse("materiality:assessment", args=[run.assessment_id]))
+    for html in (results, detail.content.decode()):
+        assert "Company (90% CI)" in html
+        assert "Stakeholders (90% CI)" in html
+        assert "95% CI" not in html
+    assert "90% confidence whiskers" in results
+    assert "95% confidence" not in results
+    # A later change of the settings does not relabel what this run computed.
+    Assessment.objects.filter(pk=run.assessment_id).update(scoring={"confidence": 0.8})
+    assert "Company (90% CI)" in client.get(results_url(run)).content.decode()
