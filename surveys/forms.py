@@ -18,7 +18,14 @@ from django.utils.translation import gettext_lazy as _
 
 from surveys.fields import PlainTextField
 from surveys.models import Answer, QuestionKind
-from surveys.rating_html import DONT_KNOW, RatingOption, rating_options, scale_html
+from surveys.rating_html import (
+    DONT_KNOW,
+    RatingOption,
+    grid_rows_html,
+    rating_options,
+    review_rows_html,
+    scale_html,
+)
 from surveys.selectors import AnswerKey, Page, PageItem
 from surveys.services import AnswerInput, AnswerScope
 from surveys.translations import pick
@@ -100,6 +107,17 @@ class Block:
     field: forms.BoundField | None = None
     # A grid's scale ends, shown once above its topics when the scale has words for them.
     scale_ends: tuple[ScaleEnd, ScaleEnd] | None = None
+
+    @property
+    def rows_html(self) -> str:
+        """A grid's topics, drawn as the questionnaire page shows them
+        (surveys/rating_html.py)."""
+        return grid_rows_html(self.grid_rows or [])
+
+    @property
+    def review_rows_html(self) -> str:
+        """A grid's rows on the review page (surveys/rating_html.py)."""
+        return review_rows_html(self.grid_rows or [])
 
 
 class PageForm(forms.Form):

@@ -1,6 +1,8 @@
-"""The grid's radio buttons, written in Python (surveys/rating_html.py), are what Django's
-form renderer writes, character for character: checked, refused, with errors, escaped.
-(`benchmarks.walk_html` compares whole pages of a walk before and after a change.)"""
+"""The grid, written in Python (surveys/rating_html.py), is what Django's form renderer and
+the template loops it replaced write, character for character: radio buttons checked,
+refused, with errors, escaped; topics with their descriptions and comment boxes, empty,
+filled in and refused. (`benchmarks.walk_html` compares whole pages of a walk before and
+after a change.)"""
 
 from __future__ import annotations
 
@@ -9,9 +11,10 @@ from django import forms
 from django.template import engines
 
 from surveys.forms import PageForm
-from surveys.rating_html import input_tag, rating_options
-from surveys.selectors import questionnaire_load
-from tests.surveys.conftest import CampusSurvey
+from surveys.models import Answer, OptionRole, QuestionOption
+from surveys.rating_html import input_tag, rating_options, textarea_html
+from surveys.selectors import AnswerKey, questionnaire_load
+from tests.surveys.conftest import COMMENT_MAX_LENGTH, CampusSurvey
 
 pytestmark = pytest.mark.django_db
 
@@ -28,9 +31,44 @@ TEMPLATE_LOOP = """
               """  # noqa: E501 - the template's lines as they were
 
 
-def _grid_form(campus: CampusSurvey, data: dict[str, str] | None, language: str) -> PageForm:
+# question_blocks.html's loop over a grid's topics, as it was before `grid_rows_html`
+# wrote them: the reference for `Block.rows_html`.
+TEMPLATE_ROWS = """{% load i18n %}{% for row in block.grid_rows %}
+        <fieldset class="topic">
+          <legend><span class="topic-name">{{ row.label }}</span></legend>
+          {% if row.description %}<p class="topic-description">{{ row.description }}</p>{% endif %}
+          {% if row.comment %}
+            {% comment %} Folded until wanted. {% endcomment %}
+            <details class="comment"{% if row.comment.value or row.comment.errors %} open{% endif %}>
+              <summary>{% translate "Comment" context "a topic's optional comment" %}<span class="visually-hidden"> {% translate "(optional)" %}</span></summary>
+              <label for="{{ row.comment.id_for_label }}" class="visually-hidden">{{ row.comment.label }}</label>
+              {{ row.comment }}
+              {% for error in row.comment.errors %}<p class="field-error">{{ error }}</p>{% endfor %}
+            </details>
+          {% endif %}
+          {% for cell in row.cells %}
+            {% comment %} One row of levels. {% endcomment %}
+            <fieldset class="rating{% if cell.field.errors %} has-error{% endif %}" id="{{ cell.field.auto_id }}_group">
+              <legend>{{ cell.column_label }}<span class="visually-hidden"> — {{ row.label }}</span>{% if cell.field.errors %} <span class="field-error">{% translate "Choose a rating" %}</span>{% endif %}</legend>
+              <div class="scale">
+                {{ cell.scale_html }}
+              </div>
+            </fieldset>
+          {% endfor %}
+        </fieldset>
+      {% endfor %}"""  # noqa: E501 - the template's lines as they were
+
+
+def _grid_form(
+    campus: CampusSurvey,
+    data: dict[str, str] | None,
+    language: str,
+    answers: dict[AnswerKey, Answer] | None = None,
+) -> PageForm:
     page = next(p for p in questionnaire_load(campus.survey).pages() if p.items[0].rows)
-    form = PageForm(data, page=page, language=language, answers={}, require_complete=True)
+    form = PageForm(
+        data, page=page, language=language, answers=answers or {}, require_complete=True
+    )
     if data is not None:
         form.full_clean()
     return form
@@ -80,3 +118,80 @@ def test_attributes_are_escaped_and_booleans_written_as_django_does() -> None:
     assert input_tag({"type": "text", "name": "n", "value": None, "attrs": {}}) == (
         '<input type="text" name="n">'
     )
+
+
+def _stored(campus: CampusSurvey) -> dict[AnswerKey, Answer]:
+    """Answers stored before, which a step shown again starts from."""
+    qid = campus.grid.pk
+    return {
+        (qid, "canteen", "quality"): Answer(
+            question_id=qid, row_code="canteen", column_code="quality", value=4
+        ),
+        (qid, "library", "value"): Answer(
+            question_id=qid, row_code="library", column_code="value", dont_know=True
+        ),
+        (qid, "canteen", ""): Answer(
+            question_id=qid, row_code="canteen", text='Queue <b>"long"</b> & slow'
+        ),
+    }
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+@pytest.mark.parametrize(
+    ("data", "stored"),
+    [
+        (None, False),  # a fresh page
+        (None, True),  # shown again: ratings checked, a comment open with its text
+        ({"action": "next"}, False),  # every cell refused
+        (
+            {
+                "q{grid}_r0_c0": "2",
+                "q{grid}_r0_comment": "too long " * COMMENT_MAX_LENGTH,
+                "q{grid}_r1_comment": "bell\x07 <i>&</i>",
+                "q{grid}_r2_comment": "  ",
+            },
+            False,
+        ),  # comments refused (too long, a control character) and one left blank
+    ],
+)
+def test_every_topic_is_written_as_the_template_wrote_it(
+    campus: CampusSurvey, data: dict[str, str] | None, stored: bool, language: str
+) -> None:
+    QuestionOption.objects.filter(question=campus.grid, role=OptionRole.ROW, code="library").update(
+        description={"en": 'Books & <quiet> "rooms"', "zh-hans": "书与自习室 & <安静>"}
+    )
+    if data is not None:
+        data = {name.format(grid=campus.grid.pk): value for name, value in data.items()}
+    form = _grid_form(campus, data, language, _stored(campus) if stored else None)
+    [block] = form.blocks()
+    assert block.grid_rows
+    if data is not None and len(data) > 1:  # the refused comments are among those drawn
+        assert [bool(row.comment and row.comment.errors) for row in block.grid_rows[:3]] == [
+            True,
+            True,
+            False,
+        ]
+    assert block.rows_html == engines["django"].from_string(TEMPLATE_ROWS).render({"block": block})
+    for row in block.grid_rows:
+        assert row.comment is not None
+        assert textarea_html(row.comment) == str(row.comment)
+
+
+# review.html's loop over a grid's topics, as it was before `review_rows_html` wrote them.
+TEMPLATE_REVIEW_ROWS = """{% for row in block.grid_rows %}
+          <tr><th scope="row">{{ row.label }}</th>{% for cell in row.cells %}<td>{% if cell.field.field.choices %}{{ cell.chosen_label }}{% else %}—{% endif %}</td>{% endfor %}</tr>
+          {% if row.comment and row.comment.value %}<tr><td colspan="{{ row.cells|length|add:1 }}" class="comment-text">{{ row.comment.value }}</td></tr>{% endif %}
+        {% endfor %}"""  # noqa: E501 - the template's lines as they were
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+@pytest.mark.parametrize("stored", [False, True])
+def test_every_reviewed_topic_is_written_as_the_template_wrote_it(
+    campus: CampusSurvey, stored: bool, language: str
+) -> None:
+    form = _grid_form(campus, None, language, _stored(campus) if stored else None)
+    [block] = form.blocks()
+    assert block.grid_rows
+    drawn = block.review_rows_html
+    assert drawn == engines["django"].from_string(TEMPLATE_REVIEW_ROWS).render({"block": block})
+    assert ("comment-text" in drawn) == stored
