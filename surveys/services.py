@@ -548,11 +548,15 @@ def link_fixes_respondent(invitation: Invitation) -> bool:
     return bool(invitation.respondent_group) and invitation.respondent_internal is not None
 
 
-def response_resume(resume_token: str) -> Response:
+def response_resume(resume_token: str, *, with_invitation: bool = False) -> Response:
+    """The response a resume token stands for, with its survey (and, when asked, the
+    link it came by): one query. Nearly every respondent request reads it, so the link's
+    join is left out where it is not wanted (it adds half again to Django's work on it)."""
     if not looks_like_token(resume_token):
         raise LinkUnknown
+    related = ("survey", "invitation") if with_invitation else ("survey",)
     try:
-        response = Response.objects.select_related("survey", "invitation").get(
+        response = Response.objects.select_related(*related).get(
             resume_hash=token_digest(resume_token)
         )
     except Response.DoesNotExist:
@@ -593,8 +597,13 @@ def answers_save(
     submit or is refused with `AlreadySubmitted`; never half of each."""
     answers = list(answers)
     with transaction.atomic():
-        locked = Response.objects.select_for_update().get(pk=response.pk)
-        if locked.status == ResponseStatus.SUBMITTED:
+        # The lock and the status only, as the submit takes them (_submit_locked).
+        status = (
+            Response.objects.select_for_update()
+            .values_list("status", flat=True)
+            .get(pk=response.pk)
+        )
+        if status == ResponseStatus.SUBMITTED:
             raise AlreadySubmitted
         survey_check_open(response.survey)
         where = Q()
@@ -604,13 +613,13 @@ def answers_save(
             else:
                 where |= Q(question_id=part.question_id, row_code__in=part.row_codes)
         if where:
-            Answer.objects.filter(where, response=locked).delete()
-        Answer.objects.bulk_create(answer_rows(locked, answers))
+            Answer.objects.filter(where, response=response).delete()
+        Answer.objects.bulk_create(answer_rows(response, answers))
         updates = _respondent_fields(questionnaire, answers)
         if language:
             updates["language"] = language
         if updates:
-            Response.objects.filter(pk=locked.pk).update(**updates)
+            Response.objects.filter(pk=response.pk).update(**updates)
             for name, value in updates.items():
                 setattr(response, name, value)
 

@@ -208,7 +208,6 @@ def response_page(request: HttpRequest, resume: str, number: int) -> HttpRespons
     if not 1 <= number <= len(pages):
         return redirect("surveys:page", resume=resume, number=1)
     page = pages[number - 1]
-    answers = response_answers(response)
     switched = ""
     if request.method == "POST":
         action = request.POST.get("action", "next")
@@ -219,11 +218,12 @@ def response_page(request: HttpRequest, resume: str, number: int) -> HttpRespons
             action = "language"
             switched = _switch_language(request, survey, request.POST["language"], language)
             language = switched
+        # A bound form shows what was sent, never what was stored: no answers to read.
         form = PageForm(
             request.POST,
             page=page,
             language=language,
-            answers=answers,
+            answers={},
             require_complete=action == "next",
         )
         # "back", "later" and a language skip only the completeness check: a value the
@@ -250,7 +250,7 @@ def response_page(request: HttpRequest, resume: str, number: int) -> HttpRespons
             return redirect("surveys:review", resume=resume)
         status = 400
     else:
-        form = PageForm(page=page, language=language, answers=answers)
+        form = PageForm(page=page, language=language, answers=response_answers(response))
         status = 200
     context = _survey_context(survey, language)
     context.update(
@@ -296,7 +296,8 @@ def _remember_language(request: HttpRequest, http: HttpResponse, language: str) 
 @require_http_methods(["GET", "POST"])
 @survey_errors
 def response_review(request: HttpRequest, resume: str) -> HttpResponse:
-    response = response_resume(resume)
+    # With its link: after the submit, a shared link's browser is marked as done.
+    response = response_resume(resume, with_invitation=True)
     if response.status == ResponseStatus.SUBMITTED:
         # The final POST sent again (a double tap, a proxy's retry, back and resubmit):
         # the reply is stored once, and the sender sees the thanks page, not an error.
@@ -316,7 +317,7 @@ def response_review(request: HttpRequest, resume: str) -> HttpResponse:
         except AlreadySubmitted:
             # A concurrent copy of this POST won the race: the same outcome, the same
             # page. (Refused for another reason, the reply is not submitted: say so.)
-            response = response_resume(resume)
+            response = response_resume(resume, with_invitation=True)
             if response.status != ResponseStatus.SUBMITTED:
                 raise
             return _thanks_after_submit(request, response, resume)

@@ -7,7 +7,9 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from surveys.models import Answer, Invitation, InvitationKind, Response, ResponseStatus, Survey
@@ -118,6 +120,35 @@ def test_progress_is_shown_as_steps(students_link: str) -> None:
     # The seven rows over two pages, the remark, then the review step.
     assert f"Step 2 of {STEPS_FROM_A_GROUP_LINK}" in html
     assert f'<progress max="{STEPS_FROM_A_GROUP_LINK}" value="2"' in html
+
+
+def _statements(client: Client, path: str, data: dict[str, str] | None = None) -> list[str]:
+    """The statements one request sends that read or write rows (not transaction control)."""
+    with CaptureQueriesContext(connection) as captured:
+        http = client.get(path) if data is None else client.post(path, data)
+    assert http.status_code in (200, 302), http.content.decode()[:300]
+    control = ("SAVEPOINT", "RELEASE", "ROLLBACK", "BEGIN", "COMMIT")
+    return [q["sql"] for q in captured.captured_queries if not q["sql"].startswith(control)]
+
+
+def test_a_step_reads_the_response_once_and_a_save_does_not_read_the_stored_answers(
+    students_link: str, campus: CampusSurvey
+) -> None:
+    # Every request of a respondent's walk pays for its queries (docs/benchmarks.md,
+    # "Submit path"): a step shown is the response with its survey, then its answers; a
+    # step saved is the response, the row lock, the page's old answers out and the new in.
+    client = english()
+    walk = start(client, students_link)
+    client.get(walk.page_url(1))  # the questionnaire is kept per process from here on
+    shown = _statements(client, walk.page_url(1))
+    assert len(shown) == 2
+    assert "surveys_invitation" not in shown[0]  # the link is read only by the submit
+    saved = _statements(
+        client, walk.page_url(1), {**every_cell(campus.grid.pk, "3"), "action": "next"}
+    )
+    assert len(saved) == 4
+    assert saved[1].startswith('SELECT "surveys_response"."status"')  # locked on PostgreSQL
+    assert Answer.objects.count() == FIRST_PAGE_ROWS * 2
 
 
 def test_missing_ratings_get_a_clear_message_in_the_respondents_language(
