@@ -4,7 +4,10 @@
                claim's time is its token: only that claim may beat, store scores or
                fail the run (runs/execution.py)
     beat       while the run computes, a thread of its own refreshes `heartbeat_at`
-               every MATERIA_RUN_HEARTBEAT_SECONDS, whatever the computation is doing
+               every MATERIA_RUN_HEARTBEAT_SECONDS, whatever the computation is doing;
+               the run's progress goes with it, and is written at once only when the
+               last write is PROGRESS_SECONDS old: a beat is a commit, a flush to disk,
+               and a run of a fraction of a second writes none between claim and finish
     lost       a RUNNING run silent for MATERIA_RUN_STALE_SECONDS has lost its worker
                (killed, out of memory, machine gone): the next delivery of its task
                takes it over, and the minute sweep sends one (runs/sweep.py)
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any
@@ -53,6 +57,11 @@ def interval() -> timedelta:
     return timedelta(seconds=settings.MATERIA_RUN_HEARTBEAT_SECONDS)
 
 
+# Progress reported sooner than this after the claim or the last beat waits for the next
+# beat (or the finish): the bar of a run that lasts under a second has nothing to show.
+PROGRESS_SECONDS = 1.0
+
+
 class Heartbeat:
     """The heartbeat of one claim of a run: `beat` refreshes it (with progress, say) as
     long as the run is still this claim's; used as a context manager, a thread beats
@@ -65,15 +74,35 @@ class Heartbeat:
         self.lost = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._progress: int | None = None  # reported, not written yet
+        self._written = time.monotonic()  # the claim wrote the run's row
 
     def beat(self, **values: Any) -> bool:
-        """Refresh the heartbeat (and `values`); False when the run is no longer ours."""
+        """Refresh the heartbeat (and `values`, with the progress reported since the last
+        write); False when the run is no longer ours."""
+        progress = self._progress
+        if progress is not None:
+            values.setdefault("progress", progress)
         ours = AggregationRun.objects.filter(
             pk=self.run_id, status=RunStatus.RUNNING, started_at=self.claim
         ).update(heartbeat_at=now(), **values)
+        self._written = time.monotonic()
         if not ours:
             self.lost.set()
+        elif self._progress == progress:
+            self._progress = None
         return bool(ours)
+
+    def progress(self, percent: int) -> bool:
+        """Report how far the run has come: written with a beat now if the last write is
+        PROGRESS_SECONDS old, else by the next beat. False when the run is known to be no
+        longer ours (a write found it so, or the beating thread did)."""
+        self._progress = percent
+        if self.lost.is_set():
+            return False
+        if time.monotonic() - self._written < PROGRESS_SECONDS:
+            return True
+        return self.beat()
 
     def __enter__(self) -> Heartbeat:
         # Inside a transaction (a test, a caller's atomic block) the claim is not

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -27,7 +26,6 @@ from surveys.tallies import (
     Durations,
     rating_cells,
     reply_durations,
-    tally_catch_up,
     tally_current,
 )
 
@@ -81,18 +79,14 @@ def grid_cell_count(survey_id: int) -> int:
     return int(counts["rows"]) * int(counts["columns"])
 
 
-def read_input(
-    assessment: Assessment,
-    options: RunOptions,
-    *,
-    progress: Callable[[int, int], None] | None = None,
-) -> RunInput:
+def read_input(assessment: Assessment, options: RunOptions) -> RunInput:
     """The run's input in a fixed number of queries, whatever the number of replies.
 
     The replies are read from the survey's counts (`surveys.tallies`), brought up to
     date first: a reply is read once, by the first run after it arrived. Then, under the
     counts' lock, the replies by completion time (the median, the exclusions) and the
-    rating counts of the replies that are kept."""
+    rating counts of the replies that are kept. Fold and read are one transaction, one
+    commit: the counts' lock is held from the fold to the last read."""
     survey_id = assessment.survey_id
     topics = list(
         Topic.objects.filter(assessmenttopic__assessment=assessment)
@@ -104,13 +98,19 @@ def read_input(
         .order_by("assessmentgroup__order")
         .values_list("code", flat=True)
     )
-    grid_id = Question.objects.values_list("pk", flat=True).get(
-        survey_id=survey_id, code=IMPORTANCE_QUESTION
+    # The grid and its cells (rows × columns), in one query.
+    grid_id, rows, columns = (
+        Question.objects.filter(survey_id=survey_id, code=IMPORTANCE_QUESTION)
+        .annotate(
+            rows=Count("options", filter=Q(options__role=OptionRole.ROW)),
+            columns=Count("options", filter=Q(options__role=OptionRole.COLUMN)),
+        )
+        .values_list("pk", "rows", "columns")
+        .get()
     )
-    cells_asked = grid_cell_count(survey_id)
-    tally_catch_up(survey_id, progress=progress)
+    cells_asked = int(rows) * int(columns)
     with transaction.atomic():
-        tally_current(survey_id)
+        tally_current(survey_id)  # folds the replies not counted yet
         durations = reply_durations(survey_id)
         limit = too_fast_limit(durations, options, grid_cells=cells_asked)
         counted = rating_cells(
