@@ -149,4 +149,5 @@ def _population_sd(group_means: Floats) -> float | None:
 
 
 def _optional(value: np.floating | float) -> float | None:
-    return None if np.isnan(value) else float(value)
+    number = float(value)
+    return None if number != number else number  # NaN is the one value unequal to itself

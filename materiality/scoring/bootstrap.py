@@ -33,29 +33,43 @@ class Resamples:
 def resample(table: Table, overall: Estimates, params: Params) -> Resamples:
     samples = params.bootstrap_samples
     topics, axes, groups, _ = table.counts.shape
-    topic_means = np.full((topics, axes, samples), np.nan)
+    # Every cell's sums, (topic, axis, group, sample); the statistics below are computed
+    # for many cells at once, element by element the same arithmetic as cell by cell.
+    sums = np.zeros((topics, axes, groups, samples))
     group_ci = np.full((topics, axes, groups, 2), np.nan)
-    for t, a in np.ndindex(topics, axes):
-        counts = table.counts[t, a]
-        rated = np.flatnonzero(counts.sum(axis=-1))
-        if rated.size == 0:
-            continue
-        sums = np.zeros((samples, groups))
-        for g in rated:
-            sums[:, g] = _cell_sums(
-                counts[g].tobytes(),
-                counts.dtype.str,
-                table.levels.tobytes(),
-                samples,
-                (params.seed, table.topics[t], table.axes[a], table.groups[g]),
-            )
-        # The same arithmetic as the point estimates.
-        group_ci[t, a, rated] = _percentiles(sums[:, rated] / counts[rated].sum(axis=-1), params).T
-        if overall.weights[t, a].any():
-            topic_means[t, a] = weighted_mean(overall.weights[t, a], overall.group_n[t, a], sums)
+    n = table.counts.sum(axis=-1)
+    counts = table.counts.tolist()
+    levels = tuple(table.levels.tolist())
+    missing: list[tuple[int, int, int, _Drawn]] = []  # cells whose interval is not kept
+    for t, a, g in zip(*(index.tolist() for index in np.nonzero(n)), strict=True):
+        drawn = _cell_sums(
+            tuple(counts[t][a][g]),
+            levels,
+            samples,
+            (params.seed, table.topics[t], table.axes[a], table.groups[g]),
+        )
+        sums[t, a, g] = drawn.sums
+        interval = drawn.intervals.get(params.confidence)
+        if interval is None:
+            missing.append((t, a, g, drawn))
+        else:
+            group_ci[t, a, g] = interval
+    if missing:
+        # The same arithmetic as the point estimates: the interval of the means sum / n.
+        at = tuple(np.array(index) for index in zip(*(cell[:3] for cell in missing), strict=True))
+        intervals = _percentiles(sums[at] / n[at][:, None], params.confidence)
+        group_ci[at] = intervals
+        for (*_cell, drawn), interval in zip(missing, intervals, strict=True):
+            kept = interval.copy()
+            kept.setflags(write=False)
+            drawn.intervals[params.confidence] = kept
+    # weighted_mean over the last axis: groups, per sample.
+    topic_means = weighted_mean(
+        overall.weights[..., None, :], overall.group_n[..., None, :], sums.swapaxes(-1, -2)
+    )
     topic_ci = np.full((topics, axes, 2), np.nan)
     has_mean = ~np.isnan(overall.mean)
-    topic_ci[has_mean] = _percentiles(topic_means[has_mean].T, params).T
+    topic_ci[has_mean] = _percentiles(topic_means[has_mean], params.confidence)
     return Resamples(topic_means, topic_ci, group_ci)
 
 
@@ -112,23 +126,33 @@ def _sum_distribution(p: Floats, n: int, support: int) -> Floats:
     return distribution
 
 
+@dataclass(slots=True)
+class _Drawn:
+    sums: Floats  # one per resample, read-only
+    intervals: dict[float, Floats]  # confidence -> percentile interval of the means
+
+
 # A cell's sums depend on nothing but its counts, the scale, the number of resamples, the
 # seed and its codes (its stream is its own). A run after one new reply changes the cells
 # of one group only (34 of 272 in the model company's assessment): a worker keeps the
-# latest sums and draws again only those of cells whose counts changed, the same
-# numbers it would draw anew. About 8 KB a cell of 1,000 resamples: 4,096 cells, 32 MB.
+# latest sums, and the intervals of their means, and draws again only those of cells
+# whose counts changed, the same numbers it would draw anew. About 8 KB a cell of 1,000
+# resamples: 4,096 cells, 32 MB.
 @lru_cache(maxsize=4096)
 def _cell_sums(
-    counts: bytes, dtype: str, levels: bytes, samples: int, cell: tuple[int, str, str, str]
-) -> Floats:
+    counts: tuple[int, ...],
+    levels: tuple[float, ...],
+    samples: int,
+    cell: tuple[int, str, str, str],
+) -> _Drawn:
     drawn = _resampled_sums(
-        np.frombuffer(counts, dtype=dtype),
-        np.frombuffer(levels, dtype=np.float64),
+        np.array(counts, dtype=np.int64),
+        np.array(levels, dtype=np.float64),
         samples,
         _stream(*cell),
     )
     drawn.setflags(write=False)  # shared by every run that finds the same cell
-    return drawn
+    return _Drawn(drawn, {})
 
 
 def _stream(seed: int, topic: str, axis: str, group: str) -> np.random.Generator:
@@ -139,7 +163,7 @@ def _stream(seed: int, topic: str, axis: str, group: str) -> np.random.Generator
     return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=spawn_key))
 
 
-def _percentiles(samples: Floats, params: Params) -> Floats:
-    """The percentile interval of each column: rows (lower, upper), linear interpolation."""
-    tail = (1 - params.confidence) / 2
-    return np.quantile(samples, [tail, 1 - tail], axis=0)
+def _percentiles(samples: Floats, confidence: float) -> Floats:
+    """The percentile interval of each row: columns (lower, upper), linear interpolation."""
+    tail = (1 - confidence) / 2
+    return np.quantile(samples, [tail, 1 - tail], axis=-1).T

@@ -131,9 +131,12 @@ def estimate(counts: Ints, weights: Floats, levels: Floats) -> Estimates:
     rated = np.where(unit > 0, group_n, 0).sum(axis=-1)
     variance = np.divide(spread, correction, out=np.full_like(spread, np.nan), where=rated >= 2)
     median = np.full(mean.shape, np.nan)
-    for index in np.ndindex(*mean.shape):
-        if weighted[index]:
-            median[index] = _median(counts[index], weights[index], levels)
+    if counts.shape[-2] == 1:  # one group (a group's own statistics): all at once
+        median[weighted] = _medians_of_one_group(counts[weighted][:, 0], levels)
+    else:
+        for index in np.ndindex(*mean.shape):
+            if weighted[index]:
+                median[index] = _median(counts[index], weights[index], levels)
     return Estimates(
         n=group_n.sum(axis=-1),
         distribution=counts.sum(axis=-2),
@@ -162,6 +165,24 @@ def weighted_mean(weights: Floats, group_n: Ints, group_sums: Floats) -> Floats:
     return mean
 
 
+def _medians_of_one_group(counts: Ints, levels: Floats) -> Floats:
+    """`_median` of each row of `counts` (rows, level), every rating weighing the same:
+    the lowest level where the cumulative count reaches half the total; if it is exactly
+    half there, the midpoint between that level and the next level rated. Integer counts,
+    exact; the midpoint is the same float operation as `_median`'s."""
+    cumulative = np.cumsum(counts, axis=-1)
+    twice, total = 2 * cumulative, cumulative[:, -1:]
+    at = (twice >= total).argmax(axis=-1)  # a level rated: the cumulative count grew there
+    rows = np.arange(len(counts))
+    half = twice[rows, at] == total[:, 0]
+    # The next level rated after `at`, where the count is exactly half (it exists: the
+    # cumulative count is below the total there).
+    later = (np.arange(counts.shape[-1]) > at[:, None]) & (counts > 0)
+    after = later.argmax(axis=-1)
+    medians: Floats = np.where(half, (levels[at] + levels[after]) / 2, levels[at])
+    return medians
+
+
 def _median(counts: Ints, weights: Floats, levels: Floats) -> float:
     """Weighted median, in exact integer arithmetic.
 
@@ -175,12 +196,17 @@ def _median(counts: Ints, weights: Floats, levels: Floats) -> float:
         numerator, denominator = float(weight).as_integer_ratio()
         if numerator > 0 and sum(row) > 0:
             rows.append((numerator, denominator * sum(row), row))
-    common = math.lcm(*(denominator for _, denominator, _ in rows))
-    level_weights = [0] * len(levels)
-    for numerator, denominator, row in rows:
-        factor = numerator * (common // denominator)
-        for i, count in enumerate(row):
-            level_weights[i] += factor * count
+    if len(rows) == 1:
+        # One group: every rating weighs the same, and the comparisons below do not
+        # change when all level weights are multiplied by one positive number.
+        level_weights = rows[0][2]
+    else:
+        common = math.lcm(*(denominator for _, denominator, _ in rows))
+        level_weights = [0] * len(levels)
+        for numerator, denominator, row in rows:
+            factor = numerator * (common // denominator)
+            for i, count in enumerate(row):
+                level_weights[i] += factor * count
     total = sum(level_weights)
     below = 0
     lower: float | None = None
