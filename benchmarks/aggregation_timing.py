@@ -26,9 +26,9 @@ warm-up of each:
 Every run gets a scoring seed of its own (`Assessment.scoring = {"seed": n}`), so its
 fingerprint is new and it computes rather than finding an earlier result ("unchanged").
 The run's parts are timed by wrapping the module-level functions `_execute` and
-`read_input` call (read_input, and within it tally_catch_up, tally_current,
-reply_durations, rating_cells; fingerprint, score, _write_scores) for the duration of a
-run.
+`read_input` call (read_input, and within it tally_current, which folds the new
+replies, reply_durations, rating_cells; fingerprint, score, _write_scores) for the
+duration of a run.
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ NEW_REPLIES = 10  # added before every timed read_input and run: each folds new 
 BURST_REPLIES = 1000  # added before every run_burst
 BURST_FROM = 100_000  # smaller surveys would grow by more than 1 % a round
 # The parts of a whole run; the first five are read_input's.
-READ_PARTS = ("fold (catch-up)", "tally_current", "reply_durations", "rating_cells", "read rest")
+READ_PARTS = ("fold (tally_current)", "reply_durations", "rating_cells", "read rest")
 PARTS = (*READ_PARTS, "fingerprint", "score", "write scores")
 
 P = ParamSpec("P")
@@ -129,8 +129,7 @@ def _parts_timed(into: dict[str, float]) -> Iterator[None]:
     # of the counts in `inputs`.
     names = {
         "read_input": (execution, "read_input"),
-        "fold (catch-up)": (inputs, "tally_catch_up"),
-        "tally_current": (inputs, "tally_current"),
+        "fold (tally_current)": (inputs, "tally_current"),
         "reply_durations": (inputs, "reply_durations"),
         "rating_cells": (inputs, "rating_cells"),
         "fingerprint": (execution, "fingerprint"),
