@@ -21,10 +21,11 @@ import pytest
 
 from tests.conftest import _database_url, link_path, require
 from tests.faults.network import Host, Network, can_make_hosts, network
-from tests.faults.servers import Postgres, postgres, postgres_bin, site, site_environment
+from tests.faults.servers import postgres, postgres_bin, site, site_environment
 from tests.faults.test_database_restart import (
     DATABASE,
     Browser,
+    FaultSite,
     assert_briefly_unavailable,
     every_cell,
 )
@@ -44,24 +45,12 @@ TIMEOUTS = {"DATABASE_CONNECT_TIMEOUT": "2", "DATABASE_TCP_TIMEOUT_MS": "2000"}
 
 
 @dataclass(frozen=True)
-class LostHostSite:
+class LostHostSite(FaultSite):
+    """The fault site, its database on the first of two hosts it can cut off."""
+
     network: Network
     first: Host
     second: Host
-    db: Postgres
-    host: str
-    port: int
-    link: str
-    survey_id: int
-
-    def browser(self) -> Browser:
-        return Browser(self.host, self.port)
-
-    def answers(self, value: int) -> int:
-        query = "SELECT count(*) FROM surveys_answer answer JOIN surveys_response response"
-        query += " ON answer.response_id = response.id"
-        query += f" WHERE response.survey_id = {self.survey_id} AND answer.value = {value}"
-        return int(self.db.psql(DATABASE, query))
 
     def fail_over(self) -> None:
         """The first host is gone for good; the database comes up on the second from the
@@ -91,7 +80,7 @@ def lost_host_site(
             db.copy_database(_database_url(), DATABASE)
             environment = {**site_environment(db.url(DATABASE), static_root), **TIMEOUTS}
             with site(environment, tmp_path / "gunicorn.log") as (host, port):
-                yield LostHostSite(net, first, second, db, host, port, link, survey.pk)
+                yield LostHostSite(db, host, port, link, survey.pk, net, first, second)
 
 
 def start(fault_site: LostHostSite) -> tuple[Browser, str]:
@@ -118,7 +107,7 @@ def test_a_database_host_that_stops_answering_costs_seconds_then_the_browser_goe
     assert browser.get(page_1).status == 200
     page_2 = browser.post(page_1, {**first, "action": "next"}).location
     assert page_2.endswith("/p/2/"), page_2
-    assert lost_host_site.answers(4) == len(first)
+    assert lost_host_site.count("answer.value = 4") == len(first)
 
 
 def test_after_a_failover_to_another_host_the_same_browser_submits_and_nothing_is_lost(
@@ -139,8 +128,8 @@ def test_after_a_failover_to_another_host_the_same_browser_submits_and_nothing_i
     # The connection the site kept leads to the lost host: it is given up, and the same
     # request goes on with a new one to the new host.
     assert browser.get(page_2).status == 200
-    assert lost_host_site.answers(4) == len(first)  # saved before the loss: kept
-    assert lost_host_site.answers(5) == 0  # refused whole, not half stored
+    assert lost_host_site.count("answer.value = 4") == len(first)  # saved before the loss: kept
+    assert lost_host_site.count("answer.value = 5") == 0  # refused whole, not half stored
     page_3 = browser.post(page_2, {**second, "action": "next"}).location
     browser.get(page_3)
     review = browser.post(page_3, {"action": "next"}).location
@@ -150,7 +139,7 @@ def test_after_a_failover_to_another_host_the_same_browser_submits_and_nothing_i
     assert thanks.location.endswith("/thanks/"), thanks.body[:500]
     assert "Your answers have been received." in browser.get(thanks.location).body
 
-    assert lost_host_site.answers(4) == len(first)
-    assert lost_host_site.answers(5) == len(second)
+    assert lost_host_site.count("answer.value = 4") == len(first)
+    assert lost_host_site.count("answer.value = 5") == len(second)
     responses = "SELECT count(*), count(*) FILTER (WHERE status = 'submitted')"
     assert lost_host_site.db.psql(DATABASE, f"{responses} FROM surveys_response") == "1|1"
