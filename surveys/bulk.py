@@ -24,8 +24,10 @@ nothing of the call is stored. The bookkeeping matches a submit's:
 
 Queries: a lock on the survey row and the questionnaire (two reads, none for a
 non-draft survey this process has read before), then per batch of replies one INSERT
-of responses and, on PostgreSQL, one COPY of their answers (elsewhere one INSERT of
-answers per ANSWER_ROWS_PER_INSERT rows). SQLite, to Django 5.2,
+of responses and, on PostgreSQL, one COPY of their answers, sent from a thread while the
+next batch is made, with the answers' foreign keys checked as each COPY ends (two SET
+CONSTRAINTS around the batches; `_AnswerWriter`); elsewhere one INSERT of answers per
+ANSWER_ROWS_PER_INSERT rows. SQLite, to Django 5.2,
 splits each into statements of at most 999 parameters; without INSERT … RETURNING
 (SQLite before 3.35) one SELECT per batch finds the new responses' ids. With `count`,
 a fixed handful more (the counts' lock and batch at the start; at the end the grids'
@@ -37,6 +39,8 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as futures_wait
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import islice
@@ -69,6 +73,10 @@ BATCH_SIZE = 500
 RESPONSE_ROWS_PER_INSERT = 2000
 ANSWER_ROWS_PER_INSERT = 4000
 JUDGED_MAX = 100_000  # answers without text remembered with what is wrong with them
+# Answer objects remembered by identity (their check, their COPY line): an import passes
+# the same few hundred over and over; a caller that makes new ones per reply fills this
+# many and goes on without.
+MET_MAX = 10_000
 
 
 @dataclass(frozen=True)
@@ -124,17 +132,28 @@ def responses_store_bulk(
     stored = 0
     # Counted: written already marked with a batch of the counts, counted at the end.
     tally_batch = tally_batch_reserve(locked.pk) if count else None
-    for batch in _batches(replies, batch_size):
-        responses = [
-            checker.response(reply, number=stored + i, survey_id=locked.pk, source=source, now=now)
-            for i, reply in enumerate(batch, start=1)
-        ]
-        for response in responses:
-            response.tally_batch = tally_batch
-        _insert(responses, batch)
-        stored += len(batch)
-        if on_batch is not None:
-            on_batch(stored)
+    texts = _AnswerTexts()
+    writer = _AnswerWriter() if connection.vendor == "postgresql" else None
+    try:
+        for batch in _batches(replies, batch_size):
+            # Made while the writer sends the batch before (PostgreSQL).
+            responses = [
+                checker.response(
+                    reply, number=stored + i, survey_id=locked.pk, source=source, now=now
+                )
+                for i, reply in enumerate(batch, start=1)
+            ]
+            for response in responses:
+                response.tally_batch = tally_batch
+            _insert(responses, batch, texts, writer)
+            stored += len(batch)
+            if on_batch is not None:
+                on_batch(stored)
+        if writer is not None:
+            writer.finish()
+    finally:
+        if writer is not None:
+            writer.close()
     if tally_batch is not None:
         tally_batch_count(locked.pk, tally_batch, stored)
     return stored
@@ -146,7 +165,14 @@ def _batches(replies: Iterable[ReplyInput], size: int) -> Iterator[list[ReplyInp
         yield batch
 
 
-def _insert(responses: list[Response], replies: Sequence[ReplyInput]) -> None:
+def _insert(
+    responses: list[Response],
+    replies: Sequence[ReplyInput],
+    texts: _AnswerTexts,
+    writer: _AnswerWriter | None,
+) -> None:
+    if writer is not None:
+        writer.wait()  # the batch before is in: the connection is free
     Response.objects.bulk_create(responses, batch_size=RESPONSE_ROWS_PER_INSERT)
     if not connection.features.can_return_rows_from_bulk_insert:
         # Old SQLite: the new ids by their (unique) resume hashes, in one query.
@@ -157,8 +183,8 @@ def _insert(responses: list[Response], replies: Sequence[ReplyInput]) -> None:
         )
         for response in responses:
             response.pk = ids[response.resume_hash]
-    if connection.vendor == "postgresql":
-        _copy_answers(responses, replies)
+    if writer is not None:
+        writer.send(_copy_text_lines(responses, replies, texts))
         return
     answers: list[Answer] = []
     for response, reply in zip(responses, replies, strict=True):
@@ -177,33 +203,123 @@ _ANSWER_COLUMNS = (
 )
 
 
-def _copy_answers(responses: Sequence[Response], replies: Sequence[ReplyInput]) -> None:
-    """The answers of a batch in one COPY (PostgreSQL): the rows `answer_rows` makes,
-    without a model instance each. An imported reply holds 36 answers, so at 100,000
-    replies building and binding 3.6 million Answer objects cost more than the rest of the
-    import together; COPY takes plain tuples (text cleaned as `answer_rows` cleans it)."""
-    table = Answer._meta.db_table
-    statement = f"COPY {connection.ops.quote_name(table)} ({', '.join(_ANSWER_COLUMNS)}) FROM STDIN"
-    started = time.perf_counter()
-    with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
-        for response, reply in zip(responses, replies, strict=True):
-            pk = response.pk
-            for answer in reply.answers:
-                text = answer.text
-                copy.write_row(
-                    (
-                        pk,
-                        answer.question_id,
-                        answer.row_code,
-                        answer.column_code,
-                        answer.value,
-                        answer.dont_know,
-                        plain_text(text, multiline=True) if text else "",
-                    )
-                )
-    if connection.queries_logged:  # a statement like any other for query counts (tests)
-        elapsed = time.perf_counter() - started
-        connection.queries_log.append({"sql": statement, "time": f"{elapsed:.3f}"})
+def _copy_text_lines(
+    responses: Sequence[Response], replies: Sequence[ReplyInput], texts: _AnswerTexts
+) -> str:
+    """The answers of a batch as COPY's text: the rows `answer_rows` makes, without a
+    model instance each (an imported reply holds 36 answers: at 100,000 replies, building
+    and binding 3.6 million Answer objects cost more than the rest of the import). Each
+    answer's columns after the response's id are written once per answer object
+    (`_AnswerTexts`: an import passes the same few hundred objects over and over), its
+    text cleaned as `answer_rows` cleans it."""
+    return "".join(
+        [
+            f"{response.pk}{texts.line(answer)}"
+            for response, reply in zip(responses, replies, strict=True)
+            for answer in reply.answers
+        ]
+    )
+
+
+class _AnswerWriter:
+    """Sends each batch's answers in one COPY (PostgreSQL), from a thread of its own, so
+    that the database stores a batch while Python makes the next one: the two run on two
+    cores rather than one after the other.
+
+    The answers' foreign keys are checked when each COPY ends (SET CONSTRAINTS ALL
+    IMMEDIATE, within this transaction only) rather than all at the commit: checking
+    3.6 million answers' response and question at the commit kept the database busy
+    for as long again while Python waited. ALL, not the two by name: Django declares
+    every foreign key DEFERRABLE INITIALLY DEFERRED and no other constraint deferrable,
+    so ALL DEFERRED at the end gives the caller's transaction back exactly what it had.
+
+    The thread uses the same connection, and so the same transaction; psycopg serialises
+    its use, and `wait` is called before the connection is used for anything else."""
+
+    def __init__(self) -> None:
+        self.connection = connection.connection  # psycopg's, within the atomic block
+        self.table = connection.ops.quote_name(Answer._meta.db_table)
+        self.statement = f"COPY {self.table} ({', '.join(_ANSWER_COLUMNS)}) FROM STDIN"
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="answers-copy")
+        self.pending: Future[float] | None = None
+        self._constraints("IMMEDIATE")
+
+    def _constraints(self, mode: str) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET CONSTRAINTS ALL {mode}")
+
+    def send(self, data: str) -> None:
+        self.wait()
+        self.pending = self.pool.submit(self._copy, data)
+
+    def _copy(self, data: str) -> float:
+        started = time.perf_counter()
+        with self.connection.cursor() as cursor, cursor.copy(self.statement) as copy:
+            copy.write(data)
+        return time.perf_counter() - started
+
+    def wait(self) -> None:
+        """Until the batch sent last is stored (its error raised here, as Django's)."""
+        pending, self.pending = self.pending, None
+        if pending is None:
+            return
+        with connection.wrap_database_errors:
+            elapsed = pending.result()
+        if connection.queries_logged:  # a statement like any other for query counts
+            connection.queries_log.append({"sql": self.statement, "time": f"{elapsed:.3f}"})
+
+    def finish(self) -> None:
+        """The last batch stored; the foreign keys deferred again, as the caller's
+        transaction expects them."""
+        self.wait()
+        self._constraints("DEFERRED")
+
+    def close(self) -> None:
+        """The thread ended, once the COPY under way (if any) is over. Called on the
+        way out of an error too: the COPY's own error, if it failed, is the one raised
+        (what went wrong after it, such as a query refused in the aborted transaction,
+        is its context). The transaction then rolls back to where this call began, and
+        with it the constraints' mode."""
+        pending, self.pending = self.pending, None
+        if pending is not None:
+            futures_wait([pending])
+        self.pool.shutdown()
+        failed = pending.exception() if pending is not None else None
+        if failed is not None:
+            with connection.wrap_database_errors:
+                raise failed
+
+
+# COPY's text format: these characters are written as escapes; NULL is \N.
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_text(text: str) -> str:
+    return text.translate(_COPY_ESCAPES)
+
+
+class _AnswerTexts:
+    """An answer's columns after response_id as a line of COPY's text format, made once
+    per answer object: `known` keeps the object itself beside its line, so that its id()
+    cannot be reused while the line is kept."""
+
+    def __init__(self) -> None:
+        self.known: dict[int, tuple[AnswerInput, str]] = {}
+
+    def line(self, answer: AnswerInput) -> str:
+        found = self.known.get(id(answer))
+        if found is not None and found[0] is answer:
+            return found[1]
+        text = plain_text(answer.text, multiline=True) if answer.text else ""
+        value = "\\N" if answer.value is None else str(int(answer.value))
+        line = (
+            f"\t{int(answer.question_id)}\t{_copy_text(answer.row_code)}"
+            f"\t{_copy_text(answer.column_code)}\t{value}"
+            f"\t{'t' if answer.dont_know else 'f'}\t{_copy_text(text)}\n"
+        )
+        if len(self.known) < MET_MAX:
+            self.known[id(answer)] = (answer, line)
+        return line
 
 
 class _Checker:
@@ -221,6 +337,7 @@ class _Checker:
             self.columns[question.pk] = frozenset(o.code for o in options)
         self.grid_cells = questionnaire.grid_cells
         self.judged: dict[AnswerInput, str] = {}  # answers without text, checked before
+        self.met: dict[int, tuple[AnswerInput, Question, tuple[int, str, str], str]] = {}
         self.straight_line_min_cells = questionnaire.survey.straight_line_min_cells
         # The texts of a reply that the database would refuse (PostgreSQL) or keep whole
         # (SQLite) when too long: (the ReplyInput field, the model's limit).
@@ -289,23 +406,33 @@ class _Checker:
         seen: set[tuple[int, str, str]] = set()
         chosen: set[int] = set()  # single-choice questions answered
         for answer in answers:
-            question = self.questions.get(answer.question_id)
-            if question is None:
-                raise refuse(
-                    _("it answers question %(id)d, which this survey does not ask")
-                    % {"id": answer.question_id}
-                )
-            key = (answer.question_id, answer.row_code, answer.column_code)
+            # The same answer object, met before (an import passes the same few hundred
+            # over and over): its question, cell and problem without hashing it again.
+            met = self.met.get(id(answer))
+            if met is not None and met[0] is answer:
+                _answer, question, key, problem = met
+            else:
+                found = self.questions.get(answer.question_id)
+                if found is None:
+                    raise refuse(
+                        _("it answers question %(id)d, which this survey does not ask")
+                        % {"id": answer.question_id}
+                    )
+                question = found
+                key = (answer.question_id, answer.row_code, answer.column_code)
+                # A grid's answers come in a handful of shapes (a row, a column, a
+                # level): each is judged once per call, not once per reply.
+                judged = self.judged.get(answer) if not answer.text else None
+                problem = self._problem(question, answer) if judged is None else judged
+                if not answer.text:
+                    if len(self.judged) < JUDGED_MAX:
+                        self.judged[answer] = problem
+                    if len(self.met) < MET_MAX:
+                        # Kept with the object itself, so that its id() is not reused.
+                        self.met[id(answer)] = (answer, question, key, problem)
             if key in seen:
                 raise refuse(_("it answers “%(code)s” twice") % {"code": question.code})
             seen.add(key)
-            # A grid's answers come in a handful of shapes (a row, a column, a level):
-            # each is judged once per call, not once per reply.
-            problem = self.judged.get(answer) if not answer.text else None
-            if problem is None:
-                problem = self._problem(question, answer)
-                if not answer.text and len(self.judged) < JUDGED_MAX:
-                    self.judged[answer] = problem
             if not problem and question.kind == QuestionKind.SINGLE:
                 problem = _("it takes one choice only") if question.pk in chosen else ""
                 chosen.add(question.pk)

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
-from materiality.importing.checking import CellRating, ReplyRow
+from materiality.importing.checking import ReplyRow
 from materiality.importing.context import ImportContext, _imported_references
 from materiality.importing.duplicates import imported_file_find
 from materiality.models import ImportedFile
@@ -21,6 +21,7 @@ from surveys.services import AnswerInput
 # Rows per bulk insert of responses (and their answers) and per progress update.
 STORE_BATCH_ROWS = 500
 FILE_NAME_MAX_LENGTH = 255  # ImportedFile.file_name
+KNOWN_ANSWERS_MAX = 10_000  # answer objects kept for reuse (a file holds a few hundred)
 
 
 # --- Storing --------------------------------------------------------------------------
@@ -83,7 +84,7 @@ def replies_store(
                 rows=len(fresh),
                 imported_by=imported_by if getattr(imported_by, "pk", None) else None,
             )
-            answers: dict[CellRating, AnswerInput] = {}
+            answers: dict[object, tuple[object, AnswerInput]] = {}
             stored = responses_store_bulk(
                 survey=survey,
                 # A generator: the engine reads it a batch at a time.
@@ -112,23 +113,38 @@ def _reply(
     grid_id: int,
     group_id: int | None,
     side_id: int | None,
-    known: dict[CellRating, AnswerInput],
+    known: dict[object, tuple[object, AnswerInput]],
 ) -> ReplyInput:
     answers = []
     for rating in row.ratings:
-        # The same few hundred answers over and over: one object each (`known`).
-        answer = known.get(rating)
-        if answer is None:
+        # The same few hundred answers over and over (the check makes one CellRating per
+        # column and level): one object each, found by the rating object itself.
+        found = known.get(id(rating))
+        if found is not None and found[0] is rating:
+            answer = found[1]
+        else:
             answer = AnswerInput(
                 grid_id, rating.topic, rating.axis, value=rating.value, dont_know=rating.dont_know
             )
-            known[rating] = answer
+            if len(known) < KNOWN_ANSWERS_MAX:
+                known[id(rating)] = (rating, answer)  # kept: its id() is not reused
         answers.append(answer)
-    # The answers that describe the respondent, as the web form stores them.
+    # The answers that describe the respondent, as the web form stores them: one object
+    # per group and side too.
     if group_id is not None:
-        answers.append(AnswerInput(group_id, column_code=row.group))
+        group = known.get(("group", row.group))
+        if group is None:
+            group = known[("group", row.group)] = (
+                row.group,
+                AnswerInput(group_id, column_code=row.group),
+            )
+        answers.append(group[1])
     if side_id is not None:
-        answers.append(AnswerInput(side_id, column_code="internal" if row.internal else "external"))
+        side = "internal" if row.internal else "external"
+        found = known.get(("side", side))
+        if found is None:
+            found = known[("side", side)] = (side, AnswerInput(side_id, column_code=side))
+        answers.append(found[1])
     return ReplyInput(
         answers=answers,
         duration_seconds=row.duration,

@@ -10,7 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
@@ -327,6 +327,84 @@ def test_the_counts_equal_those_of_the_same_replies_submitted_through_the_form(
 
 
 # The savepoint and its release, the survey's lock, its questions and their options.
+def test_answers_are_looked_up_by_response_through_the_one_answer_per_cell_index(
+    db: None,
+) -> None:
+    """The answer table keeps no index of its own on response_id (migration 0009): the
+    unique constraint, which starts with the response, serves lookups by response."""
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, Answer._meta.db_table)
+    indexed = [
+        details["columns"]
+        for details in constraints.values()
+        if details["index"] or details["unique"]
+    ]
+    assert ["response_id"] not in indexed
+    assert ["response_id", "question_id", "row_code", "column_code"] in indexed
+
+
+def test_a_text_is_stored_as_typed_tabs_backslashes_and_line_breaks_included(
+    campus: CampusSurvey,
+) -> None:
+    """PostgreSQL takes the answers as COPY's text, in which a tab, a line break and a
+    backslash are escapes: they are stored as the form would store them."""
+    typed = "Tab\there, back\\slash \\N, \\t,\r\nnew line\rand\x0bbreaks\x07"
+    reply = ReplyInput(
+        answers=[*every_cell(campus), AnswerInput(campus.remarks.pk, text=typed)],
+        source_reference="file.csv:2",
+    )
+    store(campus, [reply])
+    stored = Answer.objects.get(question=campus.remarks).text
+    assert stored == "Tab\there, back\\slash \\N, \\t,\nnew line\nand\nbreaks"
+
+
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="answers are sent with COPY on PostgreSQL"
+)
+
+
+@postgresql_only
+def test_a_database_error_in_a_later_batch_of_answers_is_raised_and_stores_nothing(
+    campus: CampusSurvey, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch's answers go with COPY from a thread while the next batch is made: the
+    database's refusal of one (here an answer to no question: its foreign key) comes back
+    as Django's error, from the store, not at the commit, and takes every batch back."""
+    replies = campus_replies(campus, seed=8, per_group=3)
+    # The first answer of the third batch of two replies names no question.
+    broken_call = 1 + sum(len(reply.answers) for reply in replies[:4])
+    line = bulk._AnswerTexts.line
+    calls = 0
+
+    def broken(self: bulk._AnswerTexts, answer: AnswerInput) -> str:
+        nonlocal calls
+        calls += 1
+        text = line(self, answer)
+        if calls == broken_call:
+            return text.replace(f"\t{answer.question_id}\t", "\t999999\t", 1)
+        return text
+
+    monkeypatch.setattr(bulk._AnswerTexts, "line", broken)
+    assert len(replies) > 6
+    with pytest.raises(IntegrityError):
+        store(campus, replies, batch_size=2)
+    assert not Response.objects.exists()
+    assert not Answer.objects.exists()
+
+
+@postgresql_only
+def test_the_answers_foreign_keys_are_deferred_again_after_the_store(
+    campus: CampusSurvey,
+) -> None:
+    """They are checked as each COPY ends during the store only: the caller's
+    transaction goes on with them deferred, as Django declares them."""
+    store(campus, campus_replies(campus, seed=9, per_group=1))
+    with transaction.atomic():
+        # An answer whose response comes later in the transaction: checked at the commit.
+        Answer.objects.create(response_id=10**9, question=campus.grid, row_code="gym")
+        transaction.set_rollback(True)
+
+
 FIXED_QUERIES = 5
 
 
@@ -338,17 +416,19 @@ def test_storing_takes_no_query_per_reply(
     answers = sum(len(reply.answers) for reply in replies)
     inserts = bulk_inserts(Response, len(replies), bulk.RESPONSE_ROWS_PER_INSERT)
     inserts += bulk_inserts(Answer, answers, bulk.ANSWER_ROWS_PER_INSERT)
+    # PostgreSQL: the answers' foreign keys checked as each COPY ends, then deferred again.
+    fixed = FIXED_QUERIES + (2 if connection.vendor == "postgresql" else 0)
     with (
         CaptureQueriesContext(connection) as queries,
-        django_assert_max_num_queries(FIXED_QUERIES + inserts),
+        django_assert_max_num_queries(fixed + inserts),
     ):
         store(campus, replies)
     writes = ("INSERT", "COPY")  # PostgreSQL takes the answers with COPY
     others = [q for q in queries.captured_queries if not q["sql"].startswith(writes)]
-    assert len(others) <= FIXED_QUERIES
+    assert len(others) <= fixed
     assert Answer.objects.count() == answers
     if connection.vendor == "postgresql":
-        assert len(queries) == FIXED_QUERIES + 2  # one INSERT of responses, one COPY of answers
+        assert len(queries) == fixed + 2  # one INSERT of responses, one COPY of answers
 
 
 def test_counting_as_storing_adds_a_fixed_handful_of_queries(campus: CampusSurvey) -> None:
