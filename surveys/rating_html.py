@@ -244,7 +244,9 @@ def grid_rows_html(rows: Sequence[GridRowParts]) -> SafeString:
             errors = cell.field.errors
             error = ""
             if errors:
-                error = f' <span class="field-error">{_escape(gettext("Choose a rating"))}</span>'
+                # Outside the f-string: makemessages cannot see a call inside one.
+                message = _escape(gettext("Choose a rating"))
+                error = f' <span class="field-error">{message}</span>'
             html.append(
                 "\n            \n            "
                 f'<fieldset class="rating{" has-error" if errors else ""}" '

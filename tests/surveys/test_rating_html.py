@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 from django import forms
 from django.template import engines
+from django.utils import translation
 
 from surveys.forms import PageForm
 from surveys.models import Answer, OptionRole, QuestionOption
@@ -195,3 +196,19 @@ def test_every_reviewed_topic_is_written_as_the_template_wrote_it(
     drawn = block.review_rows_html
     assert drawn == engines["django"].from_string(TEMPLATE_REVIEW_ROWS).render({"block": block})
     assert ("comment-text" in drawn) == stored
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [("en", ("Choose a rating", "Comment")), ("zh-hans", ("请选择", "补充意见"))],
+)
+def test_a_refused_page_speaks_the_respondents_language(
+    campus: CampusSurvey, language: str, words: tuple[str, str]
+) -> None:
+    # The words come from the catalogue: a message the extraction misses stays English.
+    with translation.override(language):
+        form = _grid_form(campus, {"action": "next"}, language)
+        [block] = form.blocks()
+        html = block.rows_html
+    for word in words:
+        assert word in html
