@@ -36,7 +36,9 @@ ids, two INSERT … SELECT and the tally's row).
 
 from __future__ import annotations
 
+import logging
 import secrets
+import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -45,7 +47,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import islice
 
-from django.db import connection, models, transaction
+import psycopg
+from django.db import DatabaseError, connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -65,6 +68,8 @@ from surveys.plaintext import plain_text
 from surveys.selectors import Questionnaire, questionnaire_load
 from surveys.services import AnswerInput, answer_rows, is_straight_lined
 from surveys.tallies import tally_batch_count, tally_batch_reserve
+
+logger = logging.getLogger(__name__)
 
 # Replies validated and inserted per step (and per `on_batch` report).
 BATCH_SIZE = 500
@@ -153,7 +158,7 @@ def responses_store_bulk(
             writer.finish()
     finally:
         if writer is not None:
-            writer.close()
+            writer.close(propagating=sys.exc_info()[1])
     if tally_batch is not None:
         tally_batch_count(locked.pk, tally_batch, stored)
     return stored
@@ -274,20 +279,25 @@ class _AnswerWriter:
         self.wait()
         self._constraints("DEFERRED")
 
-    def close(self) -> None:
+    def close(self, propagating: BaseException | None = None) -> None:
         """The thread ended, once the COPY under way (if any) is over. Called on the
-        way out of an error too: the COPY's own error, if it failed, is the one raised
-        (what went wrong after it, such as a query refused in the aborted transaction,
-        is its context). The transaction then rolls back to where this call began, and
-        with it the constraints' mode."""
+        way out of an error too (`propagating`). A failed COPY's error is raised when
+        nothing else went wrong, or when what went wrong is the database's too (a query
+        refused in the transaction the COPY aborted: the COPY's error is its cause).
+        A reply refused meanwhile ("row N: …") is what the person importing can act on:
+        it goes on, and the COPY's error is logged. Either way the transaction then
+        rolls back to where this call began, and with it the constraints' mode."""
         pending, self.pending = self.pending, None
         if pending is not None:
             futures_wait([pending])
         self.pool.shutdown()
         failed = pending.exception() if pending is not None else None
-        if failed is not None:
+        if failed is None:
+            return
+        if propagating is None or isinstance(propagating, DatabaseError | psycopg.Error):
             with connection.wrap_database_errors:
                 raise failed
+        logger.error("Answers not stored (%s); the store stopped for: %s", failed, propagating)
 
 
 # COPY's text format: these characters are written as escapes; NULL is \N.

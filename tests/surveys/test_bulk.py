@@ -392,6 +392,28 @@ def test_a_database_error_in_a_later_batch_of_answers_is_raised_and_stores_nothi
     assert not Answer.objects.exists()
 
 
+def test_a_reply_refused_while_a_copy_fails_is_the_error_the_importer_sees(
+    campus: CampusSurvey, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The reply's message names what to fix in the file ("Reply 7: …"); the database's
+    refusal of the batch before it, meanwhile, is logged, not raised in its place."""
+    replies = campus_replies(campus, seed=8, per_group=3)[:6]
+    replies.append(ReplyInput(answers=[AnswerInput(campus.grid.pk, "canteen", "quality", 9)]))
+    line = bulk._AnswerTexts.line
+
+    def broken(self: bulk._AnswerTexts, answer: AnswerInput) -> str:
+        # Every answer names no question: the first batch's COPY fails on its foreign key.
+        return line(self, answer).replace(f"\t{answer.question_id}\t", "\t999999\t", 1)
+
+    monkeypatch.setattr(bulk._AnswerTexts, "line", broken)
+    with translation.override("en"), pytest.raises(ReplyInvalid, match="Reply 7: "):
+        store(campus, replies, batch_size=6)
+    if connection.vendor == "postgresql":  # elsewhere answers are INSERTed in this thread
+        assert "Answers not stored" in caplog.text
+    assert not Response.objects.exists()
+    assert not Answer.objects.exists()
+
+
 @postgresql_only
 def test_the_answers_foreign_keys_are_deferred_again_after_the_store(
     campus: CampusSurvey,
