@@ -126,17 +126,20 @@ elif _database["ENGINE"] == "django.db.backends.postgresql":
     # DATABASE_CONNECT_TIMEOUT, and a kept connection whose data goes unacknowledged, or
     # whose keepalive probes go unanswered, after DATABASE_TCP_TIMEOUT_MS. A slow query
     # on a live server is not cut short: its kernel keeps acknowledging.
+    # The same parameters given in DATABASE_URL's query string (?connect_timeout=30)
+    # win: an operator who tuned them for a distant database keeps them.
     _tcp_timeout_ms = env_int("DATABASE_TCP_TIMEOUT_MS", 10_000, minimum=1_000)
-    _database.setdefault("OPTIONS", {}).update(
-        connect_timeout=env_int("DATABASE_CONNECT_TIMEOUT", 5, minimum=2),
-        keepalives=1,
+    _connection_defaults = {
+        "connect_timeout": env_int("DATABASE_CONNECT_TIMEOUT", 5, minimum=2),
+        "keepalives": 1,
         # Probes start on a connection idle for half the time-out; once they have begun,
         # tcp_user_timeout, not the count, decides when the kernel gives up.
-        keepalives_idle=max(1, _tcp_timeout_ms // 2000),
-        keepalives_interval=1,
-        keepalives_count=3,
-        tcp_user_timeout=_tcp_timeout_ms,
-    )
+        "keepalives_idle": max(1, _tcp_timeout_ms // 2000),
+        "keepalives_interval": 1,
+        "keepalives_count": 3,
+        "tcp_user_timeout": _tcp_timeout_ms,
+    }
+    _database["OPTIONS"] = {**_connection_defaults, **_database.get("OPTIONS", {})}
 DATABASES = {"default": _database}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -114,3 +114,16 @@ def test_every_redis_client_gives_up_after_the_configured_time_out() -> None:
     assert result.returncode == 0, result.stderr
     timeouts = "{'socket_connect_timeout': 0.25, 'socket_timeout': 0.25}"
     assert result.stdout.splitlines()[-3:] == [timeouts, timeouts, "0.25 0.25"]
+
+
+def test_postgresql_connections_give_up_on_a_silent_host_unless_the_url_says_otherwise() -> None:
+    show = "from django.conf import settings; print(settings.DATABASES['default']['OPTIONS'])"
+    url = "postgres://materia@127.0.0.1:5432/materia"
+    defaults = start({"DEBUG": "true", "DATABASE_URL": url}, "shell", "-c", show)
+    tuned = start(
+        {"DEBUG": "true", "DATABASE_URL": f"{url}?connect_timeout=30"}, "shell", "-c", show
+    )
+    assert "'connect_timeout': 5" in defaults.stdout, defaults.stdout + defaults.stderr
+    assert "'tcp_user_timeout': 10000" in defaults.stdout
+    assert "'connect_timeout': 30" in tuned.stdout, tuned.stdout + tuned.stderr
+    assert "'tcp_user_timeout': 10000" in tuned.stdout
