@@ -23,7 +23,7 @@ TIMEOUT = 30
 
 
 def can_make_hosts() -> bool:
-    return os.geteuid() == 0 and shutil.which("ip") is not None
+    return os.geteuid() == 0 and all(shutil.which(tool) for tool in ("ip", "runuser"))
 
 
 def ip(*args: str, namespace: str | None = None) -> None:
