@@ -52,6 +52,7 @@ from materiality.questionnaire import (
     OVERALL_COMMENT_QUESTION,
     SIDE_QUESTION,
 )
+from surveys.bulk import ANSWER_COPY_COLUMNS
 from surveys.models import (
     Answer,
     DurationCount,
@@ -87,15 +88,6 @@ RESPONSE_COLUMNS = (
     "limit_address",
     "limit_device",
     "tally_batch",
-)
-ANSWER_COLUMNS = (
-    "response_id",
-    "question_id",
-    "row_code",
-    "column_code",
-    "value",
-    "dont_know",
-    "text",
 )
 
 
@@ -351,7 +343,7 @@ def copy_replies(
         answers = _copy(
             cursor,
             Answer._meta.db_table,
-            ANSWER_COLUMNS,
+            ANSWER_COPY_COLUMNS,
             (
                 _answer_rows(b, form, first_id + b.first)
                 for b in _blocks(assessment, form, replies, seed)
