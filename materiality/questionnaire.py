@@ -137,7 +137,7 @@ def questionnaire_specs(
         QuestionSpec(
             code=OVERALL_COMMENT_QUESTION,
             kind=QuestionKind.TEXT,
-            page=3,
+            page=2,  # under the last topics (Questionnaire.pages)
             text={
                 "zh-hans": "您还有其他想告诉我们的吗？（选填）",
                 "en": "Is there anything else you would like to tell us? (optional)",

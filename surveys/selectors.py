@@ -91,24 +91,35 @@ class Questionnaire:
 
     def pages(self, response: Response | None = None) -> list[Page]:
         """Questions grouped by their page number; a long grid is split over several
-        pages of at most ROWS_PER_PAGE rows, evenly."""
+        pages of at most ROWS_PER_PAGE rows, evenly. Questions after a grid on the same
+        page number are shown under the grid's last rows (the closing comment goes with
+        the last topics: one step fewer on a phone); questions before it, on a page of
+        their own."""
         by_page: dict[int, list[Question]] = defaultdict(list)
         for question in self.asked_questions(response):
             by_page[question.page].append(question)
         pages: list[Page] = []
+
+        def close(plain: list[PageItem], after_grid: bool) -> None:
+            if plain and after_grid:
+                last = pages[-1]
+                pages[-1] = Page(last.number, last.items + tuple(plain))
+            elif plain:
+                pages.append(Page(len(pages) + 1, tuple(plain)))
+
         for page_number in sorted(by_page):
             plain: list[PageItem] = []
+            after_grid = False
             for question in by_page[page_number]:
                 if question.kind == QuestionKind.GRID:
-                    if plain:
-                        pages.append(Page(len(pages) + 1, tuple(plain)))
-                        plain = []
+                    close(plain, after_grid)
+                    plain = []
                     for item in self._grid_items(question):
                         pages.append(Page(len(pages) + 1, (item,)))
+                        after_grid = True
                 else:
                     plain.append(PageItem(question, choices=tuple(self.choices(question))))
-            if plain:
-                pages.append(Page(len(pages) + 1, tuple(plain)))
+            close(plain, after_grid)
         return pages
 
     def single_page(self) -> Page:

@@ -34,9 +34,9 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
-# 17 topics over pages of at most 5: four grid pages, then the overall comment.
+# 17 topics over pages of at most 5: four grid pages, the last with the overall comment.
 GRID_PAGES = 4
-LAST_PAGE = GRID_PAGES + 1
+LAST_PAGE = GRID_PAGES
 
 
 @dataclass(frozen=True)
@@ -147,6 +147,11 @@ def button(page: Page, name: str) -> Locator:
 
 def topics(page: Page) -> Locator:
     return page.locator("fieldset.topic")
+
+
+def overall_comment(page: Page) -> Locator:
+    """The closing question's box, under the last topics (not a topic's comment)."""
+    return page.locator("main div.question textarea")
 
 
 def first_topic_number(page: Page) -> int:
@@ -309,13 +314,15 @@ def test_a_respondent_answers_saves_resumes_on_another_device_and_submits(
     expect(page).to_have_url(page_url(2))
     button(page, texts.next).click()
 
-    for number in range(3, GRID_PAGES + 1):
+    for number in range(3, LAST_PAGE):
         expect(page).to_have_url(page_url(number))
         chosen |= answer_by_clicking(page)
         button(page, texts.next).click()
 
+    # The last topics and the overall comment: one step, then the review.
     expect(page).to_have_url(page_url(LAST_PAGE))
-    page.locator("main textarea").fill(texts.overall)
+    chosen |= answer_by_clicking(page)
+    overall_comment(page).fill(texts.overall)
     check_page(page)
     button(page, texts.review_step).click()
 
@@ -470,10 +477,12 @@ def test_the_questionnaire_works_without_javascript(
     assert_no_horizontal_scroll(page)
 
     chosen: dict[str, Any] = {}
-    for number in range(1, GRID_PAGES + 1):
+    for number in range(1, LAST_PAGE + 1):
         expect(page).to_have_url(page_url(number))
         chosen |= answer_by_clicking(page)
         assert_no_horizontal_scroll(page)
+        if number == LAST_PAGE:
+            break
         if number == 2:
             # Save, leave, and come back through the link on the "later" page.
             button(page, texts.later).click()
@@ -486,8 +495,7 @@ def test_the_questionnaire_works_without_javascript(
             expect_still_chosen(page, chosen)
         button(page, texts.next).click()
 
-    expect(page).to_have_url(page_url(LAST_PAGE))
-    page.locator("main textarea").fill(texts.overall)
+    overall_comment(page).fill(texts.overall)
     button(page, texts.review_step).click()
 
     expect(page).to_have_url(REVIEW_URL)

@@ -19,7 +19,14 @@ from materiality.services import group_link_create, open_link_create
 from tests.browser.assertions import assert_accessible, assert_no_horizontal_scroll
 from tests.browser.screens import Screen
 from tests.browser.test_questionnaire_layout import screenshot
-from tests.browser.test_respondent_journey import LAST_PAGE, LATER_URL, button, page_url, topics
+from tests.browser.test_respondent_journey import (
+    LAST_PAGE,
+    LATER_URL,
+    button,
+    overall_comment,
+    page_url,
+    topics,
+)
 from tests.conftest import link_path
 
 pytestmark = [
@@ -98,11 +105,11 @@ def test_switching_language_mid_step_keeps_ratings_comments_and_text(
     expect(page.locator("html")).to_have_attribute("lang", "en")
     assert checked(page) == chosen
 
-    # The free-text step, switched back to Chinese.
+    # The last step's free text (under its topics), switched back to Chinese.
     page.goto(re.sub(r"/p/\d+/.*$", f"/p/{LAST_PAGE}/", page.url))
-    page.locator("main textarea").fill("A clear questionnaire, thank you.")
+    overall_comment(page).fill("A clear questionnaire, thank you.")
     switch_to(page, "简体中文", "zh-hans")
-    expect(page.locator("main textarea")).to_have_value("A clear questionnaire, thank you.")
+    expect(overall_comment(page)).to_have_value("A clear questionnaire, thank you.")
     check(page, javascript)
 
 

@@ -58,14 +58,21 @@ def test_a_group_link_opens_on_the_topics_rated_on_both_axes(customers_link: str
     assert (response.respondent_group, response.respondent_internal) == ("customers", False)
 
 
-def test_the_seventeen_topics_take_four_steps_then_the_comment_and_the_review(
+def test_the_seventeen_topics_take_four_steps_the_last_with_the_comment_then_the_review(
     customers_link: str,
 ) -> None:
     client = english()
     walk = start(client, customers_link)
     html = client.get(walk.page_url(2)).content.decode()
-    assert "Step 2 of 6" in html
-    assert '<progress max="6" value="2"' in html
+    assert "Step 2 of 5" in html
+    assert '<progress max="5" value="2"' in html
+    assert "anything else you would like to tell us" not in html
+    # The closing comment goes with the last four topics: no step of its own.
+    last = client.get(walk.page_url(4)).content.decode()
+    assert "Topics 14–17 of 17" in last
+    assert "Is there anything else you would like to tell us? (optional)" in last
+    assert "Review answers" in last
+    assert client.get(walk.page_url(5)).status_code == 302  # no fifth step: back to the first
 
 
 def test_a_submitted_questionnaire_rates_every_topic_on_both_axes(customers_link: str) -> None:
