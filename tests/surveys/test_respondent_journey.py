@@ -12,7 +12,15 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from surveys.models import Answer, Invitation, InvitationKind, Response, ResponseStatus, Survey
+from surveys.models import (
+    Answer,
+    Invitation,
+    InvitationKind,
+    Question,
+    Response,
+    ResponseStatus,
+    Survey,
+)
 from surveys.services import survey_close
 from tests.conftest import link_path
 from tests.respondents import answer_all, respond, start
@@ -427,3 +435,27 @@ def test_an_anonymous_response_keeps_no_link_to_the_invitation(survey: Survey) -
     assert response.invitation_id is None
     assert response.personal_invitation_id is None
     assert Invitation.objects.get(pk=issued.pk).responded_at is not None
+
+
+def test_a_question_after_a_grid_on_its_page_is_asked_under_the_grids_last_rows(
+    campus: CampusSurvey, students_link: str
+) -> None:
+    # The remark moved onto the grid's page: asked with the last three rows, with no
+    # step of its own.
+    Question.objects.filter(pk=campus.remarks.pk).update(page=campus.grid.page)
+    client = english()
+    walk = start(client, students_link)
+    first = client.get(walk.page_url(1)).content.decode()
+    last = client.get(walk.page_url(2)).content.decode()
+    assert f"Step 2 of {STEPS_FROM_A_GROUP_LINK - 1}" in last
+    assert "Anything else?" not in first
+    assert "Daycare" in last
+    assert "Anything else?" in last
+    grid = campus.grid.pk
+    client.post(walk.page_url(1), {**every_cell(grid, "4"), "action": "next"})
+    last_rows = {f"q{grid}_r{r}_c{c}": "2" for r in range(3) for c in range(2)}
+    saved = client.post(
+        walk.page_url(2), {**last_rows, f"q{campus.remarks.pk}": "Fine.", "action": "next"}
+    )
+    assert saved["Location"] == walk.review_url
+    assert Answer.objects.get(question=campus.remarks).text == "Fine."
