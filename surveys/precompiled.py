@@ -1,0 +1,100 @@
+"""A look-up by one column whose SQL is built once per process.
+
+Nearly every request of a respondent starts by reading its response (and survey) by the
+resume token's hash. Through the ORM, building that statement (cloning the queryset,
+resolving the filter, listing some 40 columns of two joined tables) cost more of
+Django's time than PostgreSQL took to answer it. The statement never changes, so it is
+compiled by the ORM once, on first use, and then only executed; the rows become model
+instances by `Model.from_db`, as the ORM's own iterator makes them.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import Model
+from django.db.models.sql.compiler import SQLCompiler
+
+M = TypeVar("M", bound=Model)
+
+# What the compiled statement's one parameter stands for until it is executed.
+_PLACEHOLDER = "\x00precompiled\x00"
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    connection: BaseDatabaseWrapper
+    compiler: SQLCompiler
+    sql: str
+    converters: dict[int, Any]
+
+
+class PrecompiledGet(Generic[M]):
+    """`model.objects.select_related(*related).get(**{column: value})`, but compiled
+    once per thread (each thread has its own connection, and the values' converters
+    belong to it): `related` names foreign keys of `model` itself (one level), and
+    `column` a unique field, so that at most one row comes back."""
+
+    def __init__(self, model: type[M], column: str, related: Sequence[str] = ()) -> None:
+        self.model = model
+        self.column = column
+        self.related = tuple(related)
+        self._local = threading.local()
+
+    def get(self, value: Any) -> M | None:
+        connection = connections[DEFAULT_DB_ALIAS]
+        compiled: _Compiled | None = getattr(self._local, "compiled", None)
+        if compiled is None or compiled.connection is not connection:
+            compiled = self._local.compiled = self._compile(connection)
+        with connection.cursor() as cursor:
+            cursor.execute(compiled.sql, [value])
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        if compiled.converters:  # what the database returns as it stores it (SQLite's JSON)
+            (row,) = compiled.compiler.apply_converters([row], compiled.converters)
+        return self._instances(row)
+
+    def _compile(self, connection: BaseDatabaseWrapper) -> _Compiled:
+        queryset = self.model._default_manager.select_related(*self.related).filter(
+            **{self.column: _PLACEHOLDER}
+        )
+        compiler = queryset.query.get_compiler(connection=connection)
+        sql, params = compiler.as_sql()
+        expected = sum(len(model._meta.concrete_fields) for model in self._models())
+        # The rows are cut by the models' own field lists: refuse a statement that does
+        # not select exactly those columns, or takes any other parameter.
+        if list(params) != [_PLACEHOLDER] or len(compiler.select) != expected:
+            raise TypeError(f"cannot precompile {queryset.query}")
+        converters = compiler.get_converters([column for column, _, _ in compiler.select])
+        return _Compiled(connection, compiler, sql, converters)
+
+    def _models(self) -> list[type[Model]]:
+        related = [self.model._meta.get_field(name).related_model for name in self.related]
+        return [self.model, *related]  # type: ignore[list-item]
+
+    def _instances(self, row: Sequence[Any]) -> M:
+        start = 0
+        instances: list[Model | None] = []
+        for model in self._models():
+            fields = model._meta.concrete_fields
+            values = row[start : start + len(fields)]
+            start += len(fields)
+            # A null foreign key's join brings nulls only: no instance, as the ORM does.
+            pk_at = fields.index(model._meta.pk)
+            instances.append(
+                None
+                if values[pk_at] is None
+                else model.from_db(DEFAULT_DB_ALIAS, [f.attname for f in fields], values)
+            )
+        instance, *others = instances
+        if not isinstance(instance, self.model):  # a row's own primary key is never null
+            raise TypeError(f"no {self.model.__name__} in the row")
+        for name, other in zip(self.related, others, strict=True):
+            self.model._meta.get_field(name).set_cached_value(instance, other)  # type: ignore[union-attr]
+        return instance
