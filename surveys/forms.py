@@ -8,16 +8,19 @@ form fields themselves, so an out-of-range or unknown value is a form error, nev
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, cast
 
 from django import forms
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from surveys.fields import PlainTextField
-from surveys.models import Answer, QuestionKind
+from surveys.models import Answer, Question, QuestionKind, SurveyStatus
 from surveys.rating_html import (
     DONT_KNOW,
     RatingOption,
@@ -43,6 +46,19 @@ class TextAnswerField(PlainTextField):
 
 
 COMMENT_ROWS = 3
+
+
+class RatingField(forms.ChoiceField):
+    """A rating cell: a choice among the page's levels, one radio button each.
+
+    The levels are given as `ChoiceField` keeps them, (value, label) pairs of text, and
+    are shared by all the page's cells: `ChoiceField`'s and its widget's `choices`
+    setters would normalise them twice for each cell, a fifth of the review page's time
+    (it reads every cell). Set as those setters store them (Django 5.2)."""
+
+    def __init__(self, *, levels: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(widget=forms.RadioSelect, **kwargs)
+        self._choices = self.widget._choices = levels
 
 
 @dataclass
@@ -121,6 +137,12 @@ class Block:
 
 
 class PageForm(forms.Form):
+    """One questionnaire page. Its fields depend on the page and the language only (what
+    a respondent answered before is the form's `initial`), so the fields of a survey that
+    left the draft state are built once per process and shared (`_page_fields`): a step
+    is drawn and saved without building its 15 fields again, and the review, which
+    reads every page, without building 50."""
+
     def __init__(
         self,
         *args: Any,
@@ -130,84 +152,12 @@ class PageForm(forms.Form):
         require_complete: bool = False,
         **kwargs: Any,
     ) -> None:
+        kwargs["initial"] = _initial_values(page, answers)
         super().__init__(*args, **kwargs)
         self.page = page
         self.language = language
         self.require_complete = require_complete
-        for item in page.items:
-            self._add_fields(item, answers)
-
-    # --- building ---------------------------------------------------------------------
-
-    def _add_fields(self, item: PageItem, answers: dict[AnswerKey, Answer]) -> None:
-        question = item.question
-        qid = question.pk
-        language = self.language
-        if question.kind == QuestionKind.GRID:
-            levels = self._scale_choices(item)
-            for r, row in enumerate(item.rows):
-                for c, column in enumerate(item.columns):
-                    answer = answers.get((qid, row.code, column.code))
-                    self.fields[f"q{qid}_r{r}_c{c}"] = forms.ChoiceField(
-                        choices=levels,
-                        required=False,
-                        widget=forms.RadioSelect,
-                        label=f"{pick(row.label, language)} — {pick(column.label, language)}",
-                        initial=_initial_rating(answer),
-                    )
-                if question.row_comments:
-                    answer = answers.get((qid, row.code, ""))
-                    self.fields[f"q{qid}_r{r}_comment"] = TextAnswerField(
-                        required=False,
-                        max_length=question.max_length,
-                        widget=forms.Textarea(attrs={"rows": COMMENT_ROWS}),
-                        label=_("Comment on “%(topic)s” (optional)")
-                        % {"topic": pick(row.label, language)},
-                        initial=answer.text if answer else "",
-                    )
-        elif question.kind in (QuestionKind.SINGLE, QuestionKind.RATING):
-            if question.kind == QuestionKind.SINGLE:
-                choices = [(o.code, pick(o.label, language)) for o in item.choices]
-            else:
-                choices = self._scale_choices(item)
-            chosen = [a for key, a in answers.items() if key[0] == qid]
-            initial = None
-            if chosen:
-                initial = chosen[0].column_code or _initial_rating(chosen[0])
-            self.fields[f"q{qid}"] = forms.ChoiceField(
-                choices=choices,
-                required=False,
-                widget=forms.RadioSelect,
-                label=pick(question.text, language),
-                initial=initial,
-            )
-        elif question.kind == QuestionKind.MULTIPLE:
-            self.fields[f"q{qid}"] = forms.MultipleChoiceField(
-                choices=[(o.code, pick(o.label, language)) for o in item.choices],
-                required=False,
-                widget=forms.CheckboxSelectMultiple,
-                label=pick(question.text, language),
-                initial=[key[2] for key in answers if key[0] == qid],
-            )
-        elif question.kind == QuestionKind.TEXT:
-            answer = answers.get((qid, "", ""))
-            self.fields[f"q{qid}"] = TextAnswerField(
-                required=False,
-                max_length=question.max_length,
-                widget=forms.Textarea(attrs={"rows": 5}),
-                label=pick(question.text, language),
-                initial=answer.text if answer else "",
-            )
-
-    def _scale_choices(self, item: PageItem) -> list[tuple[str, str]]:
-        question = item.question
-        choices = []
-        for level in question.scale:
-            label = question.scale_label(level, self.language)
-            choices.append((str(level), f"{level} {label}".strip() if label else str(level)))
-        if question.allow_dont_know:
-            choices.append((DONT_KNOW, str(_("Don't know"))))
-        return choices
+        self.fields.update(_page_fields(page, language))
 
     def _scale_ends(self, item: PageItem) -> tuple[ScaleEnd, ScaleEnd] | None:
         question = item.question
@@ -361,6 +311,135 @@ class PageForm(forms.Form):
                 block.field = self[f"q{qid}"]
             blocks.append(block)
         return blocks
+
+
+# Fields are never changed once built (Django's form machinery only reads them; bound
+# values, errors and initial values live in the form), so forms may share them.
+_shared_fields: OrderedDict[tuple[Any, ...], dict[str, forms.Field]] = OrderedDict()
+_shared_lock = threading.Lock()
+_SHARED_PAGES = 512  # pages × languages kept per process
+
+
+def _page_fields(page: Page, language: str) -> dict[str, forms.Field]:
+    question = page.items[0].question if page.items else None
+    # The survey as the questionnaire was loaded with it (`questionnaire_load`): its
+    # state and last change then are the questions' own.
+    survey = question.survey if question and Question.survey.is_cached(question) else None
+    if survey is None or survey.status == SurveyStatus.DRAFT:
+        return _build_fields(page, language)  # a draft's questions may change
+    key = (
+        survey.pk,
+        survey.updated_at,
+        language,
+        tuple((item.question.pk, item.first_row, len(item.rows)) for item in page.items),
+    )
+    with _shared_lock:
+        fields = _shared_fields.get(key)
+        if fields is not None:
+            _shared_fields.move_to_end(key)
+            return fields
+    fields = _build_fields(page, language)
+    with _shared_lock:
+        _shared_fields[key] = fields
+        while len(_shared_fields) > _SHARED_PAGES:
+            _shared_fields.popitem(last=False)
+    return fields
+
+
+def _build_fields(page: Page, language: str) -> dict[str, forms.Field]:
+    # The words the fields keep are the page's language's, whatever this request's is
+    # (an API client may answer in another language than its own).
+    with translation.override(language):
+        return _fields_in_language(page, language)
+
+
+def _fields_in_language(page: Page, language: str) -> dict[str, forms.Field]:
+    fields: dict[str, forms.Field] = {}
+    for item in page.items:
+        question = item.question
+        qid = question.pk
+        if question.kind == QuestionKind.GRID:
+            levels = _scale_choices(item, language)
+            for r, row in enumerate(item.rows):
+                for c, column in enumerate(item.columns):
+                    fields[f"q{qid}_r{r}_c{c}"] = RatingField(
+                        levels=levels,
+                        required=False,
+                        label=f"{pick(row.label, language)} — {pick(column.label, language)}",
+                    )
+                if question.row_comments:
+                    fields[f"q{qid}_r{r}_comment"] = TextAnswerField(
+                        required=False,
+                        max_length=question.max_length,
+                        widget=forms.Textarea(attrs={"rows": COMMENT_ROWS}),
+                        label=_("Comment on “%(topic)s” (optional)")
+                        % {"topic": pick(row.label, language)},
+                    )
+        elif question.kind in (QuestionKind.SINGLE, QuestionKind.RATING):
+            if question.kind == QuestionKind.SINGLE:
+                choices = [(o.code, pick(o.label, language)) for o in item.choices]
+            else:
+                choices = _scale_choices(item, language)
+            fields[f"q{qid}"] = forms.ChoiceField(
+                choices=choices,
+                required=False,
+                widget=forms.RadioSelect,
+                label=pick(question.text, language),
+            )
+        elif question.kind == QuestionKind.MULTIPLE:
+            fields[f"q{qid}"] = forms.MultipleChoiceField(
+                choices=[(o.code, pick(o.label, language)) for o in item.choices],
+                required=False,
+                widget=forms.CheckboxSelectMultiple,
+                label=pick(question.text, language),
+            )
+        elif question.kind == QuestionKind.TEXT:
+            fields[f"q{qid}"] = TextAnswerField(
+                required=False,
+                max_length=question.max_length,
+                widget=forms.Textarea(attrs={"rows": 5}),
+                label=pick(question.text, language),
+            )
+    return fields
+
+
+def _initial_values(page: Page, answers: dict[AnswerKey, Answer]) -> dict[str, Any]:
+    """What the page's fields show before anything is sent: the stored answers."""
+    initial: dict[str, Any] = {}
+    for item in page.items:
+        question = item.question
+        qid = question.pk
+        if question.kind == QuestionKind.GRID:
+            for r, row in enumerate(item.rows):
+                for c, column in enumerate(item.columns):
+                    initial[f"q{qid}_r{r}_c{c}"] = _initial_rating(
+                        answers.get((qid, row.code, column.code))
+                    )
+                if question.row_comments:
+                    answer = answers.get((qid, row.code, ""))
+                    initial[f"q{qid}_r{r}_comment"] = answer.text if answer else ""
+        elif question.kind in (QuestionKind.SINGLE, QuestionKind.RATING):
+            chosen = [a for key, a in answers.items() if key[0] == qid]
+            initial[f"q{qid}"] = (
+                (chosen[0].column_code or _initial_rating(chosen[0])) if chosen else None
+            )
+        elif question.kind == QuestionKind.MULTIPLE:
+            initial[f"q{qid}"] = [key[2] for key in answers if key[0] == qid]
+        elif question.kind == QuestionKind.TEXT:
+            answer = answers.get((qid, "", ""))
+            initial[f"q{qid}"] = answer.text if answer else ""
+    return initial
+
+
+def _scale_choices(item: PageItem, language: str) -> list[tuple[str, str]]:
+    question = item.question
+    choices = []
+    for level in question.scale:
+        label = question.scale_label(level, language)
+        choices.append((str(level), f"{level} {label}".strip() if label else str(level)))
+    if question.allow_dont_know:
+        choices.append((DONT_KNOW, str(_("Don't know"))))
+    return choices
 
 
 def _initial_rating(answer: Answer | None) -> str | None:

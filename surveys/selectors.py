@@ -187,6 +187,8 @@ def questionnaire_load(survey: Survey) -> Questionnaire:
 
 def _questionnaire_query(survey: Survey) -> Questionnaire:
     questions = tuple(Question.objects.filter(survey=survey, retired=False).order_by("order", "pk"))
+    for question in questions:
+        question.survey = survey  # as loaded, never read again (surveys.forms keys on it)
     options: dict[int, dict[str, list[QuestionOption]]] = defaultdict(lambda: defaultdict(list))
     for option in QuestionOption.objects.filter(question__in=[q.pk for q in questions]).order_by(
         "order", "pk"

@@ -3,6 +3,7 @@ JavaScript makes them: landing, pages, saving, resuming, reviewing, submitting."
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -459,3 +460,25 @@ def test_a_question_after_a_grid_on_its_page_is_asked_under_the_grids_last_rows(
     )
     assert saved["Location"] == walk.review_url
     assert Answer.objects.get(question=campus.remarks).text == "Fine."
+
+
+def test_two_respondents_on_one_step_each_see_only_their_own_answers(
+    survey: Survey, campus: CampusSurvey, students_link: str
+) -> None:
+    # A step's fields are built once and shared by every respondent's form (surveys.forms):
+    # what is shown checked or typed comes from each respondent's own answers.
+    first, second = english(), english()
+    first_walk, second_walk = start(first, students_link), start(second, students_link)
+    grid = campus.grid.pk
+    first.post(
+        first_walk.page_url(1),
+        {**every_cell(grid, "5"), f"q{grid}_r0_comment": "Mine only.", "action": "later"},
+    )
+    second.post(second_walk.page_url(1), {**every_cell(grid, "2"), "action": "later"})
+    first_html = first.get(first_walk.page_url(1)).content.decode()
+    second_html = second.get(second_walk.page_url(1)).content.decode()
+    checked = re.compile(rf'name="q{grid}_r0_c0" value="(\w+)" id="[^"]+" checked')
+    assert checked.findall(first_html) == ["5"]
+    assert checked.findall(second_html) == ["2"]
+    assert "Mine only." in first_html
+    assert "Mine only." not in second_html
