@@ -381,13 +381,17 @@ def invitation_reissue(*, invitation: Invitation) -> str:
     return token
 
 
+# A link's landing page and its start read the invitation: compiled once, like the
+# response a resume token stands for (`response_resume`).
+_INVITATION = PrecompiledGet(Invitation, "token_hash", related=("survey",))
+
+
 def invitation_resolve(token: str) -> Invitation:
     if not looks_like_token(token):
         raise LinkUnknown
-    try:
-        invitation = Invitation.objects.select_related("survey").get(token_hash=token_digest(token))
-    except Invitation.DoesNotExist:
-        raise LinkUnknown from None
+    invitation = _INVITATION.get(token_digest(token))
+    if invitation is None:
+        raise LinkUnknown
     if invitation.revoked_at is not None:
         raise LinkRevoked
     if invitation.is_expired():

@@ -68,7 +68,7 @@ def test_an_unknown_or_malformed_token_is_refused(survey: Survey) -> None:
             response_resume(malformed)
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_each_thread_reads_through_its_own_connection(survey: Survey) -> None:
     invitation = invitation_create(survey=survey, kind=InvitationKind.OPEN)
     token = response_start(invitation=invitation.invitation).resume_token
