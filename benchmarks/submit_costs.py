@@ -41,7 +41,7 @@ WALK_KINDS = (
     "start POST",
     "grid page GET",
     "grid page POST",
-    "last page GET",
+    "last page GET",  # a page without a grid (none in the assessment's questionnaire)
     "last page POST",
     "review GET",
     "submit POST",
@@ -96,6 +96,8 @@ def queries_table(costs: dict[int, dict[str, RequestCost]]) -> str:
     first = ["submit POST", "grid page POST"]
     order = [*first, *(k for k in WALK_KINDS if k not in first), "whole walk", "baseline POST"]
     for kind in order:
+        if all(kind not in costs[count] for count in TOPIC_COUNTS):
+            continue  # a page of the questionnaire's own kind only (a comment page, say)
         cells = []
         for count in TOPIC_COUNTS:
             cost = costs[count].get(kind)
