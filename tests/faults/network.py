@@ -11,13 +11,17 @@ so nothing shared is touched, and everything is removed at the end.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import secrets
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
 
 TIMEOUT = 30
 
@@ -31,13 +35,26 @@ def ip(*args: str, namespace: str | None = None) -> None:
     subprocess.run(command, check=True, capture_output=True, timeout=TIMEOUT)
 
 
-def _free_subnet() -> int:
-    """A 10.213.<n>.0/24 no route here uses yet: a suite running beside this one (CI
-    while a developer's tests run) makes hosts of its own."""
+def _claim_subnet() -> tuple[int, IO[bytes]]:
+    """A 10.213.<n>.0/24 no route here uses yet, held by a lock on a file of its own: a
+    suite running beside this one (CI while a developer's tests run) makes hosts of its
+    own, and two suites starting at once must not both take a subnet they each saw free.
+    The lock goes with the file's closing (`Network.remove`) or the process's end."""
     routes = subprocess.run(["ip", "route"], capture_output=True, text=True, timeout=TIMEOUT)
     ours = (part for part in routes.stdout.split() if part.startswith("10.213."))
     taken = {int(part.split(".")[2]) for part in ours}
-    return secrets.choice([n for n in range(16, 240) if n not in taken])
+    free = [n for n in range(16, 240) if n not in taken]
+    secrets.SystemRandom().shuffle(free)
+    for subnet in free:
+        path = Path(tempfile.gettempdir()) / f"materia-fault-subnet-{subnet}.lock"
+        claim = path.open("wb")  # held open until the network is removed
+        try:
+            fcntl.flock(claim, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            claim.close()
+            continue
+        return subnet, claim
+    raise RuntimeError("no free 10.213.<n>.0/24 subnet for the fault tests' hosts")
 
 
 @dataclass
@@ -66,8 +83,10 @@ class Network:
     """Hosts on /30 links of 10.213.<n>.0, and a service address routed to one of them."""
 
     tag: str = field(default_factory=lambda: secrets.token_hex(3))
-    subnet: int = field(default_factory=lambda: _free_subnet())
     hosts: list[Host] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.subnet, self._claim = _claim_subnet()
 
     @property
     def service(self) -> str:
@@ -110,6 +129,7 @@ class Network:
             # Deleting the namespace deletes its end of the link, and so the link.
             subprocess.run(["ip", "netns", "del", host.name], capture_output=True)
             subprocess.run(["ip", "link", "del", host.link], capture_output=True)
+        self._claim.close()  # the subnet is free for another suite again
 
 
 @contextmanager
