@@ -595,12 +595,14 @@ def report(
         "",
         "Where a whole run's time goes (medians). `read_input`, one transaction, is split "
         "into the fold (`tally_current`: lock the counts, mark the new replies, count their "
-        "ratings and durations, add them to the counts; rebuild if the counts are stale), "
-        "`reply_durations` (the duration counts: median and exclusions), `rating_cells` "
-        "(sum the rating counts of the bands kept, subtract the answers of the too-fast "
-        "replies in the band the limit cuts through) and the rest (vocabulary, question, "
-        "COMMIT); `other` is the request's INSERT, the claim, `run_options`, the look-up of "
-        "an equal earlier run, the lock, the finish and COMMIT:",
+        "ratings and durations into the counts and update the tally, the last three one "
+        "statement on PostgreSQL; rebuild if the counts are stale), `reply_durations` (the "
+        "duration counts: median and exclusions), `rating_cells` (one statement: sum the "
+        "rating counts of the bands kept, less the answers of the too-fast replies in the "
+        "band the limit cuts through) and the rest (COMMIT); `other` is the request's "
+        "INSERT, the claim, the assessment's topics, groups and grids (read once per run), "
+        "`run_options`, the look-up of an equal earlier run, the lock, the finish and "
+        "COMMIT:",
         "",
         parts_table(results),
         "",

@@ -245,7 +245,9 @@ def fold_count(statements: list[Statement]) -> Statement:
 def select_of(statement: str) -> str:
     """The SELECT of an INSERT … SELECT … ON CONFLICT (the fold's grouped count), to
     EXPLAIN ANALYZE without adding its counts a second time."""
-    if not statement.startswith("INSERT"):
+    # On PostgreSQL a run's fold is one statement, the two counts WITH queries of the
+    # tally's update: its first SELECT is the grouped count of the ratings.
+    if not statement.startswith(("INSERT", "WITH")):
         return statement
     return statement[statement.index(" SELECT ") + 1 : statement.index(" ON CONFLICT")]
 
@@ -262,9 +264,14 @@ def too_fast_subtraction(statements: list[Statement]) -> Statement | None:
     the counted replies under the limit, not over a batch (the fold's count also names
     durations, to band them)."""
     for statement in statements:
-        if statement.matches(
-            "GROUP BY", '"surveys_answer"', '"duration_seconds" < ', '"tally_batch" IS NOT NULL'
-        ) and not statement.matches('"tally_batch" = '):
+        if (
+            statement.matches(
+                "GROUP BY", '"surveys_answer"', '"duration_seconds" < ', '"tally_batch" IS NOT NULL'
+            )
+            and not statement.matches('"tally_batch" = ')
+            # Now in the statement that sums the counts (UNION ALL), explained with it.
+            and not statement.matches("SUM(", '"surveys_ratingcount"')
+        ):
             return statement
     return None
 

@@ -32,17 +32,15 @@ invariant (a reply is in the counts exactly when it carries a mark), kept in one
 from __future__ import annotations
 
 import bisect
-from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
 from django.db import connection, transaction
-from django.db.models import Count, F, QuerySet, Sum
+from django.db.models import Count, F, QuerySet
 from django.utils import timezone
 
 from surveys.models import (
-    Answer,
     DurationCount,
     RatingCount,
     RatingTally,
@@ -57,6 +55,8 @@ from surveys.tally_sql import (  # the bands and sides are the SQL's too
     RESPONSE,
     count_into,
     quoted,
+    rating_sums_sql,
+    update_sql,
 )
 
 
@@ -158,54 +158,27 @@ def rating_cells(
     """The counts of one grid question, summed over the counted replies that are kept:
     without the straight-lined ones if asked, and without those that took fewer than
     `faster_than` seconds. Call it inside the transaction of `tally_current`."""
-    counts = RatingCount.objects.filter(survey_id=survey_id, question_id=question_id)
-    if exclude_straight_lined:
-        counts = counts.filter(straight_lined=False)
     cut = duration_band(faster_than) if faster_than is not None else NO_DURATION
-    if cut > 0:  # the bands wholly under the limit are left out
-        counts = counts.exclude(duration_band__gte=0, duration_band__lt=cut)
-    totals: Counter[tuple[str, str, str, bool | None, int]] = Counter()
-    for row, column, group, side, value, n in (
-        counts.values_list(
-            "row_code", "column_code", "respondent_group", "respondent_side", "value"
-        )
-        .annotate(total=Sum("n"))
-        .order_by()
-    ):
-        totals[(row, column, group, side_internal(side), value)] += n
-    if faster_than is not None and band_start(cut) < faster_than:
+    subtract = faster_than is not None and band_start(cut) < faster_than
+    sql, params = rating_sums_sql(
+        survey_id,
+        question_id,
+        exclude_straight_lined=exclude_straight_lined,
+        bands_below=cut,
         # The band the limit cuts through: its replies under the limit, from their answers.
-        # As joined conditions, not `response__in`: PostgreSQL then starts from the few
-        # replies (the partial index on counted replies' durations), not from the answers.
-        fast = Answer.objects.filter(
-            question_id=question_id,
-            value__isnull=False,
-            response__survey_id=survey_id,
-            response__status=ResponseStatus.SUBMITTED,
-            response__tally_batch__isnull=False,
-            response__duration_seconds__gte=band_start(cut),
-            response__duration_seconds__lt=faster_than,
-        )
-        if exclude_straight_lined:
-            fast = fast.filter(response__straight_lined=False)
-        for row, column, group, internal, value, n in (
-            fast.values_list(
-                "row_code",
-                "column_code",
-                "response__respondent_group",
-                "response__respondent_internal",
-                "value",
-            )
-            .annotate(n=Count("pk"))
-            .order_by()
-        ):
-            totals[(row, column, group, internal, value)] -= n
-    return [RatingCell(*key, n) for key, n in sorted(totals.items(), key=_order) if n > 0]
-
-
-def _order(item: tuple[tuple[str, str, str, bool | None, int], int]) -> tuple[object, ...]:
-    (row, column, group, internal, value), _n = item
-    return (row, column, group, side_code(internal), value)
+        subtract=(band_start(cut), faster_than) if subtract and faster_than is not None else None,
+    )
+    totals: dict[tuple[str, str, str, str, int], int] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for row, column, group, side, value, n in cursor.fetchall():
+            key = (row, column, group, side, value)
+            totals[key] = totals.get(key, 0) + n
+    return [
+        RatingCell(row, column, group, side_internal(side), value, n)
+        for (row, column, group, side, value), n in sorted(totals.items())
+        if n > 0
+    ]
 
 
 # --- Writes -------------------------------------------------------------------------
@@ -223,12 +196,13 @@ def tally_catch_up(survey_id: int, *, progress: Callable[[int, int], None] | Non
     return taken
 
 
-def tally_current(survey_id: int) -> RatingTally:
+def tally_current(survey_id: int, *, grids: Sequence[int] | None = None) -> RatingTally:
     """Make the counts hold exactly the counted replies, and keep them so until the
     caller's transaction ends (the tally row stays locked): fold what is left, and
-    rebuild if a counted reply has gone. Must be called inside a transaction."""
+    rebuild if a counted reply has gone. Must be called inside a transaction. `grids`:
+    the ids of the survey's grid questions, if the caller has read them already."""
     tally = _locked(survey_id)
-    _fold(tally)
+    _fold(tally, grids=grids)
     if tally.stale:
         _rebuild(tally)
     return tally
@@ -256,7 +230,7 @@ def _waiting(survey_id: int) -> QuerySet[Response]:
     )
 
 
-def _fold(tally: RatingTally) -> int:
+def _fold(tally: RatingTally, *, grids: Sequence[int] | None = None) -> int:
     """Take every uncounted reply into the counts, set-based: one UPDATE marks them with
     a new batch number, then `_count_batch`; returns how many replies it took."""
     batch = tally.batches + 1
@@ -264,10 +238,21 @@ def _fold(tally: RatingTally) -> int:
     # counts read the batch by its mark, so they hold exactly the marked replies.
     taken = _waiting(tally.survey_id).update(tally_batch=batch)
     if taken:
-        _count_batch(tally.survey_id, batch, taken)
         tally.batches = batch
         tally.responses += taken
-        tally.save(update_fields=["batches", "responses", "updated_at"])
+        tally.updated_at = timezone.now()
+        # The tally's new figures are written with the counts, in one statement on
+        # PostgreSQL (what `tally.save(update_fields=...)` would write).
+        save = update_sql(
+            RatingTally,
+            {
+                "batches": tally.batches,
+                "responses": tally.responses,
+                "updated_at": connection.ops.adapt_datetimefield_value(tally.updated_at),
+            },
+            {"survey": tally.survey_id},
+        )
+        _count_batch(tally.survey_id, batch, taken, grids=grids, then=save)
     return taken
 
 
@@ -294,7 +279,14 @@ def tally_batch_count(survey_id: int, batch: int, replies: int) -> None:
         )
 
 
-def _count_batch(survey_id: int, batch: int, replies: int) -> None:
+def _count_batch(
+    survey_id: int,
+    batch: int,
+    replies: int,
+    *,
+    grids: Sequence[int] | None = None,
+    then: tuple[str, Sequence[object]] | None = None,
+) -> None:
     """Add the ratings and durations of the `replies` replies marked `batch` to the
     counts: one INSERT … SELECT … GROUP BY each, whether one reply waits or a million.
     No row travels to Python: the work is the database's grouped count."""
@@ -308,7 +300,14 @@ def _count_batch(survey_id: int, batch: int, replies: int) -> None:
             # seconds compiling for the millions of groups it wrongly expects.
             for setting in LARGE_SETTINGS:
                 cursor.execute(f"SET LOCAL {setting} = off")
-        count_into(cursor, survey_id, f"{RESPONSE}.{quoted('tally_batch')} = %s", [batch])
+        count_into(
+            cursor,
+            survey_id,
+            f"{RESPONSE}.{quoted('tally_batch')} = %s",
+            [batch],
+            grids=grids,
+            then=then,
+        )
         if large:
             for setting in LARGE_SETTINGS:
                 cursor.execute(f"SET LOCAL {setting} TO DEFAULT")

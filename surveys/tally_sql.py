@@ -20,6 +20,7 @@ from surveys.models import (
     QuestionKind,
     RatingCount,
     Response,
+    ResponseStatus,
 )
 
 # Lower bounds (seconds) of the bands of completion time a rating count is kept per:
@@ -49,12 +50,27 @@ RESPONSE = "r"
 ANSWER = "a"
 
 
-def count_into(cursor: Any, survey_id: int, replies: str, params: Sequence[Any]) -> None:
+def count_into(
+    cursor: Any,
+    survey_id: int,
+    replies: str,
+    params: Sequence[Any],
+    *,
+    grids: Sequence[int] | None = None,
+    then: tuple[str, Sequence[Any]] | None = None,
+) -> None:
     """Add to the counts the ratings and durations of the survey's replies that meet
     `replies` (SQL on the responses, aliased r, with its `params`): two INSERT … SELECT …
     GROUP BY … ON CONFLICT DO UPDATE SET n = n + excluded.n, which PostgreSQL and SQLite
     (3.24 and newer) both speak. Only quoted names from the models' metadata and
-    integers of DURATION_BANDS are formatted in; values are parameters."""
+    integers of DURATION_BANDS are formatted in; values are parameters. `grids`: the ids
+    of the survey's grid questions (`grid_ids`), if the caller has read them already.
+
+    `then`: a statement (SQL, parameters) to run after the two, one that does not read
+    the counts. On PostgreSQL the three are then one statement, one round trip: the two
+    INSERTs as data-modifying WITH queries of the third (each runs once, to completion,
+    on the statement's snapshot, which holds the replies marked by earlier statements;
+    none reads what another writes)."""
     r, a = RESPONSE, ANSWER
 
     def col(alias: str, model: type[models.Model], name: str) -> str:
@@ -68,11 +84,7 @@ def count_into(cursor: Any, survey_id: int, replies: str, params: Sequence[Any])
             f"ELSE {len(DURATION_BANDS)} END",
         ]
     )
-    internal = col(r, Response, "respondent_internal")
-    side = (
-        f"CASE WHEN {internal} IS NULL THEN '' WHEN {internal} THEN '{INTERNAL}' "
-        f"ELSE '{EXTERNAL}' END"
-    )
+    side = _side(col(r, Response, "respondent_internal"))
     # In RATING_COUNT_KEY's order, the survey first.
     rating_key = [
         col(a, Answer, "question"),
@@ -86,7 +98,7 @@ def count_into(cursor: Any, survey_id: int, replies: str, params: Sequence[Any])
     ]
     # The grids by their ids, not by a subquery: PostgreSQL then knows from its
     # statistics that most answers are ratings, and plans for millions of them.
-    grids = grid_ids(survey_id) or [0]
+    grids = list(grid_ids(survey_id) if grids is None else grids) or [0]
     survey_filter = f"{r}.{quoted(_column(Response, 'survey'))} = %s"
     ratings_select = (
         f"SELECT %s, {', '.join(rating_key)}, COUNT(*) "  # noqa: S608
@@ -97,10 +109,12 @@ def count_into(cursor: Any, survey_id: int, replies: str, params: Sequence[Any])
         f"AND {col(a, Answer, 'question')} IN ({', '.join(['%s'] * len(grids))}) "
         f"GROUP BY {', '.join(rating_key)}"
     )
-    cursor.execute(
-        _upsert(RatingCount, RATING_COUNT_KEY, ratings_select),
-        [survey_id, survey_id, *params, *grids],
-    )
+    statements: list[tuple[str, Sequence[Any]]] = [
+        (
+            _upsert(RatingCount, RATING_COUNT_KEY, ratings_select),
+            [survey_id, survey_id, *params, *grids],
+        )
+    ]
     duration_key = [
         f"{duration} IS NOT NULL",
         f"COALESCE({duration}, 0)",
@@ -111,9 +125,122 @@ def count_into(cursor: Any, survey_id: int, replies: str, params: Sequence[Any])
         f"FROM {quoted(Response._meta.db_table)} {r} WHERE {survey_filter} AND ({replies}) "
         f"GROUP BY {', '.join(duration_key)}"
     )
+    statements.append(
+        (
+            _upsert(DurationCount, DURATION_COUNT_KEY, durations_select),
+            [survey_id, survey_id, *params],
+        )
+    )
+    if then is None:
+        for sql, values in statements:
+            cursor.execute(sql, values)
+        return
+    if connection.vendor != "postgresql":
+        for sql, values in (*statements, then):
+            cursor.execute(sql, values)
+        return
+    with_queries = ", ".join(f"counted_{i} AS ({sql})" for i, (sql, _) in enumerate(statements))
     cursor.execute(
-        _upsert(DurationCount, DURATION_COUNT_KEY, durations_select),
-        [survey_id, survey_id, *params],
+        f"WITH {with_queries} {then[0]}",
+        [*(value for _, values in statements for value in values), *then[1]],
+    )
+
+
+def _side(internal: str) -> str:
+    """The side code (`RatingCount.respondent_side`) of the column `internal`."""
+    return (
+        f"CASE WHEN {internal} IS NULL THEN '' WHEN {internal} THEN '{INTERNAL}' "
+        f"ELSE '{EXTERNAL}' END"
+    )
+
+
+def rating_sums_sql(
+    survey_id: int,
+    question_id: int,
+    *,
+    exclude_straight_lined: bool,
+    bands_below: int,
+    subtract: tuple[int, int] | None,
+) -> tuple[str, list[Any]]:
+    """One statement: the rating counts of one grid question summed per row, column,
+    group, side and value (rows of those five and a count), without the straight-lined
+    replies if asked and without the bands of completion time under `bands_below`; with
+    `subtract` (from, to seconds), followed by the answers of the counted replies that
+    took from `from` to under `to` seconds, as negative counts (UNION ALL): the replies
+    under the too-fast limit in the one band it cuts through. The caller adds up rows
+    of equal keys."""
+    c, r, a = "c", RESPONSE, ANSWER
+
+    def col(alias: str, model: type[models.Model], name: str) -> str:
+        return f"{alias}.{quoted(_column(model, name))}"
+
+    key = [
+        col(c, RatingCount, name)
+        for name in ("row_code", "column_code", "respondent_group", "respondent_side", "value")
+    ]
+    conditions = [
+        f"{col(c, RatingCount, 'survey')} = %s",
+        f"{col(c, RatingCount, 'question')} = %s",
+    ]
+    params: list[Any] = [survey_id, question_id]
+    if exclude_straight_lined:
+        conditions.append(f"{col(c, RatingCount, 'straight_lined')} = %s")
+        params.append(False)
+    if bands_below > 0:  # the bands wholly under the limit are left out
+        band = col(c, RatingCount, "duration_band")
+        conditions.append(f"NOT ({band} >= 0 AND {band} < %s)")
+        params.append(bands_below)
+    sql = (
+        f"SELECT {', '.join(key)}, SUM({col(c, RatingCount, 'n')}) "  # noqa: S608
+        f"FROM {quoted(RatingCount._meta.db_table)} {c} WHERE {' AND '.join(conditions)} "
+        f"GROUP BY {', '.join(key)}"
+    )
+    if subtract is None:
+        return sql, params
+    # As joined conditions: PostgreSQL then starts from the few replies (the partial index
+    # on counted replies' durations), not from the answers.
+    duration = col(r, Response, "duration_seconds")
+    key = [
+        col(a, Answer, "row_code"),
+        col(a, Answer, "column_code"),
+        col(r, Response, "respondent_group"),
+        _side(col(r, Response, "respondent_internal")),
+        col(a, Answer, "value"),
+    ]
+    conditions = [
+        f"{col(a, Answer, 'question')} = %s",
+        f"{col(a, Answer, 'value')} IS NOT NULL",
+        f"{col(r, Response, 'survey')} = %s",
+        f"{col(r, Response, 'status')} = %s",
+        f"{col(r, Response, 'tally_batch')} IS NOT NULL",
+        f"{duration} >= %s",
+        f"{duration} < %s",
+    ]
+    params += [question_id, survey_id, ResponseStatus.SUBMITTED.value, *subtract]
+    if exclude_straight_lined:
+        conditions.append(f"{col(r, Response, 'straight_lined')} = %s")
+        params.append(False)
+    sql += (
+        f" UNION ALL SELECT {', '.join(key)}, -COUNT(*) "  # noqa: S608
+        f"FROM {quoted(Answer._meta.db_table)} {a} "
+        f"INNER JOIN {quoted(Response._meta.db_table)} {r} "
+        f"ON {r}.{quoted('id')} = {col(a, Answer, 'response')} "
+        f"WHERE {' AND '.join(conditions)} GROUP BY {', '.join(key)}"
+    )
+    return sql, params
+
+
+def update_sql(
+    model: type[models.Model], values: dict[str, Any], where: dict[str, Any]
+) -> tuple[str, list[Any]]:
+    """UPDATE `model`'s table SET `values` WHERE `where` (field names -> values, already
+    adapted for the database), as SQL and parameters."""
+    table = quoted(model._meta.db_table)
+    assignments = ", ".join(f"{quoted(_column(model, name))} = %s" for name in values)
+    conditions = " AND ".join(f"{quoted(_column(model, name))} = %s" for name in where)
+    return (
+        f"UPDATE {table} SET {assignments} WHERE {conditions}",  # noqa: S608 - quoted names
+        [*values.values(), *where.values()],
     )
 
 

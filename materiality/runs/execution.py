@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy
 from django.db import connection, models, transaction
-from django.db.models import Value
+from django.db.models import Exists
 
 from materiality.dispatch import send
 from materiality.models import (
@@ -36,13 +36,17 @@ from materiality.models import (
     Assessment,
     GroupScore,
     RunStatus,
-    StakeholderGroup,
-    Topic,
     TopicScore,
 )
 from materiality.runs import heartbeat
 from materiality.runs.heartbeat import Heartbeat
-from materiality.runs.inputs import fingerprint, read_input
+from materiality.runs.inputs import (
+    Vocabulary,
+    assessment_vocabulary,
+    commit_without_flush,
+    fingerprint,
+    read_input,
+)
 from materiality.runs.options import SCORING_VERSION, run_options
 from materiality.runs.requests import AGGREGATE_TASK
 from materiality.scoring import ScoreResult, Stats, score
@@ -58,42 +62,51 @@ class RunLost(Exception):
     long enough to count as a lost worker, or failed): it stores nothing."""
 
 
-def _claim(run_id: int, assessment_id: int) -> datetime | None:
+def _claim(run_id: int) -> tuple[AggregationRun | None, datetime | None]:
     """Claim the run, PENDING -> RUNNING, or take it over from a lost worker (RUNNING,
     silent since `lost_before`): a conditional UPDATE, so of two deliveries one wins.
-    The claim's time is its token (`started_at`); None when nothing was claimed.
+    Returns the run as read with its assessment and survey (None if there is none) and
+    the claim's time, its token (`started_at`), None when nothing was claimed.
 
     One run of an assessment computes at a time, whatever the number of workers: while
     another run of it is alive, this one stays as it is, and the live run hands it on
     when it ends (`_hand_on`). Claims of one assessment's runs take its row's lock for
-    that, briefly (the claim, not the computation)."""
+    that, briefly (the claim, not the computation): the statement that reads the run
+    takes it. Whatever it read of the run may predate a wait for that lock; the
+    statements that decide read the run again."""
     with transaction.atomic():
-        list(Assessment.objects.select_for_update().filter(pk=assessment_id).values("pk"))
-        lost_before = heartbeat.lost_before()
-        busy = (
-            AggregationRun.objects.filter(
-                assessment_id=assessment_id,
-                status=RunStatus.RUNNING,
-                heartbeat_at__gte=lost_before,
-            )
-            .exclude(pk=run_id)
-            .values_list("pk", flat=True)
+        commit_without_flush()
+        run = (
+            AggregationRun.objects.select_related("assessment__survey")
+            .select_for_update(of=("assessment",))
+            .filter(pk=run_id)
             .first()
         )
-        if busy is not None:
-            logger.info("Aggregation run %s waits for run %s of its assessment", run_id, busy)
-            return None
+        if run is None:
+            return None, None
+        lost_before = heartbeat.lost_before()
+        alive = AggregationRun.objects.filter(
+            assessment_id=run.assessment_id,
+            status=RunStatus.RUNNING,
+            heartbeat_at__gte=lost_before,
+        ).exclude(pk=run_id)
         claim = heartbeat.now()
         fields = {"status": RunStatus.RUNNING, "started_at": claim, "heartbeat_at": claim}
         runs = AggregationRun.objects.filter(pk=run_id)
-        if runs.filter(status=RunStatus.PENDING).update(progress=5, **fields):
-            return claim
+        # The usual case in one statement: a PENDING run, no other run of its assessment
+        # alive (read after the lock, as the statements below).
+        if runs.filter(~Exists(alive), status=RunStatus.PENDING).update(progress=5, **fields):
+            return run, claim
+        busy = alive.values_list("pk", flat=True).first()
+        if busy is not None:
+            logger.info("Aggregation run %s waits for run %s of its assessment", run_id, busy)
+            return run, None
         if runs.filter(status=RunStatus.RUNNING, heartbeat_at__lt=lost_before).update(
             progress=5, **fields
         ):
             logger.warning("Aggregation run %s taken over: its worker stopped beating", run_id)
-            return claim
-    return None
+            return run, claim
+    return run, None
 
 
 def _hand_on(assessment_id: int) -> None:
@@ -112,10 +125,9 @@ def _hand_on(assessment_id: int) -> None:
 def aggregation_execute(run_id: int) -> AggregationRun | None:
     """Compute one run; safe to call twice (only the call that claims it works, and a
     run whose worker died is claimed again by the next call: runs/heartbeat.py)."""
-    run = AggregationRun.objects.select_related("assessment__survey").filter(pk=run_id).first()
+    run, claim = _claim(run_id)
     if run is None:
         return None
-    claim = _claim(run_id, run.assessment_id)
     if claim is None:  # done, failed, or being computed by a live worker: as it is now
         return AggregationRun.objects.select_related("assessment__survey").filter(pk=run_id).first()
     # What the claim wrote (`_claim`), without reading the row again.
@@ -145,10 +157,12 @@ def _execute(run: AggregationRun, started: float, beating: Heartbeat) -> Aggrega
             raise RunLost
 
     assessment = run.assessment
-    options = run_options(assessment)
+    # The assessment's topics, groups (their ids and weights) and grids, read once.
+    vocabulary = assessment_vocabulary(assessment)
+    options = run_options(assessment, group_weights=vocabulary.weights)
     # Folding replies into the counts is the long part of a first run after a bulk load
     # or import; the bar shows 5 % while it lasts, 30 % from the scoring on.
-    run_input = read_input(assessment, options)
+    run_input = read_input(assessment, options, vocabulary=vocabulary, flush=False)
     digest = fingerprint(run_input, options)
     counts = {
         "options": options.as_dict(),
@@ -182,15 +196,23 @@ def _execute(run: AggregationRun, started: float, beating: Heartbeat) -> Aggrega
     # claim's itself.
     with transaction.atomic():
         # One writer per assessment at a time, and only while the run is still this
-        # claim's: its row stays locked until the scores are committed, so a takeover
-        # waits, then finds the run finished.
-        Assessment.objects.select_for_update().filter(pk=assessment.pk).first()
-        ours = AggregationRun.objects.select_for_update().filter(
+        # claim's: the assessment's row stays locked until the scores are committed, so a
+        # takeover (its claim takes that lock first) waits, then finds the run finished.
+        # The lock and the look at the run are one statement. Had it waited for the lock,
+        # it may have read the run as it was before the wait: `_finish` looks again, in
+        # this transaction, and a run found lost there takes the scores back with it.
+        ours = AggregationRun.objects.filter(
             pk=run.pk, status=RunStatus.RUNNING, started_at=beating.claim
         )
-        if not ours.values_list("pk", flat=True):
+        locked = (
+            Assessment.objects.select_for_update(of=("self",))
+            .filter(pk=assessment.pk)
+            .annotate(ours=Exists(ours))
+            .values_list("ours", flat=True)
+        )
+        if not any(locked):
             raise RunLost
-        _write_scores(run, result)
+        _write_scores(run, result, vocabulary)
         _finish(
             run,
             beating,
@@ -232,14 +254,9 @@ def stats_dict(stats: Stats) -> dict[str, Any]:
     }
 
 
-def _write_scores(run: AggregationRun, result: ScoreResult) -> None:
-    # Both vocabularies' ids in one query.
-    ids: dict[str, dict[str, int]] = {"topic": {}, "group": {}}
-    topics = Topic.objects.order_by().values_list(Value("topic"), "code", "pk")
-    groups = StakeholderGroup.objects.order_by().values_list(Value("group"), "code", "pk")
-    for kind, code, pk in topics.union(groups, all=True):
-        ids[kind][code] = pk
-    topic_ids, group_ids = ids["topic"], ids["group"]
+def _write_scores(run: AggregationRun, result: ScoreResult, vocabulary: Vocabulary) -> None:
+    # The ids of the assessment's topics and groups, read with its vocabulary.
+    topic_ids, group_ids = vocabulary.topic_ids, vocabulary.group_ids
     _insert_rows(
         TopicScore,
         [

@@ -7,21 +7,21 @@ import json
 import math
 from dataclasses import dataclass
 
-from django.db import transaction
-from django.db.models import Count, Q
+from django.db import connection, transaction
+from django.db.models import Count, DecimalField, Q, Value
 
 from materiality.models import (
     AggregationRun,
     Assessment,
-    StakeholderGroup,
-    Topic,
+    AssessmentGroup,
+    AssessmentTopic,
 )
 from materiality.questionnaire import IMPORTANCE_QUESTION
 from materiality.runs.options import SCORING_VERSION, RunOptions, recorded_options
 from materiality.scoring import (
     Cell,
 )
-from surveys.models import OptionRole, Question, QuestionOption
+from surveys.models import OptionRole, Question, QuestionKind, QuestionOption
 from surveys.tallies import (
     Durations,
     rating_cells,
@@ -79,43 +79,115 @@ def grid_cell_count(survey_id: int) -> int:
     return int(counts["rows"]) * int(counts["columns"])
 
 
-def read_input(assessment: Assessment, options: RunOptions) -> RunInput:
+@dataclass(frozen=True)
+class Vocabulary:
+    """What a run reads of the assessment and its questionnaire besides the replies: its
+    topics and groups in the assessment's order, with their ids and the groups' weights,
+    and the survey's grids."""
+
+    topics: list[str]
+    groups: list[str]
+    topic_ids: dict[str, int]
+    group_ids: dict[str, int]
+    weights: dict[str, float]  # group code -> the assessment's weight
+    grid_id: int  # the importance grid
+    grid_cells: int  # its rows × columns
+    grids: list[int]  # every grid question of the survey (the counts hold their ratings)
+
+
+def assessment_vocabulary(assessment: Assessment) -> Vocabulary:
+    """The assessment's topics and groups (one query) and the survey's grids (another)."""
+    # The weights' column: the topics' rows have none, typed as the groups' (Decimal).
+    no_weight = Value(None, output_field=DecimalField(max_digits=6, decimal_places=3))
+    topics = AssessmentTopic.objects.filter(assessment=assessment).values_list(
+        Value("topic"), "topic__code", "topic_id", "order", "pk", no_weight
+    )
+    groups = AssessmentGroup.objects.filter(assessment=assessment).values_list(
+        Value("group"), "group__code", "group_id", "order", "pk", "weight"
+    )
+    rows: dict[str, list[tuple[int, int, str, int]]] = {"topic": [], "group": []}
+    weight_of: dict[str, float] = {}
+    for kind, code, pk, order, link, weight in topics.order_by().union(groups.order_by(), all=True):
+        rows[kind].append((order, link, code, pk))
+        if kind == "group":
+            weight_of[code] = float(weight)
+    # The assessment's order (`order`, then the link's id, as the models' ordering).
+    topic_rows, group_rows = sorted(rows["topic"]), sorted(rows["group"])
+    weights = {code: weight_of[code] for *_, code, _pk in group_rows}
+    grid_id, cells, grids = None, 0, []
+    for pk, code, kind, row_count, column_count in (
+        Question.objects.filter(survey_id=assessment.survey_id)
+        .filter(Q(kind=QuestionKind.GRID) | Q(code=IMPORTANCE_QUESTION))
+        .annotate(
+            rows=Count("options", filter=Q(options__role=OptionRole.ROW)),
+            columns=Count("options", filter=Q(options__role=OptionRole.COLUMN)),
+        )
+        .values_list("pk", "code", "kind", "rows", "columns")
+        .order_by("pk")
+    ):
+        if kind == QuestionKind.GRID:
+            grids.append(pk)
+        if code == IMPORTANCE_QUESTION:
+            grid_id, cells = pk, int(row_count) * int(column_count)
+    if grid_id is None:
+        raise Question.DoesNotExist(f"survey {assessment.survey_id} has no importance grid")
+    return Vocabulary(
+        topics=[code for *_, code, _pk in topic_rows],
+        groups=[code for *_, code, _pk in group_rows],
+        topic_ids={code: pk for *_, code, pk in topic_rows},
+        group_ids={code: pk for *_, code, pk in group_rows},
+        weights=weights,
+        grid_id=grid_id,
+        grid_cells=cells,
+        grids=grids,
+    )
+
+
+def commit_without_flush() -> None:
+    """On PostgreSQL, let the COMMIT of the transaction this is called in return before
+    its record is flushed to disk (`SET LOCAL synchronous_commit = off`); inside a
+    caller's transaction (a savepoint), nothing: the setting would be the caller's.
+
+    For a run's claim and its read of the input, whose loss in a crash of the database
+    server loses nothing that cannot be done again: a lost claim leaves the run PENDING
+    (the minute sweep sends it again), a lost fold leaves its replies uncounted together
+    with the counts they would have changed (one transaction: both or neither). Such a
+    commit is visible to others at once; it can be lost only with every later one, and
+    the run's last commit, its scores, is flushed (with every record before it)."""
+    if connection.vendor == "postgresql" and not connection.savepoint_ids:
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit = off")
+
+
+def read_input(
+    assessment: Assessment,
+    options: RunOptions,
+    *,
+    vocabulary: Vocabulary | None = None,
+    flush: bool = True,
+) -> RunInput:
     """The run's input in a fixed number of queries, whatever the number of replies.
 
     The replies are read from the survey's counts (`surveys.tallies`), brought up to
     date first: a reply is read once, by the first run after it arrived. Then, under the
     counts' lock, the replies by completion time (the median, the exclusions) and the
     rating counts of the replies that are kept. Fold and read are one transaction, one
-    commit: the counts' lock is held from the fold to the last read."""
+    commit: the counts' lock is held from the fold to the last read. `vocabulary`: the
+    assessment's, if the caller has read it already; `flush` False: the transaction's
+    commit does not wait for the disk (`commit_without_flush`), as in a run."""
     survey_id = assessment.survey_id
-    topics = list(
-        Topic.objects.filter(assessmenttopic__assessment=assessment)
-        .order_by("assessmenttopic__order")
-        .values_list("code", flat=True)
-    )
-    groups = list(
-        StakeholderGroup.objects.filter(assessmentgroup__assessment=assessment)
-        .order_by("assessmentgroup__order")
-        .values_list("code", flat=True)
-    )
-    # The grid and its cells (rows × columns), in one query.
-    grid_id, rows, columns = (
-        Question.objects.filter(survey_id=survey_id, code=IMPORTANCE_QUESTION)
-        .annotate(
-            rows=Count("options", filter=Q(options__role=OptionRole.ROW)),
-            columns=Count("options", filter=Q(options__role=OptionRole.COLUMN)),
-        )
-        .values_list("pk", "rows", "columns")
-        .get()
-    )
-    cells_asked = int(rows) * int(columns)
+    if vocabulary is None:
+        vocabulary = assessment_vocabulary(assessment)
+    topics, groups = vocabulary.topics, vocabulary.groups
     with transaction.atomic():
-        tally_current(survey_id)  # folds the replies not counted yet
+        if not flush:
+            commit_without_flush()
+        tally_current(survey_id, grids=vocabulary.grids)  # folds the replies not counted yet
         durations = reply_durations(survey_id)
-        limit = too_fast_limit(durations, options, grid_cells=cells_asked)
+        limit = too_fast_limit(durations, options, grid_cells=vocabulary.grid_cells)
         counted = rating_cells(
             survey_id,
-            grid_id,
+            vocabulary.grid_id,
             exclude_straight_lined=options.exclude_straight_lined,
             faster_than=limit,
         )

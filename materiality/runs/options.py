@@ -122,17 +122,24 @@ FILTERS_BEFORE = {"too_fast_seconds_per_cell": 0.0}
 MAX_SECONDS_PER_CELL = 60
 
 
-def run_options(assessment: Assessment) -> RunOptions:
+def run_options(
+    assessment: Assessment, *, group_weights: Mapping[str, float] | None = None
+) -> RunOptions:
     """The options for a new run: the assessment's scale, axes and group weights, the
     method choices saved on the assessment (`Assessment.scoring`) and the survey's
     straight-lining minimum. The ESG team sets them on the method settings page
-    (`runs/method.py`)."""
-    weights = {
-        code: float(weight)
-        for code, weight in AssessmentGroup.objects.filter(assessment=assessment).values_list(
-            "group__code", "weight"
-        )
-    }
+    (`runs/method.py`). `group_weights`: the assessment's, if the caller has read them
+    already (`inputs.assessment_vocabulary`)."""
+    weights = (
+        dict(group_weights)
+        if group_weights is not None
+        else {
+            code: float(weight)
+            for code, weight in AssessmentGroup.objects.filter(assessment=assessment).values_list(
+                "group__code", "weight"
+            )
+        }
+    )
     return options_from(
         assessment,
         assessment.scoring or {},

@@ -259,6 +259,60 @@ def test_reading_the_input_takes_the_same_few_queries_for_any_number_of_replies(
     assert counts[0] == counts[1] <= 22
 
 
+@pytest.mark.postgres
+def test_a_run_after_one_new_reply_stores_its_scores_in_few_statements(
+    open_assessment: Assessment, django_capture_on_commit_callbacks: Any
+) -> None:
+    """The path from a submit to updated scores (docs/benchmarks.md, "Aggregation"): a
+    warm run reads the assessment's vocabulary once, folds the new reply into the counts
+    in three statements and stores the scores under one lock."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for seed in range(12):  # from 10 replies on, the median duration counts too
+        reply(open_assessment, "customers" if seed % 2 else "employees", seed)
+    first = aggregation_execute(
+        aggregation_request(assessment=open_assessment, trigger=RunTrigger.MANUAL).pk
+    )
+    assert first is not None
+    assert first.status == RunStatus.SUCCEEDED
+    with broker_down(), django_capture_on_commit_callbacks(execute=True):
+        reply(open_assessment, "customers", 99)
+    waiting = AggregationRun.objects.get(status=RunStatus.PENDING)
+    with CaptureQueriesContext(connection) as queries:
+        run = aggregation_execute(waiting.pk)
+    assert run is not None
+    assert run.status == RunStatus.SUCCEEDED
+    assert run.responses_total == 13
+    statements = [
+        q["sql"]
+        for q in queries.captured_queries
+        if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))
+    ]
+    # The run (1), the claim (2), the vocabulary and the grids (2), fold (lock, mark,
+    # count: 3), durations and counts (2), an equal earlier run (1), store (lock, two
+    # INSERTs, finish: 4), a waiting run to hand on (1).
+    assert len(statements) <= 16, "\n".join(s[:120] for s in statements)
+
+    # Its scores are those a run from the same counts computes again.
+    def scores(of: AggregationRun) -> list[tuple[Any, ...]]:
+        return list(
+            GroupScore.objects.filter(run=of)
+            .order_by("topic__code", "group__code", "axis")
+            .values_list("topic__code", "group__code", "axis", "stats")
+        )
+
+    stored = scores(run)
+    AggregationRun.objects.filter(pk=run.pk).delete()
+    again = aggregation_execute(
+        aggregation_request(assessment=open_assessment, trigger=RunTrigger.MANUAL).pk
+    )
+    assert again is not None
+    assert again.status == RunStatus.SUCCEEDED
+    assert again.fingerprint == run.fingerprint
+    assert scores(again) == stored
+
+
 def test_the_aggregate_command_computes_and_can_count_the_replies_again(
     open_assessment: Assessment,
 ) -> None:
