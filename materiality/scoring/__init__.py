@@ -10,6 +10,7 @@ replies. docs/methodology.md states the method, with formulas and a worked examp
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -69,8 +70,10 @@ def score(
         topic_ci, group_ci = resamples.topic_ci, resamples.group_ci
         p_topic = p_material(resamples.topic_means, has_mean, params)
 
+    topic_stats = _all_stats(overall, topic_ci, params)  # [topic][axis]
+    group_stats = _all_stats(per_group, group_ci, params)  # [topic][axis][group]
     axis_stats = [
-        {axis: _stats(overall, (t, a), topic_ci, params) for a, axis in enumerate(table.axes)}
+        {axis: topic_stats[t][a] for a, axis in enumerate(table.axes)}
         for t in range(len(table.topics))
     ]
     combined = [_combined(*(s.normalised for s in stats.values())) for stats in axis_stats]
@@ -92,10 +95,7 @@ def score(
                 topic=table.topics[t],
                 axes=axis_stats[t],
                 by_group={
-                    axis: {
-                        code: _stats(per_group, (t, a, g), group_ci, params)
-                        for code, g in group_at.items()
-                    }
+                    axis: {code: group_stats[t][a][g] for code, g in group_at.items()}
                     for a, axis in enumerate(table.axes)
                 },
                 combined=combined[t],
@@ -116,25 +116,51 @@ def score(
     )
 
 
-def _stats(est: Estimates, index: tuple[int, ...], ci: Floats, params: Params) -> Stats:
-    mean = _optional(est.mean[index])
+def _all_stats(est: Estimates, ci: Floats, params: Params) -> list[Any]:
+    """The statistics of every index of `est` (nested lists shaped as `est.mean`), with
+    the confidence intervals `ci`: the arrays turned into Python numbers once (`tolist`
+    gives the same doubles as `float` of each element), NaN as None."""
+    levels = range(params.scale_min, params.scale_max + 1)
     span = params.scale_max - params.scale_min
-    return Stats(
-        n=int(est.n[index]),
-        mean=mean,
-        median=_optional(est.median[index]),
-        sd=_optional(est.sd[index]),
-        ci_low=_optional(ci[index][0]),
-        ci_high=_optional(ci[index][1]),
-        normalised=None if mean is None else (mean - params.scale_min) / span * 100,
-        distribution=dict(
-            zip(
-                range(params.scale_min, params.scale_max + 1),
-                est.distribution[index].tolist(),
-                strict=True,
-            )
-        ),
+    scale_min = params.scale_min
+
+    def build(
+        n: int,
+        mean: float,
+        median: float,
+        sd: float,
+        interval: list[float],
+        distribution: list[int],
+    ) -> Stats:
+        mean_or_none = None if mean != mean else mean  # NaN: undefined
+        return Stats(
+            n=n,
+            mean=mean_or_none,
+            median=None if median != median else median,
+            sd=None if sd != sd else sd,
+            ci_low=None if interval[0] != interval[0] else interval[0],
+            ci_high=None if interval[1] != interval[1] else interval[1],
+            normalised=None if mean_or_none is None else (mean_or_none - scale_min) / span * 100,
+            distribution=dict(zip(levels, distribution, strict=True)),
+        )
+
+    def nest(n: Any, mean: Any, median: Any, sd: Any, interval: Any, distribution: Any) -> Any:
+        if isinstance(n, list):
+            return [
+                nest(*parts)
+                for parts in zip(n, mean, median, sd, interval, distribution, strict=True)
+            ]
+        return build(n, mean, median, sd, interval, distribution)
+
+    stats: list[Any] = nest(
+        est.n.tolist(),
+        est.mean.tolist(),
+        est.median.tolist(),
+        est.sd.tolist(),
+        ci.tolist(),
+        est.distribution.tolist(),
     )
+    return stats
 
 
 def _combined(company: float | None, stakeholder: float | None) -> float | None:

@@ -46,12 +46,23 @@ def tabulate(
     size = params.scale_max - params.scale_min + 1
     split = params.axis_source is AxisSource.SPLIT_INTERNAL_EXTERNAL
     flat = [0] * (len(topic_codes) * len(axes) * len(group_codes) * size)
+    scale_min, scale_max, axis_count, group_count = (
+        params.scale_min,
+        params.scale_max,
+        len(axes),
+        len(group_codes),
+    )
+    as_int = operator.index
     for cell in cells:
-        t = _index_of(topic_at, "topic", cell.topic)
-        a = _index_of(axis_at, "axis", cell.axis)
-        g = _index_of(group_at, "group", cell.group)
-        level, count = operator.index(cell.level), operator.index(cell.count)
-        if not params.scale_min <= level <= params.scale_max:
+        try:
+            t, a, g = topic_at[cell.topic], axis_at[cell.axis], group_at[cell.group]
+        except KeyError:  # which code, in this order: topic, axis, group
+            _index_of(topic_at, "topic", cell.topic)
+            _index_of(axis_at, "axis", cell.axis)
+            _index_of(group_at, "group", cell.group)
+            raise
+        level, count = as_int(cell.level), as_int(cell.count)
+        if not scale_min <= level <= scale_max:
             raise ValueError(
                 f"rating {level} for topic {cell.topic!r} lies outside the scale "
                 f"{params.scale_min} to {params.scale_max}"
@@ -62,8 +73,8 @@ def tabulate(
         # stakeholder axis external ones only.
         if split and (a == 0) != bool(cell.internal):
             continue
-        row = (t * len(axes) + a) * len(group_codes) + g
-        flat[row * size + level - params.scale_min] += count
+        row = (t * axis_count + a) * group_count + g
+        flat[row * size + level - scale_min] += count
     counts = np.array(flat, dtype=np.int64).reshape(len(topic_codes), len(axes), -1, size)
     levels = np.arange(params.scale_min, params.scale_max + 1, dtype=np.float64)
     return Table(topic_codes, axes, group_codes, levels, counts)
