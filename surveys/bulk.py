@@ -27,11 +27,13 @@ non-draft survey this process has read before), then per batch of replies one IN
 of responses and, on PostgreSQL, one COPY of their answers, sent from a thread while the
 next batch is made, with the answers' foreign keys checked as each COPY ends (two SET
 CONSTRAINTS around the batches; `_AnswerWriter`); elsewhere one INSERT of answers per
-ANSWER_ROWS_PER_INSERT rows. SQLite, to Django 5.2,
-splits each into statements of at most 999 parameters; without INSERT … RETURNING
-(SQLite before 3.35) one SELECT per batch finds the new responses' ids. With `count`,
-a fixed handful more (the counts' lock and batch at the start; at the end the grids'
-ids, two INSERT … SELECT and the tally's row).
+ANSWER_ROWS_PER_INSERT rows. On PostgreSQL one query more finds whether the answers may be
+bulk-loaded (below, "Bulk load"); if so, two at the start (the questions' lock, an answer
+id from the sequence), two SET LOCAL around each COPY and one anti-join at the end.
+SQLite, to Django 5.2, splits each into statements of at most 999 parameters; without
+INSERT … RETURNING (SQLite before 3.35) one SELECT per batch finds the new responses'
+ids. With `count`, a fixed handful more (the counts' lock and batch at the start; at
+the end the grids' ids, two INSERT … SELECT and the tally's row).
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ from datetime import datetime, timedelta
 from itertools import islice
 
 import psycopg
-from django.db import DatabaseError, connection, models, transaction
+from django.db import DatabaseError, IntegrityError, connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -124,7 +126,8 @@ def responses_store_bulk(
 
     `replies` is read once, `batch_size` at a time, so a generator of a million replies
     is never held whole; `on_batch` is told the number stored so far after each batch
-    (a progress bar). The survey row stays locked until the caller's transaction ends:
+    (a progress bar), once that batch is in the database: it may use the connection
+    too. The survey row stays locked until the caller's transaction ends:
     the questionnaire cannot change under the replies. `count`: fold them into the
     survey's rating counts before returning (see the module's docstring)."""
     if batch_size < 1:
@@ -134,11 +137,11 @@ def responses_store_bulk(
         raise SurveyNotOpen
     checker = _Checker(questionnaire_load(locked))
     now = timezone.now()
-    stored = 0
+    stored = 0  # sent to the database; on PostgreSQL the last batch may be on its way
     # Counted: written already marked with a batch of the counts, counted at the end.
     tally_batch = tally_batch_reserve(locked.pk) if count else None
     texts = _AnswerTexts()
-    writer = _AnswerWriter() if connection.vendor == "postgresql" else None
+    writer = _AnswerWriter(locked.pk) if connection.vendor == "postgresql" else None
     try:
         for batch in _batches(replies, batch_size):
             # Made while the writer sends the batch before (PostgreSQL).
@@ -150,12 +153,18 @@ def responses_store_bulk(
             ]
             for response in responses:
                 response.tally_batch = tally_batch
+            if writer is not None:
+                writer.wait()  # the batch before is in: the connection is free
+                if stored and on_batch is not None:
+                    on_batch(stored)
             _insert(responses, batch, texts, writer)
             stored += len(batch)
-            if on_batch is not None:
+            if writer is None and on_batch is not None:
                 on_batch(stored)
         if writer is not None:
             writer.finish()
+            if stored and on_batch is not None:
+                on_batch(stored)
     finally:
         if writer is not None:
             writer.close(propagating=sys.exc_info()[1])
@@ -176,8 +185,6 @@ def _insert(
     texts: _AnswerTexts,
     writer: _AnswerWriter | None,
 ) -> None:
-    if writer is not None:
-        writer.wait()  # the batch before is in: the connection is free
     Response.objects.bulk_create(responses, batch_size=RESPONSE_ROWS_PER_INSERT)
     if not connection.features.can_return_rows_from_bulk_insert:
         # Old SQLite: the new ids by their (unique) resume hashes, in one query.
@@ -239,16 +246,24 @@ class _AnswerWriter:
     every foreign key DEFERRABLE INITIALLY DEFERRED and no other constraint deferrable,
     so ALL DEFERRED at the end gives the caller's transaction back exactly what it had.
 
-    The thread uses the same connection, and so the same transaction; psycopg serialises
-    its use, and `wait` is called before the connection is used for anything else."""
+    A role that may bulk-load (`bulk_load_allowed`) sends each COPY with the foreign-key
+    triggers off and proves the keys once after the last (`_bulk_load_prove`).
 
-    def __init__(self) -> None:
+    The thread uses the same connection, and so the same transaction; psycopg serialises
+    its use, and `wait` is called before the connection is used for anything else: with
+    the triggers off during a COPY, nothing else may run then."""
+
+    def __init__(self, survey_id: int) -> None:
         self.connection = connection.connection  # psycopg's, within the atomic block
         self.table = connection.ops.quote_name(Answer._meta.db_table)
         self.statement = f"COPY {self.table} ({', '.join(ANSWER_COPY_COLUMNS)}) FROM STDIN"
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="answers-copy")
         self.pending: Future[float] | None = None
         self._constraints("IMMEDIATE")
+        # Bulk load: the answers' rows stored above this id are proven at the end.
+        self.proven_above: int | None = None
+        if bulk_load_allowed():
+            self.proven_above = _bulk_load_begin(survey_id)
 
     def _constraints(self, mode: str) -> None:
         with connection.cursor() as cursor:
@@ -260,8 +275,15 @@ class _AnswerWriter:
 
     def _copy(self, data: str) -> float:
         started = time.perf_counter()
-        with self.connection.cursor() as cursor, cursor.copy(self.statement) as copy:
-            copy.write(data)
+        with self.connection.cursor() as cursor:
+            if self.proven_above is not None:
+                cursor.execute(_REPLICA)
+            with cursor.copy(self.statement) as copy:
+                copy.write(data)
+            if self.proven_above is not None:
+                # Not on the way out of a failed COPY: the transaction is aborted then,
+                # and its rollback takes the SET LOCAL back with everything else.
+                cursor.execute(_ORIGIN)
         return time.perf_counter() - started
 
     def wait(self) -> None:
@@ -271,13 +293,18 @@ class _AnswerWriter:
             return
         with connection.wrap_database_errors:
             elapsed = pending.result()
-        if connection.queries_logged:  # a statement like any other for query counts
-            connection.queries_log.append({"sql": self.statement, "time": f"{elapsed:.3f}"})
+        if connection.queries_logged:  # statements like any other for query counts
+            sent = [self.statement]
+            if self.proven_above is not None:
+                sent = [_REPLICA, self.statement, _ORIGIN]
+            connection.queries_log.extend({"sql": sql, "time": f"{elapsed:.3f}"} for sql in sent)
 
     def finish(self) -> None:
-        """The last batch stored; the foreign keys deferred again, as the caller's
-        transaction expects them."""
+        """The last batch stored (and, bulk-loaded, its references proven); the foreign
+        keys deferred again, as the caller's transaction expects them."""
         self.wait()
+        if self.proven_above is not None:
+            _bulk_load_prove(self.proven_above)
         self._constraints("DEFERRED")
 
     def close(self, propagating: BaseException | None = None) -> None:
@@ -299,6 +326,120 @@ class _AnswerWriter:
             with connection.wrap_database_errors:
                 raise failed
         logger.error("Answers not stored (%s); the store stopped for: %s", failed, propagating)
+
+
+# --- Bulk load (PostgreSQL): the answers' foreign keys proven once, not row by row ------
+#
+# Checking an answer's response and question row by row (PostgreSQL's foreign-key
+# triggers: one SELECT … FOR KEY SHARE per answer and key) is most of the database's
+# work in a large import: 8.9 s of 15 s per 720,000 answers (docs/benchmarks.md, "Reply
+# import"). A role allowed to set session_replication_role (a superuser, or granted SET
+# on it: PostgreSQL 15+) loads the answers as pg_restore --disable-triggers does: the
+# COPY runs with the triggers off (SET LOCAL, this transaction only, origin again before
+# anything else runs on the connection), and the same integrity is proven set-based in
+# the same transaction: the survey's questions locked at the start as the per-row
+# checks would lock them (FOR KEY SHARE: not deleted, nor their id changed, until the
+# commit), the new responses being this transaction's own, and after the last COPY one
+# anti-join over the answers stored, which refuses the whole store if one lacks its
+# response or question. Only when the triggers that an INSERT of answers fires are
+# exactly those two keys' checks: a trigger added to the table by hand is never skipped
+# (the answers then go as without the privilege, checked row by row).
+
+_REPLICA = "SET LOCAL session_replication_role = replica"
+_ORIGIN = "SET LOCAL session_replication_role = origin"
+
+
+def bulk_load_allowed() -> bool:
+    """Whether this connection's role may load answers with their foreign-key triggers
+    off, and the table has no other trigger that would be skipped with them."""
+    if connection.vendor != "postgresql":
+        return False
+    # has_parameter_privilege is PostgreSQL 15's: an unknown function would abort the
+    # transaction, so it is named only where it exists.
+    connection.ensure_connection()
+    granted = (
+        "has_parameter_privilege('session_replication_role', 'SET')"
+        if connection.connection.info.server_version >= 150000
+        else "false"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT current_setting('session_replication_role') = 'origin'
+                AND (current_setting('is_superuser') = 'on' OR {granted}),
+                ARRAY(
+                    SELECT concat_ws(' ', t.tgenabled, t.tgisinternal, c.contype,
+                        column_.attname, c.confrelid::regclass::text, referenced.attname)
+                    FROM pg_trigger t
+                    LEFT JOIN pg_constraint c
+                        ON c.oid = t.tgconstraint AND cardinality(c.conkey) = 1
+                    LEFT JOIN pg_attribute column_
+                        ON column_.attrelid = c.conrelid AND column_.attnum = c.conkey[1]
+                    LEFT JOIN pg_attribute referenced
+                        ON referenced.attrelid = c.confrelid
+                        AND referenced.attnum = c.confkey[1]
+                    -- 4: fired by an INSERT; D: disabled, fired by nothing
+                    WHERE t.tgrelid = %s::regclass AND t.tgtype & 4 <> 0
+                        AND t.tgenabled <> 'D'
+                )
+            """,  # noqa: S608
+            [Answer._meta.db_table],
+        )
+        allowed, triggers = cursor.fetchone()
+    if not allowed:
+        return False
+    # Each foreign key's check trigger, as the query above reads it: enabled (O), internal
+    # (t), a foreign key's (f), its column, the table and column it refers to.
+    proven = {
+        f"O t f {column} {model._meta.db_table} id"
+        for column, model in (("response_id", Response), ("question_id", Question))
+    }
+    unexpected = set(triggers) - proven
+    if unexpected:
+        logger.warning(
+            "Answers stored with row-by-row checks: triggers besides their keys' (%s)",
+            ", ".join(sorted(unexpected)),
+        )
+        return False
+    return True
+
+
+def _bulk_load_begin(survey_id: int) -> int:
+    """Locks the survey's questions against deletion until the commit, as the per-row
+    checks would; returns an answer id that every answer this store makes is above: one
+    taken from the answers' sequence, which never gives the same or a lower one again."""
+    questions = connection.ops.quote_name(Question._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id FROM {questions} WHERE survey_id = %s FOR KEY SHARE",  # noqa: S608
+            [survey_id],
+        )
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [Answer._meta.db_table])
+        (taken,) = cursor.fetchone()
+    return int(taken)
+
+
+def _bulk_load_prove(above: int) -> None:
+    """Every answer stored above `above` has its response and its question, in one
+    statement; IntegrityError (the transaction then rolls back) if one does not."""
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT count(*) FILTER (WHERE r.id IS NULL), count(*) FILTER (WHERE q.id IS NULL)
+            FROM {quote(Answer._meta.db_table)} a
+            LEFT JOIN {quote(Response._meta.db_table)} r ON r.id = a.response_id
+            LEFT JOIN {quote(Question._meta.db_table)} q ON q.id = a.question_id
+            WHERE a.id > %s
+            """,  # noqa: S608
+            [above],
+        )
+        no_response, no_question = cursor.fetchone()
+    if no_response or no_question:
+        raise IntegrityError(
+            f"{no_response} answers refer to no response and {no_question} to no question:"
+            " nothing stored."
+        )
 
 
 # COPY's text format: these characters are written as escapes; NULL is \N.

@@ -4,6 +4,7 @@ submitted one by one through the form."""
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from dataclasses import replace
 from datetime import timedelta
@@ -363,33 +364,119 @@ postgresql_only = pytest.mark.skipif(
 )
 
 
-@postgresql_only
-def test_a_database_error_in_a_later_batch_of_answers_is_raised_and_stores_nothing(
-    campus: CampusSurvey, monkeypatch: pytest.MonkeyPatch
+@pytest.fixture(params=["superuser", "granted", "plain"])
+def database_role(request: pytest.FixtureRequest, db: None) -> str:
+    """The role the store runs as, until the test's transaction rolls back (the role
+    with it): the test database's superuser; or a new role that is no superuser, with
+    the tables' privileges, "granted" SET on session_replication_role (PostgreSQL 15+)
+    and "plain" not. The first two may bulk-load the answers, "plain" may not."""
+    role: str = request.param
+    if connection.vendor != "postgresql":
+        pytest.skip("answers are sent with COPY on PostgreSQL")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('is_superuser') = 'on'")
+        if not cursor.fetchone()[0]:
+            pytest.skip("the tests connect as a role that is no superuser")
+        if role == "superuser":
+            return role
+        if role == "granted" and connection.pg_version < 150000:
+            pytest.skip("SET on a parameter is granted from PostgreSQL 15")
+        name = f"materia_bulk_{os.getpid()}"
+        cursor.execute(f"CREATE ROLE {name} NOLOGIN")
+        cursor.execute(f"GRANT USAGE ON SCHEMA public TO {name}")
+        cursor.execute(f"GRANT ALL ON ALL TABLES IN SCHEMA public TO {name}")
+        cursor.execute(f"GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO {name}")
+        if role == "granted":
+            cursor.execute(f"GRANT SET ON PARAMETER session_replication_role TO {name}")
+        cursor.execute(f"SET ROLE {name}")
+    return role
+
+
+def bulk_loaded(queries: CaptureQueriesContext) -> bool:
+    return any(_REPLICA in query["sql"] for query in queries.captured_queries)
+
+
+_REPLICA = "session_replication_role = replica"
+
+
+def replication_role() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW session_replication_role")
+        return str(cursor.fetchone()[0])
+
+
+def test_a_role_that_may_turn_the_answers_checks_off_bulk_loads_them(
+    campus: CampusSurvey, database_role: str
+) -> None:
+    """The answers' foreign-key triggers are off during each COPY for a role that may
+    set session_replication_role, as pg_restore --disable-triggers; a role that may not
+    stores the same answers checked row by row. Either way the role is origin again as
+    soon as the COPY ends: the caller's transaction goes on with every trigger."""
+    replies = campus_replies(campus, seed=11, per_group=5)
+    seen: list[str] = []
+    with CaptureQueriesContext(connection) as queries:
+        # on_batch may use the connection: the batch's COPY is over by then.
+        store(campus, replies, batch_size=4, on_batch=lambda _n: seen.append(replication_role()))
+    assert bulk_loaded(queries) == (database_role != "plain")
+    assert seen == ["origin"] * 4
+    assert replication_role() == "origin"
+    assert Answer.objects.count() == sum(len(reply.answers) for reply in replies)
+    assert Response.objects.count() == len(replies)
+
+
+@pytest.mark.parametrize("broken", ["question", "response"])
+def test_an_answer_to_a_missing_question_or_response_stores_nothing_whatever_the_role(
+    campus: CampusSurvey, database_role: str, broken: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A batch's answers go with COPY from a thread while the next batch is made: the
-    database's refusal of one (here an answer to no question: its foreign key) comes back
-    as Django's error, from the store, not at the commit, and takes every batch back."""
+    database's refusal of one (here an answer to no question, or of no response: its
+    foreign key) comes back as Django's error, from the store, not at the commit, and
+    takes every batch back: checked row by row as each COPY ends, or, bulk-loaded, by
+    the proof after the last COPY."""
     replies = campus_replies(campus, seed=8, per_group=3)
-    # The first answer of the third batch of two replies names no question.
+    # The first answer of the third batch of two replies.
     broken_call = 1 + sum(len(reply.answers) for reply in replies[:4])
     line = bulk._AnswerTexts.line
     calls = 0
 
-    def broken(self: bulk._AnswerTexts, answer: AnswerInput) -> str:
+    def broken_line(self: bulk._AnswerTexts, answer: AnswerInput) -> str:
         nonlocal calls
         calls += 1
         text = line(self, answer)
-        if calls == broken_call:
+        if calls != broken_call:
+            return text
+        if broken == "question":
             return text.replace(f"\t{answer.question_id}\t", "\t999999\t", 1)
-        return text
+        return "999999" + text  # after the response's id: an id no response has
 
-    monkeypatch.setattr(bulk._AnswerTexts, "line", broken)
+    monkeypatch.setattr(bulk._AnswerTexts, "line", broken_line)
     assert len(replies) > 6
-    with pytest.raises(IntegrityError):
+    with CaptureQueriesContext(connection) as queries, pytest.raises(IntegrityError):
         store(campus, replies, batch_size=2)
+    assert bulk_loaded(queries) == (database_role != "plain")
     assert not Response.objects.exists()
     assert not Answer.objects.exists()
+
+
+@postgresql_only
+def test_a_trigger_added_to_the_answers_by_hand_still_fires(campus: CampusSurvey) -> None:
+    """Bulk loading turns the answers' triggers off: only when they are the foreign
+    keys' own checks, which it proves otherwise. One more, added outside Materia, keeps
+    every answer checked row by row, with that trigger too."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE FUNCTION materia_test_shout() RETURNS trigger LANGUAGE plpgsql AS"
+            " $$ BEGIN NEW.text := upper(NEW.text); RETURN NEW; END $$"
+        )
+        cursor.execute(
+            "CREATE TRIGGER materia_test_shout BEFORE INSERT ON surveys_answer"
+            " FOR EACH ROW EXECUTE FUNCTION materia_test_shout()"
+        )
+    reply = ReplyInput(answers=[AnswerInput(campus.remarks.pk, text="quiet please")])
+    with CaptureQueriesContext(connection) as queries:
+        store(campus, [reply])
+    assert not bulk_loaded(queries)
+    assert Answer.objects.get(question=campus.remarks).text == "QUIET PLEASE"
 
 
 def test_a_reply_refused_while_a_copy_fails_is_the_error_the_importer_sees(
@@ -402,8 +489,9 @@ def test_a_reply_refused_while_a_copy_fails_is_the_error_the_importer_sees(
     line = bulk._AnswerTexts.line
 
     def broken(self: bulk._AnswerTexts, answer: AnswerInput) -> str:
-        # Every answer names no question: the first batch's COPY fails on its foreign key.
-        return line(self, answer).replace(f"\t{answer.question_id}\t", "\t999999\t", 1)
+        # Every answer names its question by no number: the first batch's COPY fails
+        # (whether the answers' triggers are on or not).
+        return line(self, answer).replace(f"\t{answer.question_id}\t", "\tx\t", 1)
 
     monkeypatch.setattr(bulk._AnswerTexts, "line", broken)
     with translation.override("en"), pytest.raises(ReplyInvalid, match="Reply 7: "):
@@ -438,19 +526,25 @@ def test_storing_takes_no_query_per_reply(
     answers = sum(len(reply.answers) for reply in replies)
     inserts = bulk_inserts(Response, len(replies), bulk.RESPONSE_ROWS_PER_INSERT)
     inserts += bulk_inserts(Answer, answers, bulk.ANSWER_ROWS_PER_INSERT)
-    # PostgreSQL: the answers' foreign keys checked as each COPY ends, then deferred again.
-    fixed = FIXED_QUERIES + (2 if connection.vendor == "postgresql" else 0)
+    postgresql = connection.vendor == "postgresql"
+    loading = bulk.bulk_load_allowed()
+    # PostgreSQL: the answers' foreign keys checked as each COPY ends, then deferred
+    # again, and whether they may be bulk-loaded; if so the questions' lock, the highest
+    # answer id and the proof after the last COPY, and two SET LOCAL per COPY.
+    fixed = FIXED_QUERIES + (3 if postgresql else 0) + (3 if loading else 0)
+    per_batch = 2 if loading else 0
     with (
         CaptureQueriesContext(connection) as queries,
-        django_assert_max_num_queries(fixed + inserts),
+        django_assert_max_num_queries(fixed + inserts * (1 + per_batch)),
     ):
         store(campus, replies)
-    writes = ("INSERT", "COPY")  # PostgreSQL takes the answers with COPY
+    writes = ("INSERT", "COPY", "SET LOCAL session_replication_role")
     others = [q for q in queries.captured_queries if not q["sql"].startswith(writes)]
     assert len(others) <= fixed
     assert Answer.objects.count() == answers
-    if connection.vendor == "postgresql":
-        assert len(queries) == fixed + 2  # one INSERT of responses, one COPY of answers
+    if postgresql:
+        # One INSERT of responses, one COPY of answers (and its two SET LOCAL).
+        assert len(queries) == fixed + 2 + per_batch
 
 
 def test_counting_as_storing_adds_a_fixed_handful_of_queries(campus: CampusSurvey) -> None:
