@@ -69,7 +69,7 @@ class ImportStage(StrEnum):
     STORING = "storing"
 
 
-STAGE_SHARES = {ImportStage.READING: 15, ImportStage.CHECKING: 5, ImportStage.STORING: 80}
+STAGE_SHARES = {ImportStage.READING: 25, ImportStage.CHECKING: 10, ImportStage.STORING: 65}
 
 
 class ImportState(StrEnum):

@@ -134,9 +134,9 @@ def test_a_large_reply_file_is_accepted_and_imported_whole_by_the_worker_stage_b
 @pytest.mark.parametrize(
     ("stage", "done", "percent", "label"),
     [
-        (ImportStage.READING, 0.5, 7, "Reading the file (7%)."),
-        (ImportStage.CHECKING, 0.5, 17, "Checking every row (17%)."),
-        (ImportStage.STORING, 0.5, 60, "replies stored (60%)."),
+        (ImportStage.READING, 0.5, 12, "Reading the file (12%)."),
+        (ImportStage.CHECKING, 0.5, 30, "Checking every row (30%)."),
+        (ImportStage.STORING, 0.5, 67, "replies stored (67%)."),
     ],
 )
 def test_the_progress_page_names_the_stage_and_its_share(
