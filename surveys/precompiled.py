@@ -43,7 +43,10 @@ class PrecompiledGet(Generic[M]):
     def __init__(self, model: type[M], column: str, related: Sequence[str] = ()) -> None:
         self.model = model
         self.column = column
-        self.related = tuple(related)
+        # The compiler selects the joined models' columns in the order of the model's
+        # fields, whatever the order they were asked in: the rows are cut in that order.
+        fields = [field.name for field in model._meta.concrete_fields]
+        self.related = tuple(sorted(related, key=fields.index))
         self._local = threading.local()
 
     def get(self, value: Any) -> M | None:

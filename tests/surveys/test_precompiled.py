@@ -12,6 +12,7 @@ from django.db.models import Model
 
 from surveys.errors import LinkUnknown
 from surveys.models import InvitationKind, Response, Survey
+from surveys.precompiled import PrecompiledGet
 from surveys.services import invitation_create, response_resume, response_start
 from surveys.tokens import new_token, token_digest
 
@@ -85,3 +86,20 @@ def test_each_thread_reads_through_its_own_connection(survey: Survey) -> None:
     thread.start()
     thread.join()
     assert seen == [Response.objects.get().pk]
+
+
+def test_the_joined_objects_are_cut_from_the_row_whatever_order_they_are_named_in(
+    survey: Survey,
+) -> None:
+    survey.anonymous = False
+    survey.save()
+    invitation = invitation_create(survey=survey, kind=InvitationKind.OPEN).invitation
+    token = response_start(invitation=invitation).resume_token
+    reversed_order = PrecompiledGet(Response, "resume_hash", related=("invitation", "survey"))
+    resumed = reversed_order.get(token_digest(token))
+    assert resumed is not None
+    assert resumed.survey == survey
+    assert resumed.survey.title == survey.title
+    assert resumed.invitation == invitation
+    assert resumed.invitation is not None
+    assert resumed.invitation.token_hash == invitation.token_hash
