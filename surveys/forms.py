@@ -331,7 +331,15 @@ def _page_fields(page: Page, language: str) -> dict[str, forms.Field]:
         survey.pk,
         survey.updated_at,
         language,
-        tuple((item.question.pk, item.first_row, len(item.rows)) for item in page.items),
+        # What a page shows of each question: its rows, columns and choices, in their
+        # order (the reader feedback form orders a question's choices its own way).
+        tuple(
+            (
+                item.question.pk,
+                tuple(option.pk for option in (*item.rows, *item.columns, *item.choices)),
+            )
+            for item in page.items
+        ),
     )
     with _shared_lock:
         fields = _shared_fields.get(key)
