@@ -45,9 +45,11 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as futures_wait
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import islice
+from typing import Any
 
 import psycopg
 from django.db import DatabaseError, IntegrityError, connection, models, transaction
@@ -142,29 +144,33 @@ def responses_store_bulk(
     tally_batch = tally_batch_reserve(locked.pk) if count else None
     texts = _AnswerTexts()
     writer = _AnswerWriter(locked.pk) if connection.vendor == "postgresql" else None
+    # While a COPY is under way nothing else may use the connection (bulk-loaded, its
+    # triggers are off): a statement of `replies` or `on_batch` then is refused.
+    guard = connection.execute_wrapper(writer.refuse_while_copying) if writer else nullcontext()
     try:
-        for batch in _batches(replies, batch_size):
-            # Made while the writer sends the batch before (PostgreSQL).
-            responses = [
-                checker.response(
-                    reply, number=stored + i, survey_id=locked.pk, source=source, now=now
-                )
-                for i, reply in enumerate(batch, start=1)
-            ]
-            for response in responses:
-                response.tally_batch = tally_batch
+        with guard:
+            for batch in _batches(replies, batch_size):
+                # Made while the writer sends the batch before (PostgreSQL).
+                responses = [
+                    checker.response(
+                        reply, number=stored + i, survey_id=locked.pk, source=source, now=now
+                    )
+                    for i, reply in enumerate(batch, start=1)
+                ]
+                for response in responses:
+                    response.tally_batch = tally_batch
+                if writer is not None:
+                    writer.wait()  # the batch before is in: the connection is free
+                    if stored and on_batch is not None:
+                        on_batch(stored)
+                _insert(responses, batch, texts, writer)
+                stored += len(batch)
+                if writer is None and on_batch is not None:
+                    on_batch(stored)
             if writer is not None:
-                writer.wait()  # the batch before is in: the connection is free
+                writer.finish()
                 if stored and on_batch is not None:
                     on_batch(stored)
-            _insert(responses, batch, texts, writer)
-            stored += len(batch)
-            if writer is None and on_batch is not None:
-                on_batch(stored)
-        if writer is not None:
-            writer.finish()
-            if stored and on_batch is not None:
-                on_batch(stored)
     finally:
         if writer is not None:
             writer.close(propagating=sys.exc_info()[1])
@@ -260,10 +266,10 @@ class _AnswerWriter:
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="answers-copy")
         self.pending: Future[float] | None = None
         self._constraints("IMMEDIATE")
-        # Bulk load: the answers' rows stored above this id are proven at the end.
-        self.proven_above: int | None = None
+        # Bulk load: the answers stored are proven at the end.
+        self.proof: _Proof | None = None
         if bulk_load_allowed():
-            self.proven_above = _bulk_load_begin(survey_id)
+            self.proof = _bulk_load_begin(survey_id)
 
     def _constraints(self, mode: str) -> None:
         with connection.cursor() as cursor:
@@ -276,11 +282,11 @@ class _AnswerWriter:
     def _copy(self, data: str) -> float:
         started = time.perf_counter()
         with self.connection.cursor() as cursor:
-            if self.proven_above is not None:
+            if self.proof is not None:
                 cursor.execute(_REPLICA)
             with cursor.copy(self.statement) as copy:
                 copy.write(data)
-            if self.proven_above is not None:
+            if self.proof is not None:
                 # Not on the way out of a failed COPY: the transaction is aborted then,
                 # and its rollback takes the SET LOCAL back with everything else.
                 cursor.execute(_ORIGIN)
@@ -295,16 +301,31 @@ class _AnswerWriter:
             elapsed = pending.result()
         if connection.queries_logged:  # statements like any other for query counts
             sent = [self.statement]
-            if self.proven_above is not None:
+            if self.proof is not None:
                 sent = [_REPLICA, self.statement, _ORIGIN]
             connection.queries_log.extend({"sql": sql, "time": f"{elapsed:.3f}"} for sql in sent)
+
+    def refuse_while_copying(
+        self,
+        execute: Callable[..., Any],
+        sql: str,
+        params: Any,
+        many: bool,
+        context: dict[str, Any],
+    ) -> Any:
+        """A `connection.execute_wrapper` around the store: a statement sent while the
+        COPY thread has the connection is refused instead of run in the COPY's
+        transaction (with the foreign keys' triggers off, when bulk-loaded)."""
+        if self.pending is not None and not self.pending.done():
+            raise RuntimeError("the answers' COPY is using the database connection")
+        return execute(sql, params, many, context)
 
     def finish(self) -> None:
         """The last batch stored (and, bulk-loaded, its references proven); the foreign
         keys deferred again, as the caller's transaction expects them."""
         self.wait()
-        if self.proven_above is not None:
-            _bulk_load_prove(self.proven_above)
+        if self.proof is not None:
+            _bulk_load_prove(self.proof)
         self._constraints("DEFERRED")
 
     def close(self, propagating: BaseException | None = None) -> None:
@@ -404,41 +425,57 @@ def bulk_load_allowed() -> bool:
     return True
 
 
-def _bulk_load_begin(survey_id: int) -> int:
+@dataclass(frozen=True)
+class _Proof:
+    """What the proof after the last COPY holds the answers to."""
+
+    survey_id: int
+    answers_above: int  # every answer this store makes has a higher id
+    responses_above: int  # and so has every response
+
+
+def _bulk_load_begin(survey_id: int) -> _Proof:
     """Locks the survey's questions against deletion until the commit, as the per-row
-    checks would; returns an answer id that every answer this store makes is above: one
-    taken from the answers' sequence, which never gives the same or a lower one again."""
+    checks would, and takes one id from the answers' and the responses' sequences, which
+    never give the same or a lower one again: what this store makes is above them."""
     questions = connection.ops.quote_name(Question._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT id FROM {questions} WHERE survey_id = %s FOR KEY SHARE",  # noqa: S608
             [survey_id],
         )
-        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [Answer._meta.db_table])
-        (taken,) = cursor.fetchone()
-    return int(taken)
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')),"
+            " nextval(pg_get_serial_sequence(%s, 'id'))",
+            [Answer._meta.db_table, Response._meta.db_table],
+        )
+        answers_above, responses_above = cursor.fetchone()
+    return _Proof(survey_id, int(answers_above), int(responses_above))
 
 
-def _bulk_load_prove(above: int) -> None:
-    """Every answer stored above `above` has its response and its question, in one
-    statement; IntegrityError (the transaction then rolls back) if one does not."""
+def _bulk_load_prove(proof: _Proof) -> None:
+    """Every answer this store made belongs to a response it made (this transaction's
+    own, which no other can delete) and to a question of the survey (locked since the
+    start), in one statement; IntegrityError (the transaction then rolls back) if not."""
     quote = connection.ops.quote_name
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
             SELECT count(*) FILTER (WHERE r.id IS NULL), count(*) FILTER (WHERE q.id IS NULL)
             FROM {quote(Answer._meta.db_table)} a
-            LEFT JOIN {quote(Response._meta.db_table)} r ON r.id = a.response_id
-            LEFT JOIN {quote(Question._meta.db_table)} q ON q.id = a.question_id
+            LEFT JOIN {quote(Response._meta.db_table)} r
+                ON r.id = a.response_id AND r.id > %s AND r.survey_id = %s
+            LEFT JOIN {quote(Question._meta.db_table)} q
+                ON q.id = a.question_id AND q.survey_id = %s
             WHERE a.id > %s
             """,  # noqa: S608
-            [above],
+            [proof.responses_above, proof.survey_id, proof.survey_id, proof.answers_above],
         )
         no_response, no_question = cursor.fetchone()
     if no_response or no_question:
         raise IntegrityError(
-            f"{no_response} answers refer to no response and {no_question} to no question:"
-            " nothing stored."
+            f"{no_response} answers refer to no response stored with them and"
+            f" {no_question} to no question of the survey: nothing stored."
         )
 
 

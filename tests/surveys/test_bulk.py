@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -456,6 +457,61 @@ def test_an_answer_to_a_missing_question_or_response_stores_nothing_whatever_the
     assert bulk_loaded(queries) == (database_role != "plain")
     assert not Response.objects.exists()
     assert not Answer.objects.exists()
+
+
+@pytest.mark.parametrize("database_role", ["superuser", "granted"], indirect=True)
+@pytest.mark.parametrize("elsewhere", ["a response stored before", "another survey's question"])
+def test_bulk_loaded_answers_must_belong_to_the_stores_own_responses_and_survey(
+    campus: CampusSurvey, database_role: str, elsewhere: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Bulk-loaded, the proof asks more than the foreign keys do: an answer must belong
+    to a response this store made (its transaction's own, which no other can delete
+    before the commit) and to a question of the survey (locked since the start). An
+    answer misplaced onto a response stored before, or onto another survey's question,
+    takes the whole store back. (Checked row by row, by a role that may not bulk-load,
+    such an answer satisfies its foreign keys: the proof is stricter.)"""
+    # A reply stored before, with a remark only: the misplaced answer takes no cell of it.
+    before = store(campus, [ReplyInput(answers=[AnswerInput(campus.remarks.pk, text="x")])])
+    earlier = Response.objects.order_by("pk").first()
+    other = campus_survey().remarks
+    assert earlier is not None
+    lines = bulk._copy_text_lines
+
+    def misplaced(responses: Any, replies: Any, texts: bulk._AnswerTexts) -> str:
+        """The batch's COPY text, its first answer moved elsewhere."""
+        response_id, rest = lines(responses, replies, texts).split("\t", 1)
+        question_id, rest = rest.split("\t", 1)
+        if elsewhere == "another survey's question":
+            question_id = str(other.pk)
+        else:
+            response_id = str(earlier.pk)
+        return f"{response_id}\t{question_id}\t{rest}"
+
+    monkeypatch.setattr(bulk, "_copy_text_lines", misplaced)
+    answers = Answer.objects.count()
+    with pytest.raises(IntegrityError):
+        store(campus, campus_replies(campus, seed=4, per_group=2), batch_size=2)
+    assert Response.objects.filter(survey=campus.survey).count() == before
+    assert Answer.objects.count() == answers
+
+
+@postgresql_only
+def test_nothing_else_may_use_the_connection_while_a_copy_is_under_way(
+    campus: CampusSurvey,
+) -> None:
+    """Replies that read the database as they are made would run in the COPY's
+    transaction while it sends (bulk-loaded: with the triggers off): refused, and the
+    store takes everything back."""
+    replies = campus_replies(campus, seed=5, per_group=3)
+
+    def reading(replies: list[ReplyInput]) -> Iterator[ReplyInput]:
+        for reply in replies:
+            Response.objects.count()
+            yield reply
+
+    with pytest.raises(RuntimeError, match="COPY is using the database connection"):
+        store(campus, reading(replies), batch_size=2)  # type: ignore[arg-type]
+    assert not Response.objects.exists()
 
 
 @postgresql_only
