@@ -47,7 +47,10 @@ def _claim_subnet() -> tuple[int, IO[bytes]]:
     secrets.SystemRandom().shuffle(free)
     for subnet in free:
         path = Path(tempfile.gettempdir()) / f"materia-fault-subnet-{subnet}.lock"
-        claim = path.open("wb")  # held open until the network is removed
+        try:
+            claim = path.open("ab")  # held open until the network is removed
+        except PermissionError:  # another user's file, in a sticky /tmp: theirs
+            continue
         try:
             fcntl.flock(claim, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
