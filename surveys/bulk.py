@@ -446,10 +446,18 @@ def _bulk_load_begin(survey_id: int) -> _Proof:
         )
         cursor.execute(
             "SELECT nextval(pg_get_serial_sequence(%s, 'id')),"
-            " nextval(pg_get_serial_sequence(%s, 'id'))",
+            " nextval(pg_get_serial_sequence(%s, 'id')),"
+            " current_setting('is_superuser') = 'on'",
             [Answer._meta.db_table, Response._meta.db_table],
         )
-        answers_above, responses_above = cursor.fetchone()
+        answers_above, responses_above, superuser = cursor.fetchone()
+        if not superuser:
+            # A parallel worker starts with the settings its leader changed in the
+            # transaction, session_replication_role among them, and PostgreSQL (15)
+            # refuses it that one unless the role is a superuser, a grant of SET
+            # notwithstanding ("permission denied to set parameter … parallel worker"):
+            # the proof, and every query after it in this transaction, run without.
+            cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
     return _Proof(survey_id, int(answers_above), int(responses_above))
 
 

@@ -378,6 +378,15 @@ def database_role(request: pytest.FixtureRequest, db: None) -> str:
         cursor.execute("SELECT current_setting('is_superuser') = 'on'")
         if not cursor.fetchone()[0]:
             pytest.skip("the tests connect as a role that is no superuser")
+        # Plans as a large import gets them: parallel, even over the test's few rows (a
+        # parallel worker is where a granted role was once refused the setting).
+        for setting in (
+            "parallel_setup_cost",
+            "parallel_tuple_cost",
+            "min_parallel_table_scan_size",
+            "min_parallel_index_scan_size",
+        ):
+            cursor.execute(f"SET LOCAL {setting} = 0")
         if role == "superuser":
             return role
         if role == "granted" and connection.pg_version < 150000:
