@@ -23,6 +23,7 @@ import kombu.pools
 import pytest
 from django.conf import settings as django_settings
 from django.db import connection
+from django.utils import translation
 
 from config.celery import app as celery_app
 from materiality.models import AggregationRun, Assessment, RunStatus
@@ -153,6 +154,24 @@ def run_clock(monkeypatch: pytest.MonkeyPatch) -> RunClock:
     clock = RunClock(start=timezone.now())
     monkeypatch.setattr(heartbeat, "now", clock)
     return clock
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Every test starts in the site's default language, whatever the test before it
+    activated (a request activates its language for the thread, and nothing resets it):
+    a test that expects words in a language asks for that language."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture
+def in_english() -> Iterator[None]:
+    """For a test that reads the site's words in English without a request (the site's
+    default language is Chinese): `pytest.mark.usefixtures("in_english")`."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -500,6 +500,7 @@ def test_the_results_page_says_which_settings_a_run_used_and_what_changed(
     assert run.pk != scored_run.pk
 
 
+@pytest.mark.usefixtures("in_english")
 def test_the_sensitivity_table_names_its_variants_in_the_words_of_the_settings() -> None:
     params = Params(weighting=Weighting.CUSTOM, group_weights={"customers": 1.0})
     for variant in variants(params):

@@ -394,6 +394,7 @@ def test_the_scale_is_suggested_from_the_numbers_in_the_file(open_assessment: As
         assert (scale.mode, scale.source_min, scale.source_max) == expected
 
 
+@pytest.mark.usefixtures("in_english")
 def test_a_seven_point_and_an_eleven_point_scale_are_mapped_linearly_onto_five_levels(
     open_assessment: Assessment,
 ) -> None:
@@ -413,6 +414,7 @@ def test_a_seven_point_and_an_eleven_point_scale_are_mapped_linearly_onto_five_l
     assert same.read("5 - very important").value == 5  # type: ignore[union-attr]
 
 
+@pytest.mark.usefixtures("in_english")
 def test_labels_become_levels_and_dont_know_words_become_dont_know(
     open_assessment: Assessment,
 ) -> None:
@@ -753,6 +755,7 @@ def test_a_file_recorded_between_the_check_and_the_store_is_refused(
     assert not AuditEntry.objects.filter(action=AuditAction.REPLIES_IMPORTED).exists()
 
 
+@pytest.mark.usefixtures("in_english")
 def test_references_imported_between_the_check_and_the_store_are_left_out(
     open_assessment: Assessment,
 ) -> None:
@@ -900,6 +903,7 @@ def file_row(line: int, duration: int | None, *, straight: bool = False) -> Repl
     )
 
 
+@pytest.mark.usefixtures("in_english")
 def test_the_quality_counts_follow_the_runs_rules(open_assessment: Assessment) -> None:
     # Stored: 4 replies of 100 s, 2 straight-lined of 200 s, 5 without a time. The file:
     # 30 s straight-lined, 30 s, 90 s, no time, 600 s. Times, sorted: 30, 30, 90, 100,

@@ -30,6 +30,9 @@ from tests.materiality.test_reply_import import (
 )
 from tests.materiality.test_spreadsheet_limits import MB, inline_row, invitee_rows, workbook
 
+# The readers' refusals are read in English.
+pytestmark = pytest.mark.usefixtures("in_english")
+
 
 def test_a_file_of_more_rows_than_a_request_reads_is_read_whole_only_in_the_background() -> None:
     content = workbook(invitee_rows(limits.MAX_ROWS + 50))  # 10,050 rows: the old limit

@@ -30,7 +30,8 @@ from materiality.importing.tables import limits, read_table, workbooks
 from materiality.models import Assessment
 from tests.materiality.test_reply_import import logged_in, replies_table, xlsx_bytes
 
-pytestmark = pytest.mark.django_db
+# The limits' messages are read in English.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("in_english")]
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 SHEET = "xl/worksheets/sheet1.xml"
