@@ -8,8 +8,6 @@ form fields themselves, so an out-of-range or unknown value is a form error, nev
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
@@ -21,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from surveys.fields import PlainTextField
 from surveys.models import Answer, Question, QuestionKind, SurveyStatus
+from surveys.process_cache import KeptPerProcess
 from surveys.rating_html import (
     DONT_KNOW,
     RatingOption,
@@ -314,10 +313,9 @@ class PageForm(forms.Form):
 
 
 # Fields are never changed once built (Django's form machinery only reads them; bound
-# values, errors and initial values live in the form), so forms may share them.
-_shared_fields: OrderedDict[tuple[Any, ...], dict[str, forms.Field]] = OrderedDict()
-_shared_lock = threading.Lock()
-_SHARED_PAGES = 512  # pages × languages kept per process
+# values, errors and initial values live in the form), so forms may share them: pages ×
+# languages, kept per process.
+_shared_fields: KeptPerProcess[dict[str, forms.Field]] = KeptPerProcess(size=512)
 
 
 def _page_fields(page: Page, language: str) -> dict[str, forms.Field]:
@@ -341,17 +339,7 @@ def _page_fields(page: Page, language: str) -> dict[str, forms.Field]:
             for item in page.items
         ),
     )
-    with _shared_lock:
-        fields = _shared_fields.get(key)
-        if fields is not None:
-            _shared_fields.move_to_end(key)
-            return fields
-    fields = _build_fields(page, language)
-    with _shared_lock:
-        _shared_fields[key] = fields
-        while len(_shared_fields) > _SHARED_PAGES:
-            _shared_fields.popitem(last=False)
-    return fields
+    return _shared_fields.get(key, lambda: _build_fields(page, language))
 
 
 def _build_fields(page: Page, language: str) -> dict[str, forms.Field]:

@@ -7,8 +7,7 @@ options or answers.
 from __future__ import annotations
 
 import math
-import threading
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -27,6 +26,7 @@ from surveys.models import (
     Survey,
     SurveyStatus,
 )
+from surveys.process_cache import KeptPerProcess
 from surveys.tokens import looks_like_token, token_digest
 
 # A phone screen holds about five topics with two ratings each without feeling endless.
@@ -158,12 +158,8 @@ class Questionnaire:
             start = end
 
 
-# Questions cannot change once a survey has left the draft state (every editing service
-# refuses then), so the structure of open and closed surveys is kept per process, keyed by
-# the survey's last change: the submit path reads it on every request.
-_CACHE_SIZE = 64
-_frozen: OrderedDict[tuple[int, str, float], Questionnaire] = OrderedDict()
-_frozen_lock = threading.Lock()
+# The submit path reads an open survey's structure on every request: kept per process.
+_frozen: KeptPerProcess[Questionnaire] = KeptPerProcess(size=64)
 
 
 def questionnaire_load(survey: Survey) -> Questionnaire:
@@ -172,17 +168,8 @@ def questionnaire_load(survey: Survey) -> Questionnaire:
     if survey.status == SurveyStatus.DRAFT:
         return _questionnaire_query(survey)
     key = (survey.pk, survey.status, survey.updated_at.timestamp())
-    with _frozen_lock:
-        cached = _frozen.get(key)
-        if cached is not None:
-            _frozen.move_to_end(key)
-            return replace(cached, survey=survey)
-    loaded = _questionnaire_query(survey)
-    with _frozen_lock:
-        _frozen[key] = loaded
-        while len(_frozen) > _CACHE_SIZE:
-            _frozen.popitem(last=False)
-    return loaded
+    loaded = _frozen.get(key, lambda: _questionnaire_query(survey))
+    return replace(loaded, survey=survey)
 
 
 def _questionnaire_query(survey: Survey) -> Questionnaire:
