@@ -23,6 +23,7 @@ from surveys.process_cache import KeptPerProcess
 from surveys.rating_html import (
     DONT_KNOW,
     RatingOption,
+    drawn_once,
     grid_rows_html,
     rating_options,
     review_rows_html,
@@ -72,8 +73,15 @@ class GridCell:
 
     @cached_property
     def scale_html(self) -> str:
-        """The cell's levels, drawn as the grid template would (surveys/rating_html.py)."""
-        return scale_html(self.options)
+        """The cell's levels, drawn as the grid template would (surveys/rating_html.py);
+        without an error, drawn once per field and level (`drawn_once`)."""
+        field = self.field
+        chosen = tuple(field.field.widget.format_value(field.value()))
+        offered = cast("list[tuple[Any, Any]]", getattr(field.field, "choices", []))
+        # Nothing chosen or a level offered: a value sent from outside is never kept.
+        if field.errors or not set(chosen) <= {"", *(str(code) for code, _label in offered)}:
+            return scale_html(self.options)
+        return drawn_once(field, chosen, lambda: scale_html(self.options))
 
     @cached_property
     def chosen_label(self) -> str:

@@ -23,15 +23,37 @@ Python next to Django's widgets and the template loops it replaced, and
 from __future__ import annotations
 
 import html as html_module
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
+from weakref import WeakKeyDictionary
 
+from django.forms import Field
 from django.forms.boundfield import BoundField
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext, pgettext
+from django.utils.translation import get_language, gettext, pgettext
 
 DONT_KNOW = "dk"
+
+
+# What was drawn of a field, by what else the drawing depends on (`drawn_once`). Weak keys:
+# a field built for one request (a draft survey's) takes its drawings with it.
+_DRAWN: WeakKeyDictionary[Field, dict[tuple[Any, ...], str]] = WeakKeyDictionary()
+
+
+def drawn_once(field: BoundField, detail: tuple[Any, ...], draw: Callable[[], str]) -> str:
+    """`draw()` of `field`, kept with the form field for every later form showing it
+    under the same name and id, `required` rule and `detail` (a chosen level, the
+    language). The fields of a survey past the draft state are built once per process
+    and shared (surveys/forms.py, `_page_fields`), so a step that many respondents see
+    writes each cell's buttons once per level instead of once per view. For drawings
+    that depend on nothing else: never one with an error or with a respondent's text."""
+    key = (field.html_name, field.auto_id, field.form.use_required_attribute, *detail)
+    kept = _DRAWN.setdefault(field.field, {})
+    html = kept.get(key)
+    if html is None:
+        html = kept[key] = draw()
+    return html
 
 
 def _escape(value: Any) -> str:
@@ -265,6 +287,12 @@ def grid_rows_html(rows: Sequence[GridRowParts]) -> SafeString:
 
 def _comment_html(comment: BoundField) -> str:
     """A topic's comment box, folded until wanted; open when it holds text or an error."""
+    if comment.value() or comment.errors:
+        return _draw_comment(comment)
+    return drawn_once(comment, (get_language(),), lambda: _draw_comment(comment))
+
+
+def _draw_comment(comment: BoundField) -> str:
     errors = comment.errors
     opened = " open" if comment.value() or errors else ""
     summary = _escape(pgettext("a topic's optional comment", "Comment"))
