@@ -1,8 +1,10 @@
 """The respondent's side: landing page, questionnaire pages, review, thanks.
 
 Plain server-rendered forms: everything works without JavaScript, and every POST is
-answered with a redirect (no "resubmit form?" on reload). Errors a respondent can meet
-are `SurveyError`s, each rendered as its own page with its own status.
+answered with a redirect (no "resubmit form?" on reload); with the survey's script, the
+page the redirect leads to comes in the POST's own answer (`surveys/navigation.py`).
+Errors a respondent can meet are `SurveyError`s, each rendered as its own page with its
+own status.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from django.views.decorators.http import require_http_methods
 from surveys.errors import AlreadySubmitted, IncompleteResponse, SurveyError
 from surveys.forms import PageForm
 from surveys.models import Invitation, InvitationKind, Response, ResponseStatus, Survey
+from surveys.navigation import in_place
 from surveys.ratelimits import client_hash
 from surveys.selectors import (
     missing_pages,
@@ -29,6 +32,7 @@ from surveys.selectors import (
     response_in_progress,
 )
 from surveys.services import (
+    StartedResponse,
     answers_save,
     invitation_resolve,
     response_resume,
@@ -79,6 +83,7 @@ def _survey_context(survey: Survey, language: str) -> dict[str, Any]:
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@in_place
 @survey_errors
 def invitation_landing(request: HttpRequest, token: str) -> HttpResponse:
     invitation = invitation_resolve(token)
@@ -91,6 +96,7 @@ def invitation_landing(request: HttpRequest, token: str) -> HttpResponse:
         raise AlreadySubmitted
     if request.method == "POST":
         started = response_start(invitation=invitation, language=language)
+        _keep_resumed(request, started)
         return redirect("surveys:page", resume=started.resume_token, number=1)
     survey_check_open(survey)
     context = _survey_context(survey, language)
@@ -121,6 +127,7 @@ def _group_landing(request: HttpRequest, invitation: Invitation, token: str) -> 
             client_hash=client_hash(request, f"survey:{survey.pk}"),
             device_hash=client_digest(device, f"{settings.SECRET_KEY}:device:{survey.pk}"),
         )
+        _keep_resumed(request, started)
         http = redirect("surveys:page", resume=started.resume_token, number=1)
         _keep_device(request, http, device)
         # The browser now holds the new response only: the previous respondent's goes on
@@ -169,10 +176,33 @@ def _keep_device(request: HttpRequest, http: HttpResponse, device: str) -> None:
         )
 
 
-def _load(resume: str) -> Response:
+def _resumed(
+    request: HttpRequest, resume: str, *, with_invitation: bool = False, again: bool = False
+) -> Response:
+    """The response of a resume link, read once per request (`again`: read anew). A step
+    shown in place (surveys/navigation.py) draws the page it leads to with the response
+    its POST read, under that POST's lock and with that POST's changes, instead of
+    reading it again."""
+    kept: dict[str, Response] = request.__dict__.setdefault("_resumed", {})
+    response = kept.get(resume)
+    if (
+        again
+        or response is None
+        or (with_invitation and not Response.invitation.is_cached(response))
+    ):
+        response = kept[resume] = response_resume(resume, with_invitation=with_invitation)
+    return response
+
+
+def _keep_resumed(request: HttpRequest, started: StartedResponse) -> None:
+    """A response just begun, as `_resumed` keeps it for the page it leads to."""
+    request.__dict__.setdefault("_resumed", {})[started.resume_token] = started.response
+
+
+def _load(request: HttpRequest, resume: str) -> Response:
     """A response still being filled in, on a survey open now: a respondent learns that
     the survey closed (or does not open yet) before answering, not after."""
-    response = response_resume(resume)
+    response = _resumed(request, resume)
     if response.status == ResponseStatus.SUBMITTED:
         raise AlreadySubmitted
     survey_check_open(response.survey)
@@ -182,7 +212,7 @@ def _load(resume: str) -> Response:
 @never_cache
 @survey_errors
 def response_continue(request: HttpRequest, resume: str) -> HttpResponse:
-    response = response_resume(resume)
+    response = _resumed(request, resume)
     if response.status == ResponseStatus.SUBMITTED:
         return redirect("surveys:thanks", resume=resume)
     survey_check_open(response.survey)
@@ -198,9 +228,10 @@ def response_continue(request: HttpRequest, resume: str) -> HttpResponse:
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@in_place
 @survey_errors
 def response_page(request: HttpRequest, resume: str, number: int) -> HttpResponse:
-    response = _load(resume)
+    response = _load(request, resume)
     survey = response.survey
     language = survey_language(request, survey)
     questionnaire = questionnaire_load(survey)
@@ -294,10 +325,11 @@ def _remember_language(request: HttpRequest, http: HttpResponse, language: str) 
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@in_place
 @survey_errors
 def response_review(request: HttpRequest, resume: str) -> HttpResponse:
     # With its link: after the submit, a shared link's browser is marked as done.
-    response = response_resume(resume, with_invitation=True)
+    response = _resumed(request, resume, with_invitation=True)
     if response.status == ResponseStatus.SUBMITTED:
         # The final POST sent again (a double tap, a proxy's retry, back and resubmit):
         # the reply is stored once, and the sender sees the thanks page, not an error.
@@ -317,7 +349,7 @@ def response_review(request: HttpRequest, resume: str) -> HttpResponse:
         except AlreadySubmitted:
             # A concurrent copy of this POST won the race: the same outcome, the same
             # page. (Refused for another reason, the reply is not submitted: say so.)
-            response = response_resume(resume, with_invitation=True)
+            response = _resumed(request, resume, with_invitation=True, again=True)
             if response.status != ResponseStatus.SUBMITTED:
                 raise
             return _thanks_after_submit(request, response, resume)
@@ -373,7 +405,7 @@ def _thanks_after_submit(request: HttpRequest, response: Response, resume: str) 
 @never_cache
 @survey_errors
 def response_thanks(request: HttpRequest, resume: str) -> HttpResponse:
-    response = response_resume(resume)
+    response = _resumed(request, resume)
     if response.status != ResponseStatus.SUBMITTED:
         return redirect("surveys:continue", resume=resume)
     language = survey_language(request, response.survey)
@@ -385,7 +417,7 @@ def response_thanks(request: HttpRequest, resume: str) -> HttpResponse:
 @never_cache
 @survey_errors
 def response_later(request: HttpRequest, resume: str) -> HttpResponse:
-    response = _load(resume)
+    response = _load(request, resume)
     language = survey_language(request, response.survey)
     context = _survey_context(response.survey, language)
     context["resume_url"] = request.build_absolute_uri(
