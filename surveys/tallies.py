@@ -168,15 +168,21 @@ def rating_cells(
         # The band the limit cuts through: its replies under the limit, from their answers.
         subtract=(band_start(cut), faster_than) if subtract and faster_than is not None else None,
     )
-    totals: dict[tuple[str, str, str, str, int], int] = {}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        for row, column, group, side, value, n in cursor.fetchall():
+        rows: list[tuple[str, str, str, str, int, int]] = cursor.fetchall()
+    if subtract:
+        # The answers subtracted come as rows of their own: added up by key. Without them
+        # each key is one row already (one Python pass less: 0.6 ms at 1,080 cells).
+        totals: dict[tuple[str, str, str, str, int], int] = {}
+        for row, column, group, side, value, n in rows:
             key = (row, column, group, side, value)
             totals[key] = totals.get(key, 0) + n
+        rows = [(*key, n) for key, n in totals.items()]
+    # Sorted by key: the keys are distinct.
     return [
         RatingCell(row, column, group, side_internal(side), value, n)
-        for (row, column, group, side, value), n in sorted(totals.items())
+        for row, column, group, side, value, n in sorted(rows)
         if n > 0
     ]
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import platform
 import time
 from datetime import datetime
@@ -299,28 +300,46 @@ def _write_scores(run: AggregationRun, result: ScoreResult, vocabulary: Vocabula
 
 
 def _insert_rows(model: type[models.Model], rows: list[dict[str, Any]]) -> None:
-    """Insert `rows` (column name -> value) into `model`'s table. On PostgreSQL, one
-    INSERT … SELECT from a single JSON parameter: a run's 289 score rows, their figures
-    and JSON statistics, cost one json.dumps instead of a model instance and a quoted
-    array element per value (the ORM's bulk insert: 40 % of a run's CPU at 1,151 replies).
-    A float travels as its shortest repr, which PostgreSQL reads back as the same double;
-    a JSON column gets the very text the ORM would have sent."""
+    """Insert `rows` (column name -> value) into `model`'s table. On PostgreSQL, one COPY:
+    a run's 289 score rows, their figures and JSON statistics, go as one text stream
+    instead of a model instance and a quoted array element per value (the ORM's bulk
+    insert: 40 % of a run's CPU at 1,151 replies), and the server parses each figure
+    once, as the column's type (an INSERT … SELECT from one JSON parameter parsed every
+    figure of it as a JSON number first: 1.4 ms more per run, on a new connection)."""
     if not rows:
         return
     if connection.vendor != "postgresql":
         model._default_manager.bulk_create(model(**row) for row in rows)
         return
     by_column = {field.attname: field for field in model._meta.concrete_fields}
-    fields = [by_column[name] for name in rows[0]]
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(field.column) for field in fields)
-    names = ", ".join(quote(field.attname) for field in fields)
-    types = ", ".join(f"{quote(field.attname)} {field.db_type(connection)}" for field in fields)
-    with connection.cursor() as cursor:
-        cursor.execute(  # names from the model, quoted; the values are the parameter
-            f"INSERT INTO {quote(model._meta.db_table)} ({columns}) "  # noqa: S608
-            f"SELECT {names} FROM jsonb_to_recordset(%s::jsonb) AS score ({types})",
-            [json.dumps(rows, allow_nan=False)],
-        )
+    columns = ", ".join(quote(by_column[name].column) for name in rows[0])
+    statement = f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN"
+    data = "".join("\t".join(map(_copy_value, row.values())) + "\n" for row in rows)
+    # Django logs a COPY as a statement where it logs queries (DEBUG, query counts).
+    with connection.cursor() as cursor, connection.wrap_database_errors:
+        with cursor.copy(statement) as copy:
+            copy.write(data)
         if cursor.rowcount != len(rows):  # pragma: no cover - a guard, not a path
             raise RuntimeError(f"{cursor.rowcount} of {len(rows)} score rows inserted")
+
+
+# COPY's text format: these characters are written as escapes; NULL is \N.
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_value(value: Any) -> str:
+    """A value in COPY's text format. A float travels as its shortest repr, which
+    PostgreSQL reads back as the same double; a JSON column gets the text the ORM would
+    have sent. A figure that is not a number (NaN, infinite) is refused, as before."""
+    if value is None:
+        return "\\N"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"a score of {value} cannot be stored")
+        return float.__repr__(value)
+    if isinstance(value, dict):
+        value = json.dumps(value, allow_nan=False)
+    return str(value).translate(_COPY_ESCAPES)

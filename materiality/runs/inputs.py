@@ -21,7 +21,15 @@ from materiality.runs.options import SCORING_VERSION, RunOptions, recorded_optio
 from materiality.scoring import (
     Cell,
 )
-from surveys.models import OptionRole, Question, QuestionKind, QuestionOption
+from surveys.models import (
+    OptionRole,
+    Question,
+    QuestionKind,
+    QuestionOption,
+    Survey,
+    SurveyStatus,
+)
+from surveys.process_cache import KeptPerProcess
 from surveys.tallies import (
     Durations,
     rating_cells,
@@ -95,8 +103,54 @@ class Vocabulary:
     grids: list[int]  # every grid question of the survey (the counts hold their ratings)
 
 
+@dataclass(frozen=True)
+class SurveyGrids:
+    """A survey's grid questions, and its importance grid with its size."""
+
+    grid_id: int
+    grid_cells: int
+    grids: tuple[int, ...]
+
+
+# A survey's grids cannot change once it has left the draft state (surveys.process_cache):
+# a worker reads them once per survey, not at every run (a query of 1.5-2 ms on a
+# worker's new connection, of a warm run's 60-70 ms).
+_frozen_grids: KeptPerProcess[SurveyGrids] = KeptPerProcess(size=64)
+
+
+def survey_grids(survey: Survey) -> SurveyGrids:
+    """The survey's grid questions and its importance grid with its size: one query, or
+    none for a survey that is no longer a draft and was read before by this process."""
+    if survey.status == SurveyStatus.DRAFT:
+        return _grids_query(survey.pk)
+    key = (survey.pk, survey.status, survey.updated_at.timestamp())
+    return _frozen_grids.get(key, lambda: _grids_query(survey.pk))
+
+
+def _grids_query(survey_id: int) -> SurveyGrids:
+    grid_id, cells, grids = None, 0, []
+    for pk, code, kind, row_count, column_count in (
+        Question.objects.filter(survey_id=survey_id)
+        .filter(Q(kind=QuestionKind.GRID) | Q(code=IMPORTANCE_QUESTION))
+        .annotate(
+            rows=Count("options", filter=Q(options__role=OptionRole.ROW)),
+            columns=Count("options", filter=Q(options__role=OptionRole.COLUMN)),
+        )
+        .values_list("pk", "code", "kind", "rows", "columns")
+        .order_by("pk")
+    ):
+        if kind == QuestionKind.GRID:
+            grids.append(pk)
+        if code == IMPORTANCE_QUESTION:
+            grid_id, cells = pk, int(row_count) * int(column_count)
+    if grid_id is None:
+        raise Question.DoesNotExist(f"survey {survey_id} has no importance grid")
+    return SurveyGrids(grid_id=grid_id, grid_cells=cells, grids=tuple(grids))
+
+
 def assessment_vocabulary(assessment: Assessment) -> Vocabulary:
-    """The assessment's topics and groups (one query) and the survey's grids (another)."""
+    """The assessment's topics and groups (one query) and the survey's grids (another,
+    or none: `survey_grids`)."""
     # The weights' column: the topics' rows have none, typed as the groups' (Decimal).
     no_weight = Value(None, output_field=DecimalField(max_digits=6, decimal_places=3))
     topics = AssessmentTopic.objects.filter(assessment=assessment).values_list(
@@ -114,32 +168,16 @@ def assessment_vocabulary(assessment: Assessment) -> Vocabulary:
     # The assessment's order (`order`, then the link's id, as the models' ordering).
     topic_rows, group_rows = sorted(rows["topic"]), sorted(rows["group"])
     weights = {code: weight_of[code] for *_, code, _pk in group_rows}
-    grid_id, cells, grids = None, 0, []
-    for pk, code, kind, row_count, column_count in (
-        Question.objects.filter(survey_id=assessment.survey_id)
-        .filter(Q(kind=QuestionKind.GRID) | Q(code=IMPORTANCE_QUESTION))
-        .annotate(
-            rows=Count("options", filter=Q(options__role=OptionRole.ROW)),
-            columns=Count("options", filter=Q(options__role=OptionRole.COLUMN)),
-        )
-        .values_list("pk", "code", "kind", "rows", "columns")
-        .order_by("pk")
-    ):
-        if kind == QuestionKind.GRID:
-            grids.append(pk)
-        if code == IMPORTANCE_QUESTION:
-            grid_id, cells = pk, int(row_count) * int(column_count)
-    if grid_id is None:
-        raise Question.DoesNotExist(f"survey {assessment.survey_id} has no importance grid")
+    grids = survey_grids(assessment.survey)
     return Vocabulary(
         topics=[code for *_, code, _pk in topic_rows],
         groups=[code for *_, code, _pk in group_rows],
         topic_ids={code: pk for *_, code, pk in topic_rows},
         group_ids={code: pk for *_, code, pk in group_rows},
         weights=weights,
-        grid_id=grid_id,
-        grid_cells=cells,
-        grids=grids,
+        grid_id=grids.grid_id,
+        grid_cells=grids.grid_cells,
+        grids=list(grids.grids),
     )
 
 

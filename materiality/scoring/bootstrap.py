@@ -40,45 +40,57 @@ def resample(table: Table, overall: Estimates, params: Params) -> Resamples:
     n = table.counts.sum(axis=-1)
     counts = table.counts.tolist()
     levels = tuple(table.levels.tolist())
-    # One topic at a time: its cells' sums, (axis, group, sample), are what the memory
-    # holds at once (12.8 MB at the allowed maximum of 100,000 resamples and 8 groups;
-    # all topics at once were 218 MB at 17 topics). The statistics are computed for the
-    # topic's cells together, element by element the same arithmetic as cell by cell.
-    for t in range(topics):
-        sums = np.zeros((axes, groups, samples))
-        missing: list[tuple[int, int, _Drawn]] = []  # cells whose interval is not kept
-        for a, g in zip(*(index.tolist() for index in np.nonzero(n[t])), strict=True):
-            drawn = _cell_sums(
-                tuple(counts[t][a][g]),
-                levels,
-                samples,
-                (params.seed, table.topics[t], table.axes[a], table.groups[g]),
-            )
-            sums[a, g] = drawn.sums
-            interval = drawn.intervals.get(params.confidence)
-            if interval is None:
-                missing.append((a, g, drawn))
-            else:
-                group_ci[t, a, g] = interval
+    # Topics in blocks whose cells' sums, (topic, axis, group, sample), fit in
+    # BLOCK_BYTES: all of an assessment's topics at the default 1,000 resamples (2.2 MB at
+    # 17 topics and 8 groups), one at a time at the allowed maximum of 100,000 (12.8 MB
+    # each; all at once were 218 MB). The statistics of a block's cells are computed
+    # together, a few array operations instead of a few per topic: element by element
+    # the same arithmetic as cell by cell, so the same numbers whatever the block.
+    block = max(1, BLOCK_BYTES // (axes * groups * samples * 8))
+    for first in range(0, topics, block):
+        last = min(topics, first + block)
+        sums = np.zeros((last - first, axes, groups, samples))
+        missing: list[tuple[int, int, int, _Drawn]] = []  # cells whose interval is not kept
+        for t in range(first, last):
+            for a, g in zip(*(index.tolist() for index in np.nonzero(n[t])), strict=True):
+                drawn = _cell_sums(
+                    tuple(counts[t][a][g]),
+                    levels,
+                    samples,
+                    (params.seed, table.topics[t], table.axes[a], table.groups[g]),
+                )
+                sums[t - first, a, g] = drawn.sums
+                interval = drawn.intervals.get(params.confidence)
+                if interval is None:
+                    missing.append((t, a, g, drawn))
+                else:
+                    group_ci[t, a, g] = interval
         if missing:
             # The same arithmetic as the point estimates: the interval of the means sum / n.
             at = tuple(
-                np.array(index) for index in zip(*(cell[:2] for cell in missing), strict=True)
+                np.array(index) for index in zip(*(cell[:3] for cell in missing), strict=True)
             )
-            intervals = _percentiles(sums[at] / n[t][at][:, None], params.confidence)
-            group_ci[t][at] = intervals
+            means = np.stack([drawn.sums for *_cell, drawn in missing]) / n[at][:, None]
+            intervals = _percentiles(means, params.confidence)
+            group_ci[at] = intervals
             for (*_cell, drawn), interval in zip(missing, intervals, strict=True):
                 kept = interval.copy()
                 kept.setflags(write=False)
                 drawn.intervals[params.confidence] = kept
         # weighted_mean over the last axis: groups, per sample.
-        topic_means[t] = weighted_mean(
-            overall.weights[t, :, None, :], overall.group_n[t, :, None, :], sums.swapaxes(-1, -2)
+        topic_means[first:last] = weighted_mean(
+            overall.weights[first:last, :, None, :],
+            overall.group_n[first:last, :, None, :],
+            sums.swapaxes(-1, -2),
         )
     topic_ci = np.full((topics, axes, 2), np.nan)
     has_mean = ~np.isnan(overall.mean)
     topic_ci[has_mean] = _percentiles(topic_means[has_mean], params.confidence)
     return Resamples(topic_means, topic_ci, group_ci)
+
+
+# The most memory a block of topics' resampled sums takes at once (`resample`).
+BLOCK_BYTES = 16 * 1024 * 1024
 
 
 def p_material(topic_means: Floats, has_mean: Bools, params: Params) -> Floats:

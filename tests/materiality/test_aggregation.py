@@ -21,7 +21,7 @@ from materiality.models import (
 from materiality.runs.execution import aggregation_execute
 from materiality.runs.requests import aggregation_request
 from materiality.runs.sweep import sweep
-from materiality.services import assessment_close, group_link_create
+from materiality.services import assessment_close, assessment_open, group_link_create
 from surveys.models import Answer, Response
 from surveys.services import responses_erase
 from tests.conftest import broker_down, link_path
@@ -289,10 +289,11 @@ def test_a_run_after_one_new_reply_stores_its_scores_in_few_statements(
         for q in queries.captured_queries
         if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))
     ]
-    # The run (1), the claim (2), the vocabulary and the grids (2), fold (lock, mark,
-    # count: 3), durations and counts (2), an equal earlier run (1), store (lock, two
-    # INSERTs, finish: 4), a waiting run to hand on (1).
-    assert len(statements) <= 16, "\n".join(s[:120] for s in statements)
+    # The run (1), the claim (2), the vocabulary (1: the grids of a survey past its draft
+    # were read by the first run, once per process), fold (lock, mark, count: 3),
+    # durations and counts (2), an equal earlier run (1), store (lock, two COPYs,
+    # finish: 4), a waiting run to hand on (1).
+    assert len(statements) <= 15, "\n".join(s[:120] for s in statements)
 
     # Its scores are those a run from the same counts computes again.
     def scores(of: AggregationRun) -> list[tuple[Any, ...]]:
@@ -311,6 +312,37 @@ def test_a_run_after_one_new_reply_stores_its_scores_in_few_statements(
     assert again.status == RunStatus.SUCCEEDED
     assert again.fingerprint == run.fingerprint
     assert scores(again) == stored
+
+
+def test_a_run_reads_a_draft_surveys_grids_each_time_and_an_open_surveys_once(
+    assessment: Assessment, django_assert_num_queries: Any
+) -> None:
+    """A draft's questions may still change: its grids are read at every run. Once the
+    survey has opened they cannot, and a process reads them once."""
+    from materiality.runs.inputs import assessment_vocabulary
+    from surveys.models import QuestionKind
+    from surveys.services import OptionSpec, QuestionSpec, question_add
+
+    before = assessment_vocabulary(assessment)
+    extra = question_add(
+        survey=assessment.survey,
+        spec=QuestionSpec(
+            code="extra_grid",
+            kind=QuestionKind.GRID,
+            text={"en": "Another grid"},
+            rows=[OptionSpec(code="a", label={"en": "A"})],
+            columns=[OptionSpec(code="x", label={"en": "X"})],
+        ),
+    )
+    assert assessment_vocabulary(assessment).grids == [*before.grids, extra.pk]
+
+    assessment_open(assessment=assessment)
+    assessment.refresh_from_db()
+    assessment.survey.refresh_from_db()
+    opened = assessment_vocabulary(assessment)  # topics and groups, then the grids
+    with django_assert_num_queries(1):  # the topics and groups only
+        assert assessment_vocabulary(assessment) == opened
+    assert opened.grids == [*before.grids, extra.pk]
 
 
 def test_the_aggregate_command_computes_and_can_count_the_replies_again(
