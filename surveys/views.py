@@ -328,8 +328,8 @@ def _remember_language(request: HttpRequest, http: HttpResponse, language: str) 
 @in_place
 @survey_errors
 def response_review(request: HttpRequest, resume: str) -> HttpResponse:
-    # With its link: after the submit, a shared link's browser is marked as done.
-    response = _resumed(request, resume, with_invitation=True)
+    # A submit reads it with its link: after it, a shared link's browser is marked as done.
+    response = _resumed(request, resume, with_invitation=request.method == "POST")
     if response.status == ResponseStatus.SUBMITTED:
         # The final POST sent again (a double tap, a proxy's retry, back and resubmit):
         # the reply is stored once, and the sender sees the thanks page, not an error.
