@@ -23,7 +23,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, QuerySet, Value
+from django.db.models import Count, F, Max, Min, Q, QuerySet
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
@@ -602,28 +602,23 @@ def answers_save(
     The response row is locked first, so a save racing a submit either lands before the
     submit or is refused with `AlreadySubmitted`; never half of each."""
     answers = list(answers)
-    where = Q()
-    for part in scope:
-        if part.row_codes is None:
-            where |= Q(question_id=part.question_id)
-        else:
-            where |= Q(question_id=part.question_id, row_code__in=part.row_codes)
-    replaced = Answer.objects.filter(where, response=OuterRef("pk")) if where else None
     with transaction.atomic():
-        # The lock and the status, as the submit takes them (_submit_locked), and whether
-        # the page holds answers to replace: a step saved for the first time (most saves)
-        # then deletes nothing, without the rows Django's delete reads first (it
-        # collects them, as reader-feedback tags cascade from answers).
-        status, stored = (
-            Response.objects.select_for_update(of=("self",))
-            .annotate(stored=Exists(replaced) if replaced is not None else Value(False))
-            .values_list("status", "stored")
+        # The lock and the status only, as the submit takes them (_submit_locked).
+        status = (
+            Response.objects.select_for_update()
+            .values_list("status", flat=True)
             .get(pk=response.pk)
         )
         if status == ResponseStatus.SUBMITTED:
             raise AlreadySubmitted
         survey_check_open(response.survey)
-        if stored:
+        where = Q()
+        for part in scope:
+            if part.row_codes is None:
+                where |= Q(question_id=part.question_id)
+            else:
+                where |= Q(question_id=part.question_id, row_code__in=part.row_codes)
+        if where:
             Answer.objects.filter(where, response=response).delete()
         Answer.objects.bulk_create(answer_rows(response, answers))
         updates = _respondent_fields(questionnaire, answers)
