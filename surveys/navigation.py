@@ -23,8 +23,9 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, QueryDict
-from django.urls import Resolver404, resolve
+from django.urls import Resolver404, ResolverMatch, resolve
 from django.utils import translation
+from django.utils.datastructures import MultiValueDict
 
 NAVIGATE_HEADER = "X-Materia-Navigate"
 IN_PLACE = "in-place"
@@ -57,6 +58,7 @@ def _follow(request: HttpRequest, http: HttpResponse) -> HttpResponse:
     redirect."""
     cookies = []
     location = ""
+    get = _as_get(request)  # one for every hop: what a view keeps on it, the next sees
     for _hop in range(MAX_HOPS):
         target = _respondent_page(http)
         if target is None:
@@ -66,10 +68,13 @@ def _follow(request: HttpRequest, http: HttpResponse) -> HttpResponse:
         if language is not None and language.value:
             # What the browser would send with the GET: the redirect's language.
             translation.activate(language.value)
-            request.LANGUAGE_CODE = language.value
+            request.LANGUAGE_CODE = get.LANGUAGE_CODE = language.value
         location = http["Location"]
-        view, args, kwargs = target
-        http = view(_as_get(request), *args, **kwargs)
+        # The page's own address, as a GET of it would have: the language switch of a
+        # page sends the respondent back to it (`request.get_full_path`).
+        get.path = get.path_info = location
+        get.resolver_match = target
+        http = target.func(get, *target.args, **target.kwargs)
     if not location:
         return http
     for jar in reversed(cookies):  # the last redirect's value of a cookie is the browser's
@@ -80,7 +85,7 @@ def _follow(request: HttpRequest, http: HttpResponse) -> HttpResponse:
     return http
 
 
-def _respondent_page(http: HttpResponse) -> tuple[View, tuple[Any, ...], dict[str, Any]] | None:
+def _respondent_page(http: HttpResponse) -> ResolverMatch | None:
     """The view a redirect leads to, if it is one of the respondent's pages on this site."""
     if http.status_code not in (301, 302, 303) or not http.has_header("Location"):
         return None
@@ -93,7 +98,7 @@ def _respondent_page(http: HttpResponse) -> tuple[View, tuple[Any, ...], dict[st
         return None
     if match.namespace != "surveys":
         return None
-    return match.func, match.args, match.kwargs
+    return match
 
 
 def _as_get(request: HttpRequest) -> HttpRequest:
@@ -103,4 +108,5 @@ def _as_get(request: HttpRequest) -> HttpRequest:
     get.method = "GET"
     get.GET = QueryDict()
     get.POST = QueryDict()
+    get.__dict__["_files"] = MultiValueDict()  # what FILES reads: none with a GET
     return get

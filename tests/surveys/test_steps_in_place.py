@@ -198,3 +198,19 @@ def test_copies_of_the_final_post_in_place_at_once_all_show_the_thanks_page(
     }
     assert all("Your answers have been received." in html for _, _, html in results)
     assert Response.objects.filter(status=ResponseStatus.SUBMITTED).count() == 1
+
+
+def test_a_page_shown_in_place_is_drawn_for_its_own_address(group_link: str) -> None:
+    # The language switch of the review and "later" pages sends the respondent back to
+    # the page they are on, not to the step whose POST showed it.
+    client = browser()
+    walk = start(client, group_link)
+    answer_all(client, walk)
+    last = walk.page_url(walk.pages[-1])
+    html = client.get(last).content.decode()
+    review = client.post(last, page_data(html), headers=IN_PLACE_HEADERS)
+    assert review[LOCATION_HEADER] == walk.review_url
+    assert f'name="next" type="hidden" value="{walk.review_url}"' in review.content.decode()
+    later = client.post(last, page_data(html, action="later"), headers=IN_PLACE_HEADERS)
+    assert later[LOCATION_HEADER].endswith("/later/")
+    assert f'name="next" type="hidden" value="{later[LOCATION_HEADER]}"' in later.content.decode()
