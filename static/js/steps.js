@@ -16,15 +16,19 @@
   var shown = withoutFragment(window.location.href);
 
   function sendNatively(form, submitter) {
-    // form.submit() sends no button and fires no submit event: add the button's value.
+    // form.submit() sends no button and fires no submit event: add the button's value,
+    // for this sending only (a page shown again from the browser's cache keeps no stale
+    // button, which would turn every later Next into, say, a language switch).
+    var input = null;
     if (submitter && submitter.name) {
-      var input = document.createElement("input");
+      input = document.createElement("input");
       input.type = "hidden";
       input.name = submitter.name;
       input.value = submitter.value;
       form.appendChild(input);
     }
     HTMLFormElement.prototype.submit.call(form);
+    if (input) form.removeChild(input);
   }
 
   function show(html, url) {
@@ -63,28 +67,35 @@
     if (submitter && submitter.name) body.append(submitter.name, submitter.value);
     // Not form.action: a form's controls named "action" (the step's buttons) hide it.
     var action = form.getAttribute("action");
+    form.setAttribute("aria-busy", "true");
     fetch(action ? new URL(action, document.baseURI).href : window.location.href, {
       method: "POST",
       body: body,
       credentials: "same-origin",
       headers: { "X-Materia-Navigate": "in-place" }
-    })
-      .then(function (response) {
-        var type = response.headers.get("Content-Type") || "";
-        if (type.indexOf("text/html") !== 0) throw new Error("not a page");
-        var location = response.headers.get("X-Materia-Location");
-        var url = location ? new URL(location, window.location.href).href
-          : (response.redirected ? response.url : "");
-        return response.text().then(function (html) {
-          if (!show(html, url)) throw new Error("not a page");
+    }).then(function (response) {
+      var location = response.headers.get("X-Materia-Location");
+      var url = location ? new URL(location, window.location.href).href
+        : (response.redirected ? response.url : "");
+      var type = response.headers.get("Content-Type") || "";
+      return (type.indexOf("text/html") === 0 ? response.text() : Promise.resolve(""))
+        .catch(function () { return ""; }) // the connection dropped while reading
+        .then(function (html) {
           sending = false;
+          form.removeAttribute("aria-busy");
+          var done = false;
+          try { done = html !== "" && show(html, url); } catch (error) { done = false; }
+          // The server has acted on the step: a page this script cannot show is loaded
+          // with a GET, never sent again.
+          if (!done) window.location.assign(url || window.location.href);
         });
-      })
-      .catch(function () {
-        // Offline for a moment, or an answer this script does not know: the ordinary
-        // way says what happened, as it would without JavaScript.
-        sendNatively(form, submitter);
-      });
+    }, function () {
+      // No answer at all (offline for a moment): the ordinary way sends the step again
+      // and says what happened, as it would without JavaScript.
+      sending = false;
+      form.removeAttribute("aria-busy");
+      sendNatively(form, submitter);
+    });
   });
 
   // A page the browser keeps and shows again on Back (its back-forward cache) may have
