@@ -491,7 +491,8 @@ def _bulk_load_prove(proof: _Proof) -> None:
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
-def _copy_text(text: str) -> str:
+def copy_text(text: str) -> str:
+    """`text` as a value in COPY's text format."""
     return text.translate(_COPY_ESCAPES)
 
 
@@ -510,9 +511,9 @@ class _AnswerTexts:
         text = plain_text(answer.text, multiline=True) if answer.text else ""
         value = "\\N" if answer.value is None else str(int(answer.value))
         line = (
-            f"\t{int(answer.question_id)}\t{_copy_text(answer.row_code)}"
-            f"\t{_copy_text(answer.column_code)}\t{value}"
-            f"\t{'t' if answer.dont_know else 'f'}\t{_copy_text(text)}\n"
+            f"\t{int(answer.question_id)}\t{copy_text(answer.row_code)}"
+            f"\t{copy_text(answer.column_code)}\t{value}"
+            f"\t{'t' if answer.dont_know else 'f'}\t{copy_text(text)}\n"
         )
         if len(self.known) < MET_MAX:
             self.known[id(answer)] = (answer, line)

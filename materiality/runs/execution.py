@@ -51,6 +51,7 @@ from materiality.runs.inputs import (
 from materiality.runs.options import SCORING_VERSION, run_options
 from materiality.runs.requests import AGGREGATE_TASK
 from materiality.scoring import ScoreResult, Stats, score
+from surveys.bulk import copy_text
 
 logger = logging.getLogger(__name__)
 
@@ -312,10 +313,13 @@ def _insert_rows(model: type[models.Model], rows: list[dict[str, Any]]) -> None:
         model._default_manager.bulk_create(model(**row) for row in rows)
         return
     by_column = {field.attname: field for field in model._meta.concrete_fields}
+    fields = [by_column[name] for name in rows[0]]
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(by_column[name].column) for name in rows[0])
+    columns = ", ".join(quote(field.column) for field in fields)
     statement = f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN"
-    data = "".join("\t".join(map(_copy_value, row.values())) + "\n" for row in rows)
+    data = "".join(
+        "\t".join(_copy_value(row[field.attname], field) for field in fields) + "\n" for row in rows
+    )
     # Django logs a COPY as a statement where it logs queries (DEBUG, query counts).
     with connection.cursor() as cursor, connection.wrap_database_errors:
         with cursor.copy(statement) as copy:
@@ -324,22 +328,18 @@ def _insert_rows(model: type[models.Model], rows: list[dict[str, Any]]) -> None:
             raise RuntimeError(f"{cursor.rowcount} of {len(rows)} score rows inserted")
 
 
-# COPY's text format: these characters are written as escapes; NULL is \N.
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
-def _copy_value(value: Any) -> str:
-    """A value in COPY's text format. A float travels as its shortest repr, which
-    PostgreSQL reads back as the same double; a JSON column gets the text the ORM would
-    have sent. A figure that is not a number (NaN, infinite) is refused, as before."""
+def _copy_value(value: Any, field: models.Field[Any, Any]) -> str:
+    """A value in COPY's text format (NULL is \\N). A float travels as its shortest repr,
+    which PostgreSQL reads back as the same double; a JSON column gets the text the ORM
+    would have sent. A figure that is not a number (NaN, infinite) is refused, as before."""
     if value is None:
         return "\\N"
+    if isinstance(field, models.JSONField):
+        return copy_text(json.dumps(value, allow_nan=False))
     if isinstance(value, bool):
         return "t" if value else "f"
     if isinstance(value, float):
         if not math.isfinite(value):
             raise ValueError(f"a score of {value} cannot be stored")
         return float.__repr__(value)
-    if isinstance(value, dict):
-        value = json.dumps(value, allow_nan=False)
-    return str(value).translate(_COPY_ESCAPES)
+    return copy_text(str(value))
