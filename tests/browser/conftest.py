@@ -31,9 +31,11 @@ from django.test import Client
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 from pytest_django.live_server_helper import LiveServer
 
+from materiality.models import Assessment, StakeholderGroup
+from materiality.services import group_link_create
 from tests.browser.artifacts import artifacts_folder, save_page
 from tests.browser.screens import DESKTOP, MOBILE, Screen
-from tests.conftest import require
+from tests.conftest import link_path, require
 
 CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -219,3 +221,19 @@ def artifacts(request: pytest.FixtureRequest) -> Path:
     folder = artifacts_folder(request.node.nodeid)
     shutil.rmtree(folder, ignore_errors=True)
     return folder
+
+
+# A respondent's journey: an open assessment and the customers' group link.
+
+
+@pytest.fixture
+def survey_assessment(open_assessment: Assessment) -> Assessment:
+    # Every submitted reply asks for a run, computed in-process: keep it quick.
+    Assessment.objects.filter(pk=open_assessment.pk).update(scoring={"bootstrap_samples": 200})
+    return open_assessment
+
+
+@pytest.fixture
+def customers_link(survey_assessment: Assessment) -> str:
+    group = StakeholderGroup.objects.get(code="customers")
+    return link_path(group_link_create(assessment=survey_assessment, group=group))

@@ -18,7 +18,7 @@ from django.test import Client
 from playwright.sync_api import BrowserContext, Locator, Page, expect
 
 from materiality.models import Assessment, StakeholderGroup
-from materiality.services import group_link_create, open_link_create
+from materiality.services import open_link_create
 from surveys.models import Answer, Response, ResponseStatus
 from surveys.services import survey_close
 from tests.browser.assertions import (
@@ -118,19 +118,6 @@ def page_url(number: int) -> re.Pattern[str]:
 REVIEW_URL = re.compile(r"/s/r/[^/]+/review/(#.*)?$")
 LATER_URL = re.compile(r"/s/r/[^/]+/later/$")
 THANKS_URL = re.compile(r"/s/r/[^/]+/thanks/$")
-
-
-@pytest.fixture
-def survey_assessment(open_assessment: Assessment) -> Assessment:
-    # Every submitted reply asks for a run, computed in-process: keep it quick.
-    Assessment.objects.filter(pk=open_assessment.pk).update(scoring={"bootstrap_samples": 200})
-    return open_assessment
-
-
-@pytest.fixture
-def customers_link(survey_assessment: Assessment) -> str:
-    group = StakeholderGroup.objects.get(code="customers")
-    return link_path(group_link_create(assessment=survey_assessment, group=group))
 
 
 def check_page(page: Page) -> None:

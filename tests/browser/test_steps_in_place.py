@@ -17,8 +17,6 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import BrowserContext, Locator, Page, Request, Route, expect
 
-from materiality.models import Assessment, StakeholderGroup
-from materiality.services import group_link_create
 from surveys.models import Answer, Response, ResponseStatus
 from surveys.navigation import IN_PLACE, NAVIGATE_HEADER
 from tests.browser.screens import Screen
@@ -37,7 +35,6 @@ from tests.browser.test_respondent_journey import (
     review_row,
     topics,
 )
-from tests.conftest import link_path
 
 pytestmark = [
     pytest.mark.browser,
@@ -46,19 +43,6 @@ pytestmark = [
 
 CHINESE = TEXTS["zh-hans"]
 ENGLISH = TEXTS["en"]
-
-
-@pytest.fixture
-def survey_assessment(open_assessment: Assessment) -> Assessment:
-    # Every submitted reply asks for a run, computed in-process: keep it quick.
-    Assessment.objects.filter(pk=open_assessment.pk).update(scoring={"bootstrap_samples": 200})
-    return open_assessment
-
-
-@pytest.fixture
-def customers_link(survey_assessment: Assessment) -> str:
-    group = StakeholderGroup.objects.get(code="customers")
-    return link_path(group_link_create(assessment=survey_assessment, group=group))
 
 
 def progress(page: Page) -> Locator:
