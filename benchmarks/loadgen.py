@@ -5,14 +5,20 @@
 
 Standard library only (threads and http.client): it imports no Django, so its own CPU
 use stays small beside the server's, and it speaks to the server only through HTTP, as a
-browser without JavaScript would: CSRF cookie and token, form posts, redirects.
+browser would: CSRF cookie and token, form posts, redirects, and for a walk with the
+survey's script the header that asks for the next step in the POST's answer.
 
 Modes (what one "submission" is in each):
 - ``submit``: one POST of the review page of a complete, prepared response, the request
   that turns it into a submitted one; the redirect to the thank-you page is not followed.
 - ``baseline``: one POST of a complete response to the bare view (benchmarks/views.py).
-- ``walk``: a whole respondent journey through a group link: landing page, start, every
-  page shown and saved, review, submit, thank-you page.
+- ``walk``: a whole respondent journey through a group link, as a browser running the
+  survey's script (static/js/steps.js) makes it: the landing page, then every step's
+  POST (start, each page saved, the submit) with ``X-Materia-Navigate: in-place``,
+  answered with the next page itself and its URL in ``X-Materia-Location``
+  (surveys/navigation.py), up to the thank-you page: 7 requests at 17 topics.
+- ``walk-noscript``: the same journey without the script: every POST answered with a
+  redirect, whose page is then fetched with a GET: 13 requests at 17 topics.
 - ``api``: one POST of a complete response as JSON to the public API's submission
   endpoint (``/api/respond/<token>/``, materiality/api/respond.py), no cookie.
 
@@ -36,7 +42,9 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
-MODES = ("submit", "baseline", "walk", "api")
+MODES = ("submit", "baseline", "walk", "walk-noscript", "api")
+# Modes that walk the questionnaire, and whether the survey's script runs in the browser.
+WALKS = {"walk": True, "walk-noscript": False}
 # Modes whose items are used once each: a response is submitted once.
 ONCE = ("submit", "api")
 # Modes whose requests carry the CSRF cookie and token of a page (set-up, not measured).
@@ -44,6 +52,12 @@ WITH_CSRF = ("submit", "baseline")
 TARGET_HOST = "127.0.0.1"
 REQUEST_TIMEOUT_SECONDS = 30
 ERROR_SAMPLES = 5
+
+# What static/js/steps.js sends with a step's form, and where the server says which page
+# it answers with (surveys/navigation.py; this module imports no Django). Were they to
+# drift apart, every step would answer with a redirect and the walk would stop there.
+IN_PLACE_HEADERS = {"X-Materia-Navigate": "in-place"}
+SHOWN_HEADER = "X-Materia-Location"
 
 CSRF_TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 GRID_FIELD = re.compile(r'name="(q\d+_r\d+_c\d+)"')
@@ -64,8 +78,8 @@ class Job:
     duration_seconds: float
     max_submissions: int
     max_requests: int
-    # submit: resume tokens (each used once); baseline: form bodies; walk: link paths;
-    # api: "<token> <JSON body>" (each used once).
+    # submit: resume tokens (each used once); baseline: form bodies; walk and
+    # walk-noscript: link paths; api: "<token> <JSON body>" (each used once).
     items: list[str]
     # A page that sets the CSRF cookie and shows a token (a survey landing page).
     csrf_path: str
@@ -93,8 +107,9 @@ class UnexpectedReply(Exception):
 @dataclass(frozen=True)
 class Reply:
     status: int
-    location: str
+    location: str  # a redirect's Location
     body: str
+    shown: str = ""  # X-Materia-Location: the URL of the page an in-place step answers with
 
 
 class Browser:
@@ -118,9 +133,10 @@ class Browser:
         data: dict[str, str] | str,
         expect: int = 302,
         content_type: str = "application/x-www-form-urlencoded",
+        headers: dict[str, str] | None = None,
     ) -> Reply:
         body = data if isinstance(data, str) else urlencode(data)
-        return self._send("POST", path, kind, expect, body, content_type)
+        return self._send("POST", path, kind, expect, body, content_type, headers)
 
     def csrf_token(self, html: str) -> str:
         match = CSRF_TOKEN.search(html)
@@ -136,8 +152,9 @@ class Browser:
         expect: int,
         body: str | None,
         content_type: str = "application/x-www-form-urlencoded",
+        extra_headers: dict[str, str] | None = None,
     ) -> Reply:
-        headers = {"Connection": "close"}
+        headers = {"Connection": "close", **(extra_headers or {})}
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         if body is not None:
@@ -154,6 +171,7 @@ class Browser:
             text = response.read().decode("utf-8", errors="replace")
             set_cookies = response.headers.get_all("Set-Cookie") or []
             location = response.headers.get("Location", "")
+            shown = response.headers.get(SHOWN_HEADER, "")
         finally:
             connection.close()
         seconds = time.perf_counter() - started
@@ -163,7 +181,7 @@ class Browser:
         self.timings[kind].append(seconds)
         for header in set_cookies:
             self._remember(header)
-        return Reply(response.status, location, text)
+        return Reply(response.status, location, text, shown)
 
     def _remember(self, header: str) -> None:
         cookie: SimpleCookie = SimpleCookie()
@@ -227,35 +245,54 @@ class Pace:
             self.requests += number
 
 
-def _walk(browser: Browser, link: str, rng: random.Random) -> None:
+def _walk(browser: Browser, link: str, rng: random.Random, *, in_place: bool) -> None:
+    """A whole journey through a group link, landing page to thank-you page. With the
+    script (`in_place`), each step is one POST answered with the next page; without it,
+    a POST answered with a redirect, then a GET of the page it leads to."""
+
+    def step(url: str, kind: str, data: dict[str, str], html: str) -> tuple[str, str]:
+        """Send a step's form from the page `html`; the URL and HTML of the next page."""
+        data["csrfmiddlewaretoken"] = browser.csrf_token(html)
+        if in_place:
+            reply = browser.post(
+                url, f"{kind} POST (in place)", data, expect=200, headers=IN_PLACE_HEADERS
+            )
+            if not reply.shown:
+                raise UnexpectedReply(f"{kind}: no {SHOWN_HEADER} on the page answered")
+            return reply.shown, reply.body
+        reply = browser.post(url, f"{kind} POST", data)
+        page = browser.get(reply.location, "page GET")
+        # Named once the page is seen: rating grids, the closing comment page, ...
+        browser.timings[f"{page_kind(reply.location, page.body)} GET"].append(
+            browser.timings["page GET"].pop()
+        )
+        return reply.location, page.body
+
     landing = browser.get(link, "landing GET")
-    started = browser.post(
-        link, "start POST", {"csrfmiddlewaretoken": browser.csrf_token(landing.body)}
-    )
-    url = started.location
+    url, html = step(link, "start", {}, landing.body)
     first_grid_page = True
     for _page in range(1000):  # a questionnaire has far fewer pages; never loop forever
-        page = browser.get(url, "page GET")
-        grid = GRID_FIELD.search(page.body) is not None
-        kind = "grid page" if grid else "last page"
-        # Named once the page is seen: rating grids and the closing comment page differ.
-        browser.timings[f"{kind} GET"].append(browser.timings["page GET"].pop())
-        data = page_answers(page.body, rng, first_grid_page=first_grid_page)
-        first_grid_page = first_grid_page and not grid
-        data.update(csrfmiddlewaretoken=browser.csrf_token(page.body), action="next")
-        saved = browser.post(url, f"{kind} POST", data)
-        if saved.location.endswith("/review/"):
+        if url.endswith("/review/"):
             break
-        url = saved.location
+        kind = page_kind(url, html)
+        data = page_answers(html, rng, first_grid_page=first_grid_page)
+        first_grid_page = first_grid_page and kind != "grid page"
+        data["action"] = "next"
+        url, html = step(url, kind, data, html)
     else:
         raise UnexpectedReply("the questionnaire never reached its review page")
-    review = browser.get(saved.location, "review GET")
-    submitted = browser.post(
-        saved.location, "submit POST", {"csrfmiddlewaretoken": browser.csrf_token(review.body)}
-    )
-    if not submitted.location.endswith("/thanks/"):
-        raise UnexpectedReply(f"submit redirected to {submitted.location!r}")
-    browser.get(submitted.location, "thanks GET")
+    url, _html = step(url, "submit", {}, html)
+    if not url.endswith("/thanks/"):
+        raise UnexpectedReply(f"submit led to {url!r}")
+
+
+def page_kind(url: str, html: str) -> str:
+    """What a page of the walk is, for the tables: a questionnaire page with a rating
+    grid, one without (a closing comment page), the review or the thank-you page."""
+    for end, kind in (("/review/", "review"), ("/thanks/", "thanks")):
+        if url.endswith(end):
+            return kind
+    return "grid page" if GRID_FIELD.search(html) is not None else "last page"
 
 
 def _one_request(browser: Browser, job: Job, item: str, token: str) -> None:
@@ -312,8 +349,8 @@ def _worker(
             browser.cookies = dict(cookies)
         started = time.perf_counter()
         try:
-            if job.mode == "walk":
-                _walk(browser, item, rng)
+            if job.mode in WALKS:
+                _walk(browser, item, rng, in_place=WALKS[job.mode])
             else:
                 _one_request(browser, job, item, token)
         except (UnexpectedReply, OSError, http.client.HTTPException) as error:

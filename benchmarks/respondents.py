@@ -2,9 +2,10 @@
 responses prepared in bulk, the bare baseline's request bodies, and a walk through the
 questionnaire in process (Django's test client) that counts each request's queries.
 
-Prepared responses hold exactly the rows the page saves of a real walk leave behind
-(`check_same_rows` proves it on every run), so a submit POST of a prepared response does
-the same work as the submit POST at the end of a walk.
+Prepared responses hold exactly the rows the page saves of a real walk leave behind,
+with the survey's script or without it (`check_same_rows` proves it on every run), so a
+submit POST of a prepared response does the same work as the submit POST at the end of
+a walk.
 """
 
 from __future__ import annotations
@@ -25,10 +26,10 @@ from django.test.utils import CaptureQueriesContext
 
 from benchmarks.loadgen import (
     CSRF_TOKEN,
-    GRID_FIELD,
     OVERALL_COMMENT,
     TOPIC_COMMENT,
     page_answers,
+    page_kind,
 )
 from materiality.models import Assessment, Dimension, StakeholderGroup, Topic
 from materiality.questionnaire import IMPORTANCE_QUESTION, OVERALL_COMMENT_QUESTION
@@ -39,6 +40,7 @@ from materiality.services import (
     group_link_create,
 )
 from surveys.models import Answer, Question, Response, Survey
+from surveys.navigation import IN_PLACE, LOCATION_HEADER, NAVIGATE_HEADER
 from surveys.selectors import questionnaire_load
 from surveys.services import AnswerInput
 from surveys.tokens import new_token, token_digest
@@ -248,7 +250,13 @@ class _Browser:
         self.count_queries = count_queries
 
     def request(
-        self, kind: str, path: str, data: dict[str, str] | str | None = None, expect: int = 200
+        self,
+        kind: str,
+        path: str,
+        data: dict[str, str] | str | None = None,
+        expect: int = 200,
+        *,
+        in_place: bool = False,
     ) -> HttpResponse:
         queries: AbstractContextManager[object]
         queries = CaptureQueriesContext(connection) if self.count_queries else nullcontext()
@@ -258,6 +266,8 @@ class _Browser:
                 response = self.client.get(path)
             elif isinstance(data, str):  # a form body sent as it is, like the load generator
                 response = self.client.generic("POST", path, data, content_type=FORM)
+            elif in_place:  # as the survey's script sends a step's form
+                response = self.client.post(path, data, headers={NAVIGATE_HEADER: IN_PLACE})
             else:
                 response = self.client.post(path, data)
             seconds = time.perf_counter() - started
@@ -289,39 +299,52 @@ class _Browser:
 
 
 def walk(
-    link: Link, rng: random.Random, *, count_queries: bool = False, submit: bool = True
+    link: Link,
+    rng: random.Random,
+    *,
+    in_place: bool,
+    count_queries: bool = False,
+    submit: bool = True,
 ) -> Walk:
     """One respondent's whole journey through a group link, request by request: the
-    same requests, in the same order, as the load generator's walk."""
+    same requests, in the same order, as the load generator's walk (loadgen._walk), with
+    the survey's script (`in_place`: one POST per step, answered with the next page) or
+    without it (a POST answered with a redirect, then a GET of the page)."""
     result = Walk()
     browser = _Browser(result, count_queries=count_queries)
+
+    def step(
+        url: str, kind: str, data: dict[str, str], page: HttpResponse
+    ) -> tuple[str, HttpResponse]:
+        """Send a step's form from `page`; the URL of the next page, and the page."""
+        data["csrfmiddlewaretoken"] = browser.token(page)
+        if in_place:
+            shown = browser.request(f"{kind} POST (in place)", url, data, in_place=True)
+            if not shown.has_header(LOCATION_HEADER):
+                raise SystemExit(f"{kind} POST (in place) {url}: no {LOCATION_HEADER}")
+            return shown[LOCATION_HEADER], shown
+        location = browser.request(f"{kind} POST", url, data, expect=302)["Location"]
+        page = browser.request("page GET", location)
+        # Named once the page is seen: rating grids, the closing comment page, ...
+        kind = page_kind(location, page.content.decode())
+        result.steps[-1] = replace(result.steps[-1], kind=f"{kind} GET")
+        return location, page
+
     landing = browser.request("landing GET", link.path)
-    started = browser.request(
-        "start POST", link.path, {"csrfmiddlewaretoken": browser.token(landing)}, expect=302
-    )
-    url = started["Location"]
+    url, page = step(link.path, "start", {}, landing)
     result.resume = url.split("/")[3]
     first_grid_page = True
-    while True:
-        page = browser.request("page GET", url)
+    while not url.endswith("/review/"):
         html = page.content.decode()
-        grid = GRID_FIELD.search(html) is not None
-        kind = "grid page" if grid else "last page"
-        result.steps[-1] = replace(result.steps[-1], kind=f"{kind} GET")
+        kind = page_kind(url, html)
         data = page_answers(html, rng, first_grid_page=first_grid_page)
-        first_grid_page = first_grid_page and not grid
-        data.update(csrfmiddlewaretoken=browser.token(page), action="next")
-        saved = browser.request(f"{kind} POST", url, data, expect=302)
-        if saved["Location"].endswith("/review/"):
-            break
-        url = saved["Location"]
+        first_grid_page = first_grid_page and kind != "grid page"
+        data["action"] = "next"
+        url, page = step(url, kind, data, page)
     if submit:
-        review_url = saved["Location"]
-        review = browser.request("review GET", review_url)
-        submitted = browser.request(
-            "submit POST", review_url, {"csrfmiddlewaretoken": browser.token(review)}, expect=302
-        )
-        browser.request("thanks GET", submitted["Location"])
+        url, _page = step(url, "submit", {}, page)
+        if not url.endswith("/thanks/"):
+            raise SystemExit(f"submit led to {url!r}")
     return result
 
 
@@ -373,18 +396,26 @@ def first_page_answers(bench: BenchSurvey, rng: random.Random) -> dict[str, str]
 
 def check_same_rows(bench: BenchSurvey, rng: random.Random) -> int:
     """Prove that a prepared response and a bare-baseline response hold the same rows as
-    a response whose answers were saved page by page through HTTP; returns the number of
-    rows per response."""
-    walked = walk(bench.links[0], rng, submit=False)
-    real = row_shapes(Response.objects.get(resume_hash=token_digest(walked.resume)).pk)
+    a response whose answers were saved page by page through HTTP, with the survey's
+    script and without it; returns the number of rows per response."""
+
+    def saved(resume: str) -> list[RowShape]:
+        return row_shapes(Response.objects.get(resume_hash=token_digest(resume)).pk)
+
+    scripted, noscript = (
+        saved(walk(bench.links[0], rng, in_place=in_place, submit=False).resume)
+        for in_place in (True, False)
+    )
     [prepared_token] = prepare_responses(bench, 1, rng)
-    prepared = row_shapes(Response.objects.get(resume_hash=token_digest(prepared_token)).pk)
+    prepared = saved(prepared_token)
     before = Response.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     Poster(bench.links[0]).baseline(baseline_bodies(bench, 1, rng)[0])
     bare = row_shapes(Response.objects.get(pk__gt=before).pk)
-    if not real == prepared == bare:
+    if not scripted == noscript == prepared == bare:
         raise SystemExit(
-            "prepared or baseline rows differ from a real walk's:\n"
-            f"walk:     {real}\nprepared: {prepared}\nbaseline: {bare}"
+            "the rows of walks with and without the script, of a prepared response and of "
+            "a baseline response differ:\n"
+            f"walk with the script: {scripted}\nwalk without it:      {noscript}\n"
+            f"prepared:             {prepared}\nbaseline:             {bare}"
         )
-    return len(real)
+    return len(bare)

@@ -8,7 +8,9 @@ scored. Beside a bare-Django baseline POST measured in the same run.
 
 The responses are split three ways (see docs/benchmarks.md, "Submissions at scale"):
 
-- **walk**: whole journeys through a group link, every page shown and saved over HTTP;
+- **walk**: whole journeys through a group link, every page shown and saved over HTTP,
+  as a browser running the survey's script walks them (each step one POST answered
+  with the next page, surveys/navigation.py);
 - **submit**: the review page's submit POST of a response whose answers were stored
   before in bulk (the rows a walk's page saves leave, `respondents.check_same_rows`);
 - **api**: `POST /api/respond/<token>/` with every answer at once, one personal
@@ -60,7 +62,7 @@ API_SECONDS = (120, 900)
 PREPARED_SECONDS = (120, 900)
 MODE_LABELS = {
     "baseline": "bare baseline (1 POST inserting a response and its 36 rows)",
-    "walk": "real pages: whole walk (15 requests, landing to thanks)",
+    "walk": "real pages: whole walk (7 requests with the survey's script, landing to thanks)",
     "submit": "real pages: submit POST of a response saved before",
     "api": "API: POST /api/respond/<token>/ (personal invitation)",
 }

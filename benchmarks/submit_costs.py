@@ -1,5 +1,6 @@
 """Single requests of the submit path, in process (Django's test client, DEBUG off):
-how many queries each request of a walk sends at 5, 17 and 60 topics, and where one
+how many queries each request of a walk sends at 5, 17 and 60 topics, with the survey's
+script (each step's POST answered with the next page) and without it, and where one
 request's time goes (CPU, waiting for PostgreSQL, a cProfile).
 
 Imported by benchmarks.submit_path once Django is set up.
@@ -20,9 +21,11 @@ from typing import Any
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.test import override_settings
 
+from benchmarks.loadgen import WALKS
 from benchmarks.report import markdown_table, ms, spread
 from benchmarks.respondents import (
     Poster,
+    Walk,
     baseline_bodies,
     bench_survey,
     first_page_answers,
@@ -36,8 +39,16 @@ LOAD_TOPICS = 17  # the seed vocabulary: what a real first assessment asks
 TIMING_WALKS = 5
 PROFILE_REQUESTS = 100
 PROFILE_BATCHES = 5
-WALK_KINDS = (
-    "landing GET",
+# The requests of a walk, in order: with the survey's script each step's POST answers
+# with the next page (a questionnaire page, the review, the thanks page) ...
+IN_PLACE_KINDS = (
+    "start POST (in place)",
+    "grid page POST (in place)",
+    "last page POST (in place)",  # as "last page" below
+    "submit POST (in place)",
+)
+# ... without it, with a redirect to the page, fetched by a GET.
+NOSCRIPT_KINDS = (
     "start POST",
     "grid page GET",
     "grid page POST",
@@ -47,6 +58,9 @@ WALK_KINDS = (
     "submit POST",
     "thanks GET",
 )
+WALK_KINDS = ("landing GET", *IN_PLACE_KINDS, *NOSCRIPT_KINDS)
+# How the tables name the two walks (loadgen.WALKS: the mode, and whether it runs the script).
+WALK_NAMES = {"walk": "with the script", "walk-noscript": "without the script"}
 
 
 @dataclass(frozen=True)
@@ -56,34 +70,62 @@ class RequestCost:
     seconds: list[float]
 
 
+def whole_walk(mode: str) -> str:
+    return f"whole walk, {WALK_NAMES[mode]}"
+
+
+def requests_per_walk(mode: str) -> str:
+    return f"requests per walk, {WALK_NAMES[mode]}"
+
+
 def request_costs(topic_count: int, rng: random.Random) -> dict[str, RequestCost]:
-    bench = bench_survey(topic_count)
-    counted = walk(bench.links[0], rng, count_queries=True)
-    timed = []
+    # An assessment for each walk, so that both counted submits are the first of their
+    # assessment (the first creates the pending aggregation run, later ones find it).
+    benches = {mode: bench_survey(topic_count) for mode in WALKS}
+    counted = {
+        mode: walk(benches[mode].links[0], rng, in_place=in_place, count_queries=True)
+        for mode, in_place in WALKS.items()
+    }
+    timed: dict[str, list[Walk]] = {mode: [] for mode in WALKS}
     with override_settings(DEBUG=False):
-        walk(bench.links[0], rng)  # warm: templates, translations, code paths
+        for mode, in_place in WALKS.items():  # warm: templates, translations, code paths
+            walk(benches[mode].links[0], rng, in_place=in_place)
         for number in range(TIMING_WALKS):
-            timed.append(walk(bench.links[number % len(bench.links)], rng))
+            for mode, in_place in WALKS.items():  # one after the other: drift favours neither
+                link = benches[mode].links[number % len(benches[mode].links)]
+                timed[mode].append(walk(link, rng, in_place=in_place))
+        bench = benches["walk"]
         poster = Poster(bench.links[0], count_queries=True)
-        bare = [poster.baseline(body) for body in baseline_bodies(bench, TIMING_WALKS, rng)]
+        warm, *bodies = baseline_bodies(bench, TIMING_WALKS + 1, rng)
+        poster.baseline(warm)  # its first request loads the bare view's code
+        bare = [poster.baseline(body) for body in bodies]
     costs: dict[str, RequestCost] = {}
-    for kind in WALK_KINDS:
-        steps = [s for s in counted.steps if s.kind == kind]
-        seconds = [s.seconds for w in timed for s in w.steps if s.kind == kind]
+    every_timed = [w for walks in timed.values() for w in walks]
+    for kind in WALK_KINDS:  # the landing GET, the same in both walks, counts as one
+        steps = [s for w in counted.values() for s in w.steps if s.kind == kind]
+        seconds = [s.seconds for w in every_timed for s in w.steps if s.kind == kind]
         if steps:
             costs[kind] = RequestCost(
                 [s.queries for s in steps], [s.transaction for s in steps], seconds
             )
-    costs["whole walk"] = RequestCost(
-        [sum(s.queries for s in counted.steps)],
-        [sum(s.transaction for s in counted.steps)],
-        [sum(s.seconds for s in w.steps) for w in timed],
-    )
-    costs["requests per walk"] = RequestCost([len(counted.steps)], [0], [])
+    for mode in WALKS:
+        costs[whole_walk(mode)] = RequestCost(
+            [sum(s.queries for s in counted[mode].steps)],
+            [sum(s.transaction for s in counted[mode].steps)],
+            [sum(s.seconds for s in w.steps) for w in timed[mode]],
+        )
+        costs[requests_per_walk(mode)] = RequestCost([len(counted[mode].steps)], [0], [])
     costs["baseline POST"] = RequestCost(
         [s.queries for s in bare], [s.transaction for s in bare], [s.seconds for s in bare]
     )
     return costs
+
+
+def walk_time_ratio(costs: dict[str, RequestCost], mode: str) -> float:
+    """A whole walk's time in process ÷ a bare baseline POST's (medians)."""
+    return statistics.median(costs[whole_walk(mode)].seconds) / statistics.median(
+        costs["baseline POST"].seconds
+    )
 
 
 def queries_table(costs: dict[int, dict[str, RequestCost]]) -> str:
@@ -94,7 +136,15 @@ def queries_table(costs: dict[int, dict[str, RequestCost]]) -> str:
         "baseline POST": "bare baseline POST (all rows)",
     }
     first = ["submit POST", "grid page POST"]
-    order = [*first, *(k for k in WALK_KINDS if k not in first), "whole walk", "baseline POST"]
+    order = [
+        *first,
+        "landing GET",
+        *IN_PLACE_KINDS,
+        whole_walk("walk"),
+        *(k for k in NOSCRIPT_KINDS if k not in first),
+        whole_walk("walk-noscript"),
+        "baseline POST",
+    ]
     for kind in order:
         if all(kind not in costs[count] for count in TOPIC_COUNTS):
             continue  # a page of the questionnaire's own kind only (a comment page, say)
@@ -107,8 +157,9 @@ def queries_table(costs: dict[int, dict[str, RequestCost]]) -> str:
             time_ms = ms(statistics.median(cost.seconds)) if cost.seconds else "?"
             cells.append(f"{spread(cost.queries)} (+{spread(cost.transaction)}) q · {time_ms} ms")
         rows.append([labels.get(kind, kind), *cells])
-    requests = [str(costs[c]["requests per walk"].queries[0]) for c in TOPIC_COUNTS]
-    rows.append(["requests per walk", *requests])
+    for mode in WALKS:
+        requests = [str(costs[c][requests_per_walk(mode)].queries[0]) for c in TOPIC_COUNTS]
+        rows.append([requests_per_walk(mode), *requests])
     return markdown_table(["request", *(f"{c} topics" for c in TOPIC_COUNTS)], rows)
 
 

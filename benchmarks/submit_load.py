@@ -1,6 +1,7 @@
 """The submit path under load: the real site under gunicorn on 127.0.0.1, the load
-generator in a second process, and phases of three kinds (bare baseline, submit POST,
-whole walk) alternating round after round in the same server.
+generator in a second process, and phases of four kinds (bare baseline, submit POST,
+whole walk with the survey's script, whole walk without it) alternating round after
+round in the same server.
 
 Imported by benchmarks.submit_path once Django is set up.
 """
@@ -20,7 +21,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import Count
 
-from benchmarks.loadgen import Job, Result, spawn
+from benchmarks.loadgen import WALKS, Job, Result, spawn
 from benchmarks.report import markdown_table, ms, percentile, say
 from benchmarks.respondents import (
     BenchSurvey,
@@ -36,18 +37,22 @@ from benchmarks.server import (
     gunicorn,
     server_environment,
 )
-from benchmarks.submit_costs import LOAD_TOPICS, WALK_KINDS
+from benchmarks.submit_costs import LOAD_TOPICS, WALK_KINDS, WALK_NAMES
 from surveys.models import Response, ResponseStatus
 
 TARGET = 0.70
+# Issue #16: a respondent's whole walk, landing to thanks, costs the server at most this
+# many times the CPU of the bare baseline POST.
+WALK_CPU_TARGET = 10.0
 WARMUP_SECONDS = 3.0
 WARMUP_SUBMISSIONS = 150
 BASELINE_BODIES = 256  # distinct ratings, cycled
-MODES = ("baseline", "submit", "walk")
+MODES = ("baseline", "submit", "walk", "walk-noscript")
 MODE_LABELS = {
     "baseline": "bare baseline",
     "submit": "real: submit POST",
-    "walk": "real: whole walk",
+    "walk": "real: whole walk, with the script",
+    "walk-noscript": "real: whole walk, without script",
 }
 WORK_DIR = BASE_DIR / "var" / "benchmarks"
 
@@ -86,6 +91,7 @@ class Summary:
     # the same background load), then the median over rounds.
     rate_ratio: float
     cpu_ratio: float  # baseline's CPU per submission ÷ this path's
+    cpu_multiple: float  # this path's CPU per submission ÷ the baseline's
 
 
 def summarise(phases: list[Phase]) -> dict[str, Summary]:
@@ -108,6 +114,9 @@ def summarise(phases: list[Phase]) -> dict[str, Summary]:
             cpu_ratio=statistics.median(
                 baseline[p.round].cpu_per_submission / p.cpu_per_submission for p in mine
             ),
+            cpu_multiple=statistics.median(
+                p.cpu_per_submission / baseline[p.round].cpu_per_submission for p in mine
+            ),
         )
     return summaries
 
@@ -118,13 +127,26 @@ def verdict(ratio: float) -> str:
     return f"target ≥ {TARGET:.0%}: **missed** by {(TARGET - ratio) * 100:.0f} points"
 
 
+def walk_verdict(multiple: float) -> str:
+    if multiple <= WALK_CPU_TARGET:
+        return f"target ≤ {WALK_CPU_TARGET:g}×: **met**"
+    return f"target ≤ {WALK_CPU_TARGET:g}×: **missed** by {multiple - WALK_CPU_TARGET:.1f}×"
+
+
 def throughput_table(summaries: dict[str, Summary], *, database_counted: bool) -> str:
+    how = {
+        "walk": "each step's POST answered with the next page",
+        "walk-noscript": "each POST redirected, the page then fetched",
+    }
     what = {
         "baseline": "1 POST inserting the response and its answers",
         "submit": "1 POST of the review page (answers saved before, untimed)",
-        "walk": f"{summaries['walk'].requests_per_submission:.0f} requests, landing to thanks"
-        if "walk" in summaries
-        else "",
+        **{
+            mode: f"{summaries[mode].requests_per_submission:.0f} requests, landing to "
+            f"thanks, {how[mode]}"
+            for mode in WALKS
+            if mode in summaries
+        },
     }
     rows = []
     for mode, summary in summaries.items():
@@ -140,6 +162,7 @@ def throughput_table(summaries: dict[str, Summary], *, database_counted: bool) -
                 + (ms(summary.database_cpu) if database_counted else "?"),
                 "—" if baseline else f"{summary.rate_ratio:.0%}",
                 "—" if baseline else f"{summary.cpu_ratio:.0%}",
+                "—" if baseline else f"{summary.cpu_multiple:.1f}×",
             ]
         )
     headers = [
@@ -151,38 +174,54 @@ def throughput_table(summaries: dict[str, Summary], *, database_counted: bool) -
         "CPU ms per submission (web + database)",
         "real ÷ baseline, submissions/s",
         "baseline ÷ real, CPU",
+        "real ÷ baseline, CPU",
     ]
     return markdown_table(headers, rows)
 
 
 def rounds_table(phases: list[Phase], rounds: int) -> str:
+    """Each round's phases; a walk's CPU per submission also as a multiple of the
+    baseline's in the same round."""
     rows = []
     for number in range(rounds):
-        mine = [p for p in phases if p.round == number]
+        mine = {p.mode: p for p in phases if p.round == number}
         cells = []
         for mode in MODES:
-            phase = next((p for p in mine if p.mode == mode), None)
+            phase = mine.get(mode)
+            if phase is None:
+                cells.append("—")
+                continue
+            multiple = ""
+            if mode in WALKS and "baseline" in mine:
+                ratio = phase.cpu_per_submission / mine["baseline"].cpu_per_submission
+                multiple = f" = {ratio:.1f}×"
             cells.append(
-                "—"
-                if phase is None
-                else f"{phase.rate:.1f}/s, {ms(phase.cpu_per_submission)} ms CPU "
+                f"{phase.rate:.1f}/s, {ms(phase.cpu_per_submission)} ms CPU{multiple} "
                 f"(load {phase.load:.1f})"
             )
-        rows.append([str(number + 1), " → ".join(p.mode for p in mine), *cells])
+        rows.append([str(number + 1), " → ".join(mine), *cells])
     return markdown_table(["round", "order", *(MODE_LABELS[m] for m in MODES)], rows)
 
 
 def walk_steps_table(phases: list[Phase]) -> str:
-    pooled: dict[str, list[float]] = defaultdict(list)
+    pooled: dict[tuple[str, str], list[float]] = defaultdict(list)
     for phase in phases:
-        if phase.mode == "walk":
+        if phase.mode in WALKS:
             for kind, values in phase.result.latencies.items():
-                pooled[kind].extend(values)
+                pooled[phase.mode, kind].extend(values)
     rows = [
-        [kind, str(len(values)), ms(percentile(values, 0.5)), ms(percentile(values, 0.95))]
-        for kind, values in sorted(pooled.items(), key=lambda kv: _walk_order(kv[0]))
+        [
+            WALK_NAMES[mode],
+            kind,
+            str(len(values)),
+            ms(percentile(values, 0.5)),
+            ms(percentile(values, 0.95)),
+        ]
+        for (mode, kind), values in sorted(
+            pooled.items(), key=lambda kv: (MODES.index(kv[0][0]), _walk_order(kv[0][1]))
+        )
     ]
-    return markdown_table(["request (under load)", "count", "p50 ms", "p95 ms"], rows)
+    return markdown_table(["walk", "request (under load)", "count", "p50 ms", "p95 ms"], rows)
 
 
 def _walk_order(kind: str) -> int:
@@ -221,7 +260,7 @@ def _used(before: dict[int, float], after: dict[int, float]) -> float:
 class Plan:
     """What the load generator gets in each phase."""
 
-    links: list[str]  # walk: the group links, one per stakeholder group
+    links: list[str]  # walks: the group links, one per stakeholder group
     bodies: list[str]  # baseline: complete responses as form bodies, cycled
     warmup_tokens: list[str]  # submit, warm-up: prepared responses, each submitted once
     round_tokens: list[list[str]]  # submit: prepared responses, a fresh set per round
@@ -229,7 +268,7 @@ class Plan:
     def items(self, mode: str, round_number: int | None) -> list[str]:
         if mode == "baseline":
             return self.bodies
-        if mode == "walk":
+        if mode in WALKS:
             return self.links
         return self.warmup_tokens if round_number is None else self.round_tokens[round_number]
 
@@ -300,7 +339,7 @@ def run_load(args: argparse.Namespace, rng: random.Random) -> tuple[list[Phase],
         for mode in MODES:  # every worker loads its templates and code paths, connects
             seen += _phase(args, plan, server, mode, None).result.submissions
         for number in range(args.rounds):
-            # The order alternates (A B C, C B A, ...) so that drift favours no side.
+            # The order alternates (A B C D, D C B A, ...) so that drift favours no side.
             order = MODES if number % 2 == 0 else tuple(reversed(MODES))
             for mode in order:
                 phase = _phase(args, plan, server, mode, number)

@@ -4,15 +4,20 @@
         --database postgres://postgres@127.0.0.1:5432/materia_bench [--write-docs]
 
 1. Queries (and in-process time) of every request of a respondent's walk, at 5, 17 and
-   60 topics, counted with CaptureQueriesContext: the submit POST and a page save must
-   cost the same number of queries whatever the number of topics (submit_costs.py).
+   60 topics, counted with CaptureQueriesContext, for the walk a browser running the
+   survey's script makes (each step's POST answered with the next page,
+   surveys/navigation.py) and the walk without it (each POST redirected, then a GET):
+   the submit POST and a page save must cost the same number of queries whatever the
+   number of topics (submit_costs.py).
 2. Where one request's time goes: wall time, CPU, waiting for PostgreSQL, and a
    cProfile (in process, DEBUG off; submit_costs.py).
 3. Throughput under load: the real site under gunicorn on 127.0.0.1 and a load generator
-   in a second process. Three kinds of phase alternate, round after round, in the same
+   in a second process. Four kinds of phase alternate, round after round, in the same
    server: the bare baseline (one POST inserting a complete response), the real submit
-   POST (answers saved beforehand), and the whole walk. Medians over rounds are
-   reported, and the real submit against the 70 % target (submit_load.py).
+   POST (answers saved beforehand), and the whole walk with the script and without it.
+   Medians over rounds are reported, the real submit against the 70 % target and the
+   walk with the script against issue #16's: at most 10 times the baseline's CPU per
+   submission (submit_load.py).
 
 This module is the command and the report; it sets Django up before importing the rest.
 
@@ -61,7 +66,7 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers")
     parser.add_argument("--concurrency", type=int, default=4, help="simultaneous respondents")
-    parser.add_argument("--rounds", type=int, default=5, help="rounds of the three phases")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds of the four phases")
     parser.add_argument("--phase-seconds", type=float, default=10.0, help="bound per phase")
     parser.add_argument(
         "--max-requests", type=int, default=2500, help="bound per phase (HTTP requests)"
@@ -84,6 +89,11 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--write-docs", action="store_true", help="update docs/benchmarks.md")
+    parser.add_argument(
+        "--markdown-out",
+        type=Path,
+        help="write what --write-docs would put in docs/benchmarks.md to this file instead",
+    )
     parser.add_argument("--json", type=Path, help="also write the raw figures to this file")
     args = parser.parse_args(argv)
     # Bounded by design: modest concurrency, short phases, a few thousand requests.
@@ -108,6 +118,7 @@ def _report(
     integrity: dict[str, Any],
 ) -> str:
     from benchmarks.submit_costs import (
+        LOAD_TOPICS,
         PROFILE_BATCHES,
         PROFILE_REQUESTS,
         TIMING_WALKS,
@@ -115,6 +126,7 @@ def _report(
         constant_queries,
         profiles_table,
         queries_table,
+        walk_time_ratio,
     )
     from benchmarks.submit_load import (
         rounds_table,
@@ -122,12 +134,18 @@ def _report(
         throughput_table,
         verdict,
         walk_steps_table,
+        walk_verdict,
     )
 
+    def constant(kind: str, what: str) -> str:
+        same, counts = constant_queries(costs, kind)
+        return f"{what}: {counts} queries — {'constant' if same else '**grows with the topics**'}."
+
     summaries = summarise(phases)
-    submit, walk = summaries["submit"], summaries["walk"]
-    submit_constant, submit_counts = constant_queries(costs, "submit POST")
-    page_constant, page_counts = constant_queries(costs, "grid page POST")
+    submit, walk, noscript = summaries["submit"], summaries["walk"], summaries["walk-noscript"]
+    in_process = {
+        mode: walk_time_ratio(costs[LOAD_TOPICS], mode) for mode in ("walk", "walk-noscript")
+    }
     submit_profile = next(p for p in profiles if p.label == "submit POST")
     lines = [
         "### Results",
@@ -145,21 +163,33 @@ def _report(
         "",
         "#### Queries per request",
         "",
-        "One walk through a group link, in process. `a (+b) q` is a statements that read "
-        "or write data plus b BEGIN/COMMIT/ROLLBACK, all recorded by "
-        "`CaptureQueriesContext`; the time is the median of "
-        f"{TIMING_WALKS} more walks with DEBUG off (no network, no concurrency):",
+        "Two walks through a group link, in process, each in an assessment of its own: "
+        "the walk a browser running the survey's script makes (each step's POST sent with "
+        "`X-Materia-Navigate: in-place` and answered with the next page, *in place*) and "
+        "the walk without it (each POST answered with a redirect, then a GET of the page). "
+        "`a (+b) q` is a statements that read or write data plus b BEGIN/COMMIT/ROLLBACK, "
+        "all recorded by `CaptureQueriesContext`; the time is the median of "
+        f"{TIMING_WALKS} more walks of each kind with DEBUG off (no network, no "
+        "concurrency):",
         "",
         queries_table(costs),
         "",
-        f"Submit POST: {submit_counts} queries at {', '.join(map(str, TOPIC_COUNTS))} topics"
-        f" — {'constant' if submit_constant else '**grows with the topics**'}. "
-        f"Grid page save: {page_counts} queries — "
-        f"{'constant' if page_constant else '**grows with the topics**'}. "
-        f"A complete response is 1 response row and {rows_per_response} answer rows, the "
-        "same for the walk, the prepared responses and the baseline (checked on every run).",
+        constant("submit POST", f"Submit POST at {', '.join(map(str, TOPIC_COUNTS))} topics")
+        + " "
+        + constant("grid page POST", "Grid page save")
+        + " "
+        + constant("submit POST (in place)", "In place, the submit with the thanks page")
+        + " "
+        + constant("grid page POST (in place)", "A grid page save with the next page")
+        + f" A complete response is 1 response row and {rows_per_response} answer rows, the "
+        "same for both walks, the prepared responses and the baseline (checked on every "
+        "run).",
         "",
-        "The walk's submit is the first of its assessment: it creates the pending "
+        f"In process at {LOAD_TOPICS} topics, the walk with the script takes "
+        f"{in_process['walk']:.1f}× the time of a bare baseline POST, the walk without it "
+        f"{in_process['walk-noscript']:.1f}× (medians).",
+        "",
+        "Each walk's submit is the first of its assessment: it creates the pending "
         "aggregation run. Every later submit finds that run instead, with "
         f"{submit_profile.statements:.0f} statements; this is what the load phases measure:",
         "",
@@ -180,9 +210,14 @@ def _report(
         "than throughput (compare the rounds below).",
         "",
         f"**Real submit: {submit.rate_ratio:.0%} of the baseline's submissions per second** "
-        f"({verdict(submit.rate_ratio)}); by CPU per submission {submit.cpu_ratio:.0%}. "
-        f"The whole walk: {walk.rate_ratio:.1%} of the baseline's rate, "
-        f"{walk.cpu_ratio:.1%} by CPU.",
+        f"({verdict(submit.rate_ratio)}); by CPU per submission {submit.cpu_ratio:.0%}.",
+        "",
+        "**The whole walk a browser makes, with the script "
+        f"({walk.requests_per_submission:.0f} requests): {walk.cpu_multiple:.1f}× the "
+        f"baseline's CPU per submission** ({walk_verdict(walk.cpu_multiple)}); "
+        f"{walk.rate_ratio:.1%} of the baseline's submissions per second. Without the "
+        f"script ({noscript.requests_per_submission:.0f} requests): "
+        f"{noscript.cpu_multiple:.1f}× by CPU, {noscript.rate_ratio:.1%} of the rate.",
         "",
         rounds_table(phases, args.rounds),
         "",
@@ -190,7 +225,7 @@ def _report(
         f"{integrity['submissions seen']} submissions seen by the load generator "
         f"(warm-up included), each with {integrity['answers per response']} answers.",
         "",
-        "#### The whole walk, request by request",
+        "#### The whole walks, request by request",
         "",
         walk_steps_table(phases),
         "",
@@ -298,6 +333,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.write_docs:
         docs_replace("submit-path", report)
         say("docs/benchmarks.md updated")
+    if args.markdown_out:
+        args.markdown_out.write_text(report.strip() + "\n")
+        say(f"{args.markdown_out} written")
     return 0
 
 
