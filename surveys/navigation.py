@@ -35,6 +35,8 @@ MAX_HOPS = 3
 
 
 class View(Protocol):
+    """A Django view, as the respondent's views' decorators take and give it."""
+
     def __call__(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse: ...
 
 

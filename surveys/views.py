@@ -10,7 +10,7 @@ own status.
 from __future__ import annotations
 
 from functools import wraps
-from typing import Any, Protocol
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -23,7 +23,7 @@ from django.views.decorators.http import require_http_methods
 from surveys.errors import AlreadySubmitted, IncompleteResponse, SurveyError
 from surveys.forms import PageForm
 from surveys.models import Invitation, InvitationKind, Response, ResponseStatus, Survey
-from surveys.navigation import in_place
+from surveys.navigation import View, in_place
 from surveys.ratelimits import client_hash
 from surveys.selectors import (
     missing_pages,
@@ -49,10 +49,6 @@ COOKIE_AGE = 60 * 60 * 24 * 90
 # One browser, for the group links' limit per device: random, signed, kept two years.
 DEVICE_COOKIE = "materia-device"
 DEVICE_COOKIE_AGE = 60 * 60 * 24 * 730
-
-
-class View(Protocol):
-    def __call__(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse: ...
 
 
 def survey_errors(view: View) -> View:
