@@ -266,10 +266,11 @@ class _Browser:
                 response = self.client.get(path)
             elif isinstance(data, str):  # a form body sent as it is, like the load generator
                 response = self.client.generic("POST", path, data, content_type=FORM)
-            elif in_place:  # as the survey's script sends a step's form
-                response = self.client.post(path, data, headers={NAVIGATE_HEADER: IN_PLACE})
-            else:
-                response = self.client.post(path, data)
+            else:  # URL-encoded, as a browser sends a form (and the script, a step's form)
+                headers = {NAVIGATE_HEADER: IN_PLACE} if in_place else None
+                response = self.client.generic(
+                    "POST", path, urlencode(data), content_type=FORM, headers=headers
+                )
             seconds = time.perf_counter() - started
         if response.status_code != expect:
             raise SystemExit(f"{kind} {path}: {response.status_code} {response.content[:500]!r}")
