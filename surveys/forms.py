@@ -18,7 +18,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from surveys.fields import PlainTextField
-from surveys.models import Answer, Question, QuestionKind, SurveyStatus
+from surveys.models import Question, QuestionKind, SurveyStatus
 from surveys.process_cache import KeptPerProcess
 from surveys.rating_html import (
     DONT_KNOW,
@@ -29,8 +29,8 @@ from surveys.rating_html import (
     review_rows_html,
     scale_html,
 )
-from surveys.selectors import AnswerKey, Page, PageItem
-from surveys.services import AnswerInput, AnswerScope
+from surveys.selectors import AnswerKey, Page, PageItem, StoredAnswer
+from surveys.services import AnswerInput
 from surveys.translations import pick
 
 # The codes of the completeness errors, which the error summary words itself.
@@ -155,7 +155,7 @@ class PageForm(forms.Form):
         *args: Any,
         page: Page,
         language: str,
-        answers: dict[AnswerKey, Answer],
+        answers: dict[AnswerKey, StoredAnswer],
         require_complete: bool = False,
         **kwargs: Any,
     ) -> None:
@@ -239,16 +239,6 @@ class PageForm(forms.Form):
         return entries
 
     # --- reading back -----------------------------------------------------------------
-
-    def scope(self) -> list[AnswerScope]:
-        scope = []
-        for item in self.page.items:
-            if item.question.kind == QuestionKind.GRID:
-                rows = tuple(row.code for row in item.rows)
-                scope.append(AnswerScope(item.question.pk, rows))
-            else:
-                scope.append(AnswerScope(item.question.pk))
-        return scope
 
     def answer_inputs(self) -> Iterator[AnswerInput]:
         """The page's answers from cleaned data (fields with errors are left out)."""
@@ -407,7 +397,7 @@ def _fields_in_language(page: Page, language: str) -> dict[str, forms.Field]:
     return fields
 
 
-def _initial_values(page: Page, answers: dict[AnswerKey, Answer]) -> dict[str, Any]:
+def _initial_values(page: Page, answers: dict[AnswerKey, StoredAnswer]) -> dict[str, Any]:
     """What the page's fields show before anything is sent: the stored answers."""
     initial: dict[str, Any] = {}
     for item in page.items:
@@ -446,7 +436,7 @@ def _scale_choices(item: PageItem, language: str) -> list[tuple[str, str]]:
     return choices
 
 
-def _initial_rating(answer: Answer | None) -> str | None:
+def _initial_rating(answer: StoredAnswer | None) -> str | None:
     if answer is None:
         return None
     if answer.dont_know:

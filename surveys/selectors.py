@@ -10,6 +10,7 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
 from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Value, When
 
@@ -26,6 +27,7 @@ from surveys.models import (
     Survey,
     SurveyStatus,
 )
+from surveys.precompiled import STAND_IN_ID, PrecompiledRows
 from surveys.process_cache import KeptPerProcess
 from surveys.tokens import looks_like_token, token_digest
 
@@ -49,9 +51,28 @@ class PageItem:
 
 
 @dataclass(frozen=True)
+class AnswerScope:
+    """What a page covers: answers inside the scope are replaced by the page's input."""
+
+    question_id: int
+    row_codes: tuple[str, ...] | None = None  # None: the whole question
+
+
+@dataclass(frozen=True)
 class Page:
     number: int
     items: tuple[PageItem, ...]
+
+    @property
+    def scope(self) -> list[AnswerScope]:
+        """The answers this page shows and saves: a grid's rows on it, other questions
+        whole."""
+        return [
+            AnswerScope(item.question.pk, tuple(row.code for row in item.rows))
+            if item.question.kind == QuestionKind.GRID
+            else AnswerScope(item.question.pk)
+            for item in self.items
+        ]
 
 
 @dataclass(frozen=True)
@@ -197,15 +218,34 @@ def response_in_progress(resume_token: str, *, survey: Survey) -> Response | Non
     ).first()
 
 
-def response_answers(response: Response) -> dict[AnswerKey, Answer]:
-    return {
-        (answer.question_id, answer.row_code, answer.column_code): answer
-        for answer in Answer.objects.filter(response=response)
-    }
+class StoredAnswer(NamedTuple):
+    """A stored answer as a page, the review and the submit's check read it: plain
+    values, because a whole response's answers read as model instances cost a step more
+    than the query that fetches them."""
+
+    question_id: int
+    row_code: str
+    column_code: str
+    value: int | None
+    dont_know: bool
+    text: str
+
+
+# Read by nearly every step of a questionnaire (`surveys.precompiled`).
+_ANSWERS = PrecompiledRows(
+    lambda response_id: Answer.objects.filter(response_id=response_id).values_list(
+        *StoredAnswer._fields
+    ),
+    STAND_IN_ID,
+)
+
+
+def response_answers(response: Response) -> dict[AnswerKey, StoredAnswer]:
+    return {(row[0], row[1], row[2]): StoredAnswer(*row) for row in _ANSWERS.rows(response.pk)}
 
 
 def missing_pages(
-    questionnaire: Questionnaire, response: Response, answers: dict[AnswerKey, Answer]
+    questionnaire: Questionnaire, response: Response, answers: dict[AnswerKey, StoredAnswer]
 ) -> list[int]:
     """Page numbers that still lack a required answer."""
     missing = []
@@ -215,7 +255,7 @@ def missing_pages(
     return missing
 
 
-def _item_complete(item: PageItem, answers: dict[AnswerKey, Answer]) -> bool:
+def _item_complete(item: PageItem, answers: dict[AnswerKey, StoredAnswer]) -> bool:
     question = item.question
     if not question.required:
         return True

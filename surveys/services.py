@@ -55,9 +55,15 @@ from surveys.models import (
     SurveyStatus,
 )
 from surveys.plaintext import plain_text
-from surveys.precompiled import PrecompiledGet
+from surveys.precompiled import STAND_IN_ID, PrecompiledGet, PrecompiledRows
 from surveys.ratelimits import counts, hit, seconds_left, unhit
-from surveys.selectors import Questionnaire, missing_pages, questionnaire_load, response_answers
+from surveys.selectors import (
+    AnswerScope,
+    Questionnaire,
+    missing_pages,
+    questionnaire_load,
+    response_answers,
+)
 from surveys.tallies import tally_mark_stale
 from surveys.tokens import (
     derived_token,
@@ -580,14 +586,6 @@ class AnswerInput:
     text: str = ""
 
 
-@dataclass(frozen=True)
-class AnswerScope:
-    """What a page covers: answers inside the scope are replaced by the page's input."""
-
-    question_id: int
-    row_codes: tuple[str, ...] | None = None  # None: the whole question
-
-
 def answers_save(
     *,
     response: Response,
@@ -603,23 +601,12 @@ def answers_save(
     submit or is refused with `AlreadySubmitted`; never half of each."""
     answers = list(answers)
     with transaction.atomic():
-        # The lock and the status only, as the submit takes them (_submit_locked).
-        status = (
-            Response.objects.select_for_update()
-            .values_list("status", flat=True)
-            .get(pk=response.pk)
-        )
-        if status == ResponseStatus.SUBMITTED:
+        if _locked_status(response) == ResponseStatus.SUBMITTED:
             raise AlreadySubmitted
         survey_check_open(response.survey)
-        where = Q()
-        for part in scope:
-            if part.row_codes is None:
-                where |= Q(question_id=part.question_id)
-            else:
-                where |= Q(question_id=part.question_id, row_code__in=part.row_codes)
-        if where:
-            Answer.objects.filter(where, response=response).delete()
+        replaced = _answers_in_scope(response, scope)
+        if replaced:  # a page saved before: none on a first save
+            Answer.objects.filter(pk__in=replaced).delete()
         Answer.objects.bulk_create(answer_rows(response, answers))
         updates = _respondent_fields(questionnaire, answers)
         if language:
@@ -628,6 +615,45 @@ def answers_save(
             Response.objects.filter(pk=response.pk).update(**updates)
             for name, value in updates.items():
                 setattr(response, name, value)
+
+
+# The two reads of every page save and submit, compiled once (`surveys.precompiled`).
+_LOCKED_STATUS = PrecompiledRows(
+    lambda pk: Response.objects.select_for_update().filter(pk=pk).order_by().values_list("status"),
+    STAND_IN_ID,
+)
+_ANSWER_CELLS = PrecompiledRows(
+    lambda response_id: Answer.objects.filter(response_id=response_id).values_list(
+        "pk", "question_id", "row_code"
+    ),
+    STAND_IN_ID,
+)
+
+
+def _locked_status(response: Response) -> str:
+    """The response's status, its row locked until the transaction ends: a page save
+    and a submit take this lock first, so that one waits for the other."""
+    rows = _LOCKED_STATUS.rows(response.pk)
+    if not rows:  # erased meanwhile (a data-protection request)
+        raise LinkUnknown
+    status: str = rows[0][0]
+    return status
+
+
+def _answers_in_scope(response: Response, scope: Sequence[AnswerScope]) -> list[int]:
+    """The stored answers a page's save replaces (their ids)."""
+    whole = {part.question_id for part in scope if part.row_codes is None}
+    rows = {
+        (part.question_id, code)
+        for part in scope
+        if part.row_codes is not None
+        for code in part.row_codes
+    }
+    return [
+        pk
+        for pk, question_id, row_code in _ANSWER_CELLS.rows(response.pk)
+        if question_id in whole or (question_id, row_code) in rows
+    ]
 
 
 def answer_rows(response: Response, answers: Iterable[AnswerInput]) -> list[Answer]:
@@ -733,10 +759,7 @@ def _submit_locked(
 ) -> Response:
     # The row lock makes a concurrent page save (which takes it too) land either wholly
     # before the completeness check or after the submit, where it is refused.
-    status = (
-        Response.objects.select_for_update().values_list("status", flat=True).get(pk=response.pk)
-    )
-    if status == ResponseStatus.SUBMITTED:
+    if _locked_status(response) == ResponseStatus.SUBMITTED:
         raise AlreadySubmitted
     survey_check_open(response.survey)
     answers = response_answers(response)

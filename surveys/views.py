@@ -260,7 +260,7 @@ def response_page(request: HttpRequest, resume: str, number: int) -> HttpRespons
             answers_save(
                 response=response,
                 questionnaire=questionnaire,
-                scope=form.scope(),
+                scope=page.scope,
                 answers=form.answer_inputs(),
                 language=switched,
             )

@@ -314,7 +314,7 @@ class RespondView(APIView):
         answers_save(
             response=response,
             questionnaire=questionnaire,
-            scope=form.scope(),
+            scope=page.scope,
             answers=form.answer_inputs(),
         )
         response_submit(

@@ -1,5 +1,6 @@
-"""The respondent's response read by a statement compiled once (surveys.precompiled):
-the same objects as the ORM's own query, on SQLite and PostgreSQL alike."""
+"""The respondent's response, a step's answers and a save's row lock, read by statements
+compiled once (surveys.precompiled): the same objects and values as the ORM's own
+queries, on SQLite and PostgreSQL alike."""
 
 from __future__ import annotations
 
@@ -8,13 +9,21 @@ from typing import Any
 
 import pytest
 from django.db import connection
-from django.db.models import Model
+from django.db.models import Model, Q
 
 from surveys.errors import LinkUnknown
-from surveys.models import InvitationKind, Response, Survey
-from surveys.precompiled import PrecompiledGet
-from surveys.services import invitation_create, response_resume, response_start
+from surveys.models import Answer, InvitationKind, Response, Survey
+from surveys.precompiled import STAND_IN_ID, PrecompiledGet, PrecompiledRows
+from surveys.selectors import Page, questionnaire_load, response_answers
+from surveys.services import (
+    AnswerInput,
+    answers_save,
+    invitation_create,
+    response_resume,
+    response_start,
+)
 from surveys.tokens import new_token, token_digest
+from tests.surveys.conftest import ROWS, CampusSurvey
 
 pytestmark = pytest.mark.django_db
 
@@ -103,3 +112,94 @@ def test_the_joined_objects_are_cut_from_the_row_whatever_order_they_are_named_i
     assert resumed.invitation == invitation
     assert resumed.invitation is not None
     assert resumed.invitation.token_hash == invitation.token_hash
+
+
+# --- Rows of values: a step's answers and its row lock ------------------------------------
+
+
+def _started(campus: CampusSurvey) -> Response:
+    invitation = invitation_create(survey=campus.survey, kind=InvitationKind.OPEN).invitation
+    return response_start(invitation=invitation).response
+
+
+def _grid_pages(campus: CampusSurvey) -> list[Page]:
+    return [p for p in questionnaire_load(campus.survey).pages() if p.items[0].rows]
+
+
+def _save(campus: CampusSurvey, response: Response, page: Page, level: int, text: str) -> None:
+    item = page.items[0]
+    answers = [
+        AnswerInput(item.question.pk, row.code, column.code, value=level)
+        for row in item.rows
+        for column in item.columns
+    ]
+    if text:
+        answers.append(AnswerInput(item.question.pk, item.rows[0].code, "", text=text))
+    answers_save(
+        response=response,
+        questionnaire=questionnaire_load(campus.survey),
+        scope=page.scope,
+        answers=answers,
+    )
+
+
+def test_a_page_saved_again_replaces_its_own_answers_only(campus: CampusSurvey) -> None:
+    response = _started(campus)
+    first, second = _grid_pages(campus)  # one grid question, its rows over two pages
+    _save(campus, response, first, 2, "Too crowded")
+    _save(campus, response, second, 4, "")
+    _save(campus, response, first, 5, "")  # changed its mind; cleared the comment
+
+    stored = response_answers(response)
+    by_row = {key[1]: answer for key, answer in stored.items() if key[2]}
+    assert {by_row[row.code].value for row in first.items[0].rows} == {5}
+    assert {by_row[row.code].value for row in second.items[0].rows} == {4}
+    assert not [a for a in stored.values() if a.text]  # the cleared comment is gone
+    assert Answer.objects.filter(response=response).count() == len(stored) == 2 * len(ROWS)
+
+
+def test_answers_read_as_values_equal_the_orms_rows(campus: CampusSurvey) -> None:
+    response = _started(campus)
+    page = _grid_pages(campus)[0]
+    item = page.items[0]
+    answers_save(
+        response=response,
+        questionnaire=questionnaire_load(campus.survey),
+        scope=page.scope,
+        answers=[
+            AnswerInput(item.question.pk, item.rows[0].code, "quality", value=3),
+            AnswerInput(item.question.pk, item.rows[0].code, "value", dont_know=True),
+            AnswerInput(item.question.pk, item.rows[1].code, "", text="很好 <b>"),
+        ],
+    )
+    expected = {
+        (a.question_id, a.row_code, a.column_code): (a.value, a.dont_know, a.text)
+        for a in Answer.objects.filter(response=response)
+    }
+    stored = response_answers(response)
+    assert {key: (a.value, a.dont_know, a.text) for key, a in stored.items()} == expected
+    # Booleans as booleans on SQLite too (it stores 0 and 1), through the ORM's converters.
+    assert {type(a.dont_know) for a in stored.values()} == {bool}
+    assert not response_answers(_started(campus))
+
+
+def test_a_statement_whose_stand_in_is_not_one_parameter_is_refused(survey: Survey) -> None:
+    constant = PrecompiledRows(lambda _pk: Response.objects.filter(pk=1).values_list("pk"), 0)
+    with pytest.raises(TypeError):
+        constant.rows(1)
+    twice = PrecompiledRows(
+        lambda pk: Response.objects.filter(Q(pk=pk) | Q(survey_id=pk)).values_list("pk"),
+        STAND_IN_ID,
+    )
+    with pytest.raises(TypeError):
+        twice.rows(1)
+
+
+def test_a_page_saved_after_its_response_was_erased_is_an_unknown_link(
+    campus: CampusSurvey,
+) -> None:
+    response = _started(campus)
+    Response.objects.filter(pk=response.pk).delete()  # a data-protection request meanwhile
+    with pytest.raises(LinkUnknown):
+        _save(campus, response, _grid_pages(campus)[0], 3, "")
+    assert not Answer.objects.exists()

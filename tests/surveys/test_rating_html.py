@@ -12,9 +12,9 @@ from django.template import engines
 from django.utils import translation
 
 from surveys.forms import PageForm
-from surveys.models import Answer, OptionRole, QuestionOption
+from surveys.models import OptionRole, QuestionOption
 from surveys.rating_html import input_tag, rating_options, textarea_html
-from surveys.selectors import AnswerKey, questionnaire_load
+from surveys.selectors import AnswerKey, StoredAnswer, questionnaire_load
 from tests.surveys.conftest import COMMENT_MAX_LENGTH, CampusSurvey
 
 pytestmark = pytest.mark.django_db
@@ -64,7 +64,7 @@ def _grid_form(
     campus: CampusSurvey,
     data: dict[str, str] | None,
     language: str,
-    answers: dict[AnswerKey, Answer] | None = None,
+    answers: dict[AnswerKey, StoredAnswer] | None = None,
 ) -> PageForm:
     page = next(p for p in questionnaire_load(campus.survey).pages() if p.items[0].rows)
     form = PageForm(
@@ -121,20 +121,15 @@ def test_attributes_are_escaped_and_booleans_written_as_django_does() -> None:
     )
 
 
-def _stored(campus: CampusSurvey) -> dict[AnswerKey, Answer]:
+def _stored(campus: CampusSurvey) -> dict[AnswerKey, StoredAnswer]:
     """Answers stored before, which a step shown again starts from."""
     qid = campus.grid.pk
-    return {
-        (qid, "canteen", "quality"): Answer(
-            question_id=qid, row_code="canteen", column_code="quality", value=4
-        ),
-        (qid, "library", "value"): Answer(
-            question_id=qid, row_code="library", column_code="value", dont_know=True
-        ),
-        (qid, "canteen", ""): Answer(
-            question_id=qid, row_code="canteen", text='Queue <b>"long"</b> & slow'
-        ),
-    }
+    stored = [
+        StoredAnswer(qid, "canteen", "quality", 4, False, ""),
+        StoredAnswer(qid, "library", "value", None, True, ""),
+        StoredAnswer(qid, "canteen", "", None, False, 'Queue <b>"long"</b> & slow'),
+    ]
+    return {(a.question_id, a.row_code, a.column_code): a for a in stored}
 
 
 @pytest.mark.parametrize("language", ["en", "zh-hans"])
