@@ -31,6 +31,7 @@ from django.conf import settings
 from django.test import Client, override_settings
 from django.urls import reverse
 
+from config.cache import RedisCache
 from config.celery import app as celery_app
 from materiality.models import AggregationRun, ExportJob, Report, RunStatus
 from materiality.runs.sweep import sweep
@@ -131,7 +132,7 @@ def everything_on(server: PrivateRedis) -> Iterator[None]:
     conf.update(broker_url=server.url(2), result_backend=server.url(3), task_always_eager=False)
     _drop_celery_connections()
     cache = {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "config.cache.RedisCache",
         "LOCATION": server.url(1),
         "OPTIONS": settings.REDIS_CLIENT_OPTIONS,
     }
@@ -228,6 +229,23 @@ def test_every_redis_client_gives_up_within_a_second() -> None:
     assert conf.redis_socket_connect_timeout <= per_attempt
     assert conf.redis_socket_timeout <= per_attempt
     assert conf.result_backend_transport_options["retry_policy"]["max_retries"] <= 1
+
+
+def test_the_cache_keeps_one_client_that_carries_on_after_redis_comes_back(
+    private_redis: PrivateRedis,
+) -> None:
+    cache = RedisCache(private_redis.url(1), {"OPTIONS": settings.REDIS_CLIENT_OPTIONS})
+    cache.set("answer", 42)
+    client = cache._cache.get_client(write=True)
+    assert cache._cache.get_client() is client  # not a new client per call
+
+    private_redis.stop()
+    with pytest.raises(redis.ConnectionError):
+        cache.get("answer")
+    private_redis.start()  # empty: it saves nothing
+    assert cache.add("answer", 7)
+    assert cache.incr("answer") == 8
+    assert cache._cache.get_client() is client
 
 
 # --- Requests with Redis stopped ------------------------------------------------------------
