@@ -131,7 +131,7 @@ def _parts_timed(into: dict[str, float]) -> Iterator[None]:
         "read_input": (execution, "read_input"),
         "fold (tally_current)": (inputs, "tally_current"),
         "reply_durations": (inputs, "reply_durations"),
-        "rating_cells": (inputs, "rating_cells"),
+        "rating_cells": (inputs, "rating_rows"),  # `rating_cells` as a run reads it
         "fingerprint": (execution, "fingerprint"),
         "score": (execution, "score"),
         "write scores": (execution, "_write_scores"),

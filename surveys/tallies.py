@@ -157,7 +157,33 @@ def rating_cells(
 ) -> list[RatingCell]:
     """The counts of one grid question, summed over the counted replies that are kept:
     without the straight-lined ones if asked, and without those that took fewer than
-    `faster_than` seconds. Call it inside the transaction of `tally_current`."""
+    `faster_than` seconds, sorted. Call it inside the transaction of `tally_current`."""
+    rows = rating_rows(
+        survey_id,
+        question_id,
+        exclude_straight_lined=exclude_straight_lined,
+        faster_than=faster_than,
+    )
+    # Sorted by key: the keys are distinct.
+    return [
+        RatingCell(row, column, group, side_internal(side), value, n)
+        for row, column, group, side, value, n in sorted(rows)
+    ]
+
+
+RatingRow = tuple[str, str, str, str, int, int]  # row, column, group, side code, value, n
+
+
+def rating_rows(
+    survey_id: int,
+    question_id: int,
+    *,
+    exclude_straight_lined: bool,
+    faster_than: int | None = None,
+) -> list[RatingRow]:
+    """`rating_cells` as the database gives them, in no particular order, the side as its
+    code (`side_internal`): for a caller that makes objects of its own of them (a run's
+    input: 1,100 cells made once, not twice, and not sorted)."""
     cut = duration_band(faster_than) if faster_than is not None else NO_DURATION
     subtract = faster_than is not None and band_start(cut) < faster_than
     sql, params = rating_sums_sql(
@@ -170,21 +196,17 @@ def rating_cells(
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        rows: list[tuple[str, str, str, str, int, int]] = cursor.fetchall()
-    if subtract:
-        # The answers subtracted come as rows of their own: added up by key. Without them
-        # each key is one row already (one Python pass less: 0.6 ms at 1,080 cells).
-        totals: dict[tuple[str, str, str, str, int], int] = {}
-        for row, column, group, side, value, n in rows:
-            key = (row, column, group, side, value)
-            totals[key] = totals.get(key, 0) + n
-        rows = [(*key, n) for key, n in totals.items()]
-    # Sorted by key: the keys are distinct.
-    return [
-        RatingCell(row, column, group, side_internal(side), value, n)
-        for row, column, group, side, value, n in sorted(rows)
-        if n > 0
-    ]
+        rows: list[RatingRow] = cursor.fetchall()
+    if not subtract:
+        # Each key is one row already, its sum above 0 as every count is (the table's
+        # check): one Python pass less, 0.6 ms at 1,080 cells.
+        return rows
+    # The answers subtracted come as rows of their own: added up by key.
+    totals: dict[tuple[str, str, str, str, int], int] = {}
+    for row, column, group, side, value, n in rows:
+        key = (row, column, group, side, value)
+        totals[key] = totals.get(key, 0) + n
+    return [(*key, n) for key, n in totals.items() if n > 0]
 
 
 # --- Writes -------------------------------------------------------------------------

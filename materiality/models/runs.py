@@ -144,6 +144,9 @@ class TopicScore(models.Model):
         verbose_name=_("aggregation run"),
         on_delete=models.CASCADE,
         related_name="topic_scores",
+        # The unique constraint's index starts with the run: a second index on it alone
+        # only costs every score row written (and a new connection one more to open).
+        db_index=False,
     )
     topic = models.ForeignKey(
         Topic, verbose_name=_("topic"), on_delete=models.PROTECT, related_name="+"
@@ -183,6 +186,9 @@ class GroupScore(models.Model):
         verbose_name=_("aggregation run"),
         on_delete=models.CASCADE,
         related_name="group_scores",
+        # The unique constraint's index starts with the run: a second index on it alone
+        # only costs every score row written (and a new connection one more to open).
+        db_index=False,
     )
     topic = models.ForeignKey(
         Topic, verbose_name=_("topic"), on_delete=models.PROTECT, related_name="+"

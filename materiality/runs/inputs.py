@@ -31,8 +31,9 @@ from surveys.models import (
 )
 from surveys.process_cache import KeptPerProcess
 from surveys.tallies import (
+    INTERNAL,
     Durations,
-    rating_cells,
+    rating_rows,
     reply_durations,
     tally_current,
 )
@@ -223,7 +224,7 @@ def read_input(
         tally_current(survey_id, grids=vocabulary.grids)  # folds the replies not counted yet
         durations = reply_durations(survey_id)
         limit = too_fast_limit(durations, options, grid_cells=vocabulary.grid_cells)
-        counted = rating_cells(
+        counted = rating_rows(
             survey_id,
             vocabulary.grid_id,
             exclude_straight_lined=options.exclude_straight_lined,
@@ -237,12 +238,13 @@ def read_input(
         else 0
     )
     known_topics, known_groups = set(topics), set(groups)
+    # In the database's order: neither the scores nor the fingerprint depend on it.
     cells = [
-        Cell(c.row_code, c.column_code, c.group, bool(c.internal), c.value, c.n)
-        for c in counted
+        Cell(row, column, group, side == INTERNAL, value, n)
+        for row, column, group, side, value, n in counted
         # Only topics and groups of the assessment are scored; other codes can only come
         # from an open link answered with a group since removed from the assessment.
-        if c.row_code in known_topics and c.group in known_groups
+        if row in known_topics and group in known_groups
     ]
     return RunInput(
         cells=cells,

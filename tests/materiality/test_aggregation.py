@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 from typing import Any
 
@@ -18,9 +19,10 @@ from materiality.models import (
     StakeholderGroup,
     TopicScore,
 )
-from materiality.runs.execution import aggregation_execute
+from materiality.runs.execution import aggregation_execute, stats_dict, stats_json
 from materiality.runs.requests import aggregation_request
 from materiality.runs.sweep import sweep
+from materiality.scoring import Stats
 from materiality.services import assessment_close, assessment_open, group_link_create
 from surveys.models import Answer, Response
 from surveys.services import responses_erase
@@ -412,3 +414,30 @@ def test_bots_that_are_the_majority_are_too_fast_by_the_floor_per_grid_cell(
     assert run is not None
     assert (run.responses_total, run.excluded_too_fast, run.responses_counted) == (176, 156, 20)
     assert run.options["too_fast_seconds_per_cell"] == 1.0
+
+
+def test_the_stored_json_of_statistics_is_json_dumps_text() -> None:
+    """`stats_json` writes what `json.dumps` of `stats_dict` writes, figure for figure,
+    and refuses what it refuses."""
+    rng = random.Random(16)
+    figures: list[float | None] = [None, 0.0, -0.0, 1.0, 5e-324, 1e16, 2 / 3, 4.150174970957576]
+    for _ in range(2000):
+        picked = [rng.choice([*figures, rng.uniform(-10, 110)]) for _ in range(6)]
+        low = rng.randint(-3, 1)
+        stats = Stats(
+            n=rng.randint(0, 10**12),
+            mean=picked[0],
+            median=picked[1],
+            sd=picked[2],
+            ci_low=picked[3],
+            ci_high=picked[4],
+            normalised=picked[5],
+            distribution={level: rng.randint(0, 500) for level in range(low, low + 5)},
+        )
+        assert stats_json(stats) == json.dumps(stats_dict(stats), allow_nan=False)
+    for bad in (float("nan"), float("inf")):
+        broken = Stats(1, bad, None, None, None, None, None, {1: 1})
+        with pytest.raises(ValueError, match="Out of range float values"):
+            json.dumps(stats_dict(broken), allow_nan=False)
+        with pytest.raises(ValueError, match="Out of range float values"):
+            stats_json(broken)
