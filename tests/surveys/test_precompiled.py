@@ -8,7 +8,7 @@ import threading
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Model, Q
 
 from surveys.errors import LinkUnknown
@@ -202,4 +202,18 @@ def test_a_page_saved_after_its_response_was_erased_is_an_unknown_link(
     Response.objects.filter(pk=response.pk).delete()  # a data-protection request meanwhile
     with pytest.raises(LinkUnknown):
         _save(campus, response, _grid_pages(campus)[0], 3, "")
+    assert not Answer.objects.exists()
+
+
+@pytest.mark.postgres  # SQLite does not hold a text to its column's length
+def test_a_code_too_long_for_its_column_is_refused_not_cut_short(campus: CampusSurvey) -> None:
+    response = _started(campus)
+    too_long = "x" * (Answer._meta.get_field("row_code").max_length + 1)  # type: ignore[operator]
+    with pytest.raises(DatabaseError), transaction.atomic():
+        answers_save(
+            response=response,
+            questionnaire=questionnaire_load(campus.survey),
+            scope=[],
+            answers=[AnswerInput(campus.grid.pk, too_long, "quality", value=3)],
+        )
     assert not Answer.objects.exists()
