@@ -507,11 +507,22 @@ class RatingCount(models.Model):
     `surveys.tallies`, read instead of the answers: a grid's statistics need only how
     often each level occurs."""
 
+    # No index of their own: `rating_count_survey_idx` starts with the survey and the
+    # unique key's index with the question, and each index more costs every fold's
+    # INSERT and a new connection one more relation to open.
     survey = models.ForeignKey(
-        Survey, verbose_name=_("survey"), on_delete=models.CASCADE, related_name="+"
+        Survey,
+        verbose_name=_("survey"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
     )
     question = models.ForeignKey(
-        Question, verbose_name=_("question"), on_delete=models.CASCADE, related_name="+"
+        Question,
+        verbose_name=_("question"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
     )
     row_code = models.CharField(_("row code"), max_length=CODE_MAX_LENGTH)
     column_code = models.CharField(_("column code"), max_length=CODE_MAX_LENGTH)
