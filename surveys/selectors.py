@@ -27,7 +27,7 @@ from surveys.models import (
     Survey,
     SurveyStatus,
 )
-from surveys.precompiled import STAND_IN_ID, PrecompiledRows
+from surveys.precompiled import CompiledStatement
 from surveys.process_cache import KeptPerProcess
 from surveys.tokens import looks_like_token, token_digest
 
@@ -232,11 +232,11 @@ class StoredAnswer(NamedTuple):
 
 
 # Read by nearly every step of a questionnaire (`surveys.precompiled`).
-_ANSWERS = PrecompiledRows(
+_ANSWERS = CompiledStatement(
     lambda response_id: Answer.objects.filter(response_id=response_id).values_list(
         *StoredAnswer._fields
     ),
-    STAND_IN_ID,
+    int,
 )
 
 

@@ -57,7 +57,7 @@ from surveys.models import (
     SurveyStatus,
 )
 from surveys.plaintext import plain_text
-from surveys.precompiled import STAND_IN_ID, PrecompiledGet, PrecompiledRows
+from surveys.precompiled import CompiledStatement, PrecompiledGet
 from surveys.ratelimits import counts, hit, seconds_left, unhit
 from surveys.selectors import (
     AnswerScope,
@@ -620,15 +620,15 @@ def answers_save(
 
 
 # The two reads of every page save and submit, compiled once (`surveys.precompiled`).
-_LOCKED_STATUS = PrecompiledRows(
+_LOCKED_STATUS = CompiledStatement(
     lambda pk: Response.objects.select_for_update().filter(pk=pk).order_by().values_list("status"),
-    STAND_IN_ID,
+    int,
 )
-_ANSWER_CELLS = PrecompiledRows(
+_ANSWER_CELLS = CompiledStatement(
     lambda response_id: Answer.objects.filter(response_id=response_id).values_list(
         "pk", "question_id", "row_code"
     ),
-    STAND_IN_ID,
+    int,
 )
 
 

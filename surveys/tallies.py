@@ -36,7 +36,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, transaction
 from django.db.models import Count, F, QuerySet
 from django.utils import timezone
 
@@ -47,6 +47,7 @@ from surveys.models import (
     Response,
     ResponseStatus,
 )
+from surveys.precompiled import CompiledStatement
 from surveys.tally_sql import (  # the bands and sides are the SQL's too
     DURATION_BANDS,
     EXTERNAL,
@@ -54,6 +55,7 @@ from surveys.tally_sql import (  # the bands and sides are the SQL's too
     NO_DURATION,
     RESPONSE,
     count_into,
+    mark_waiting_sql,
     quoted,
     rating_sums_sql,
     update_sql,
@@ -137,12 +139,20 @@ def counted_responses(survey_id: int) -> QuerySet[Response]:
     )
 
 
+# A run's statements here are compiled once per thread and connection (surveys.precompiled):
+# building them through the ORM at every run cost more than PostgreSQL took for most.
+_DURATIONS = CompiledStatement(
+    lambda survey_id: DurationCount.objects.filter(survey_id=survey_id).values_list(
+        "timed", "duration_seconds", "straight_lined", "n"
+    ),
+    int,
+)
+
+
 def reply_durations(survey_id: int) -> Durations:
     """The counted replies by completion time. Call it inside the transaction of
     `tally_current`."""
-    rows = DurationCount.objects.filter(survey_id=survey_id).values_list(
-        "timed", "duration_seconds", "straight_lined", "n"
-    )
+    rows = _DURATIONS.rows(survey_id)
     return Durations(
         counts={(seconds if timed else None, straight): n for timed, seconds, straight, n in rows}
     )
@@ -247,15 +257,29 @@ def tally_mark_stale(survey_ids: Iterable[int]) -> None:
             tally.save(update_fields=["stale", "updated_at"])
 
 
+_TALLY_COLUMNS = [field.attname for field in RatingTally._meta.concrete_fields]
+_TALLY = CompiledStatement(
+    lambda survey_id: (
+        RatingTally.objects.select_for_update()
+        .filter(survey_id=survey_id)
+        .values_list(*_TALLY_COLUMNS)
+    ),
+    int,
+)
+
+
 def _locked(survey_id: int) -> RatingTally:
-    tally, _created = RatingTally.objects.select_for_update().get_or_create(survey_id=survey_id)
-    return tally
-
-
-def _waiting(survey_id: int) -> QuerySet[Response]:
-    return Response.objects.filter(
-        survey_id=survey_id, status=ResponseStatus.SUBMITTED, tally_batch__isnull=True
-    )
+    """The survey's tally row, locked until the caller's transaction ends: read by a
+    compiled statement and made an instance as the ORM makes it; at the survey's first
+    count, created (what `select_for_update().get_or_create` did, in as many queries)."""
+    rows = _TALLY.rows(survey_id)  # one at most: a survey has one tally
+    if not rows:
+        try:
+            with transaction.atomic():  # a savepoint: another first count may win
+                return RatingTally.objects.create(survey_id=survey_id)
+        except IntegrityError:  # it did, and has committed: its row, locked now
+            rows = _TALLY.rows(survey_id)
+    return RatingTally.from_db(DEFAULT_DB_ALIAS, _TALLY_COLUMNS, rows[0])
 
 
 def _fold(tally: RatingTally, *, grids: Sequence[int] | None = None) -> int:
@@ -264,7 +288,10 @@ def _fold(tally: RatingTally, *, grids: Sequence[int] | None = None) -> int:
     batch = tally.batches + 1
     # A reply submitted while this runs is marked by the UPDATE or not at all: the
     # counts read the batch by its mark, so they hold exactly the marked replies.
-    taken = _waiting(tally.survey_id).update(tally_batch=batch)
+    # A statement written once (`mark_waiting_sql`), not built by the ORM at every run.
+    with connection.cursor() as cursor:
+        cursor.execute(*mark_waiting_sql(tally.survey_id, batch))
+        taken = int(cursor.rowcount)
     if taken:
         tally.batches = batch
         tally.responses += taken

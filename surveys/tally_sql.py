@@ -230,6 +230,19 @@ def rating_sums_sql(
     return sql, params
 
 
+def mark_waiting_sql(survey_id: int, batch: int) -> tuple[str, list[Any]]:
+    """UPDATE the survey's submitted replies not counted yet to carry `batch`: the
+    statement of `Response.objects.filter(survey_id=…, status=SUBMITTED,
+    tally_batch__isnull=True).update(tally_batch=batch)`, written without the ORM."""
+    batch_column = quoted(_column(Response, "tally_batch"))
+    return (
+        f"UPDATE {quoted(Response._meta.db_table)} SET {batch_column} = %s "  # noqa: S608
+        f"WHERE {quoted(_column(Response, 'survey'))} = %s "
+        f"AND {quoted(_column(Response, 'status'))} = %s AND {batch_column} IS NULL",
+        [batch, survey_id, ResponseStatus.SUBMITTED.value],
+    )
+
+
 def update_sql(
     model: type[models.Model], values: dict[str, Any], where: dict[str, Any]
 ) -> tuple[str, list[Any]]:

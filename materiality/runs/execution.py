@@ -26,8 +26,9 @@ from datetime import datetime
 from typing import Any
 
 import numpy
-from django.db import connection, models, transaction
-from django.db.models import Exists
+from django.db import DEFAULT_DB_ALIAS, connection, models, transaction
+from django.db.models import Exists, QuerySet
+from django.db.models.sql import UpdateQuery
 
 from materiality.dispatch import send
 from materiality.models import (
@@ -52,6 +53,8 @@ from materiality.runs.options import SCORING_VERSION, run_options
 from materiality.runs.requests import AGGREGATE_TASK
 from materiality.scoring import ScoreResult, Stats, score
 from surveys.bulk import copy_text
+from surveys.models import Survey
+from surveys.precompiled import CompiledStatement, update_query, update_row
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +65,116 @@ logger = logging.getLogger(__name__)
 class RunLost(Exception):
     """The run stopped being this claim's while it computed (taken over after a silence
     long enough to count as a lost worker, or failed): it stores nothing."""
+
+
+# --- A run's statements, compiled once per thread and connection (surveys/precompiled.py)
+
+
+def _run_read(run_id: int) -> QuerySet[AggregationRun]:
+    return (
+        AggregationRun.objects.select_related("assessment__survey")
+        .select_for_update(of=("assessment",))
+        .filter(pk=run_id)
+        .order_by("pk")[:1]  # `.first()`
+    )
+
+
+# The run with its assessment and survey, its assessment's row locked (`_claim`).
+_RUN_READ = CompiledStatement(_run_read, int)
+_RUN_MODELS: tuple[type[models.Model], ...] = (AggregationRun, Assessment, Survey)
+
+
+def _alive(assessment_id: int, other_than: int, lost_before: datetime) -> QuerySet[AggregationRun]:
+    """The assessment's runs other than `other_than` whose worker is alive."""
+    return AggregationRun.objects.filter(
+        assessment_id=assessment_id, status=RunStatus.RUNNING, heartbeat_at__gte=lost_before
+    ).exclude(pk=other_than)
+
+
+def _claim_update(
+    run_id: int,
+    other_than: int,
+    assessment_id: int,
+    lost_before: datetime,
+    started_at: datetime,
+    heartbeat_at: datetime,
+) -> UpdateQuery:
+    # The claim's time twice: each argument of a compiled statement is one parameter.
+    return update_query(
+        AggregationRun.objects.filter(pk=run_id).filter(
+            ~Exists(_alive(assessment_id, other_than, lost_before)), status=RunStatus.PENDING
+        ),
+        progress=5,
+        status=RunStatus.RUNNING,
+        started_at=started_at,
+        heartbeat_at=heartbeat_at,
+    )
+
+
+# PENDING -> RUNNING when no other run of the assessment is alive (`_claim`).
+_CLAIM = CompiledStatement(_claim_update, int, int, int, datetime, datetime, datetime)
+
+
+def _store_lock(assessment_id: int, run_id: int, claim: datetime) -> QuerySet[Any, Any]:
+    ours = AggregationRun.objects.filter(pk=run_id, status=RunStatus.RUNNING, started_at=claim)
+    return (
+        Assessment.objects.select_for_update(of=("self",))
+        .filter(pk=assessment_id)
+        .annotate(ours=Exists(ours))
+        .values_list("ours")
+    )
+
+
+# The assessment's row locked, and whether the run is still the claim's (`_execute`).
+_STORE_LOCK = CompiledStatement(_store_lock, int, int, datetime)
+
+# The newest successful run of the assessment with this fingerprint (`_execute`).
+_SAME = CompiledStatement(
+    lambda assessment_id, digest: (
+        AggregationRun.objects.filter(
+            assessment_id=assessment_id, status=RunStatus.SUCCEEDED, fingerprint=digest
+        )
+        .order_by("-pk")
+        .values_list("pk")[:1]
+    ),
+    int,
+    str,
+)
+
+# The assessment's PENDING run (at most one), if any (`_hand_on`).
+_WAITING = CompiledStatement(
+    lambda assessment_id: (
+        AggregationRun.objects.filter(assessment_id=assessment_id, status=RunStatus.PENDING)
+        .order_by("pk")
+        .values_list("pk")[:1]
+    ),
+    int,
+)
+
+
+def _read_run(run_id: int) -> AggregationRun | None:
+    """The run with its assessment and survey (select_related), as the ORM makes them."""
+    rows = _RUN_READ.rows(run_id)
+    if not rows:
+        return None
+    selected = [column.target for column, _, _ in _RUN_READ.compiler().select]
+    expected = [field for model in _RUN_MODELS for field in model._meta.concrete_fields]
+    # The row is cut by the models' own field lists: refuse a statement that selects
+    # anything else (another Django, another model).
+    if selected != expected:
+        raise TypeError("the run's statement does not select its models' columns")
+    row, start, instances = rows[0], 0, []
+    for model in _RUN_MODELS:
+        fields = model._meta.concrete_fields
+        values = row[start : start + len(fields)]
+        start += len(fields)
+        instances.append(model.from_db(DEFAULT_DB_ALIAS, [f.attname for f in fields], values))
+    run, assessment, survey = instances
+    if not isinstance(run, AggregationRun):  # pragma: no cover - for the type checker
+        raise TypeError("no run in the row")
+    AggregationRun._meta.get_field("assessment").set_cached_value(run, assessment)
+    Assessment._meta.get_field("survey").set_cached_value(assessment, survey)
+    return run
 
 
 def _claim(run_id: int) -> tuple[AggregationRun | None, datetime | None]:
@@ -78,27 +191,18 @@ def _claim(run_id: int) -> tuple[AggregationRun | None, datetime | None]:
     statements that decide read the run again."""
     with transaction.atomic():
         commit_without_flush()
-        run = (
-            AggregationRun.objects.select_related("assessment__survey")
-            .select_for_update(of=("assessment",))
-            .filter(pk=run_id)
-            .first()
-        )
+        run = _read_run(run_id)
         if run is None:
             return None, None
         lost_before = heartbeat.lost_before()
-        alive = AggregationRun.objects.filter(
-            assessment_id=run.assessment_id,
-            status=RunStatus.RUNNING,
-            heartbeat_at__gte=lost_before,
-        ).exclude(pk=run_id)
         claim = heartbeat.now()
-        fields = {"status": RunStatus.RUNNING, "started_at": claim, "heartbeat_at": claim}
-        runs = AggregationRun.objects.filter(pk=run_id)
         # The usual case in one statement: a PENDING run, no other run of its assessment
         # alive (read after the lock, as the statements below).
-        if runs.filter(~Exists(alive), status=RunStatus.PENDING).update(progress=5, **fields):
+        if _CLAIM.rowcount(run_id, run_id, run.assessment_id, lost_before, claim, claim):
             return run, claim
+        fields = {"status": RunStatus.RUNNING, "started_at": claim, "heartbeat_at": claim}
+        runs = AggregationRun.objects.filter(pk=run_id)
+        alive = _alive(run.assessment_id, run_id, lost_before)
         busy = alive.values_list("pk", flat=True).first()
         if busy is not None:
             logger.info("Aggregation run %s waits for run %s of its assessment", run_id, busy)
@@ -115,13 +219,10 @@ def _hand_on(assessment_id: int) -> None:
     """A run has ended: the run of its assessment that waited for it (at most one is
     PENDING) is sent now rather than at the next sweep. A copy that finds it claimed
     already does nothing."""
-    waiting = (
-        AggregationRun.objects.filter(assessment_id=assessment_id, status=RunStatus.PENDING)
-        .values_list("pk", flat=True)
-        .first()
-    )
-    if waiting is not None:
-        send(AGGREGATE_TASK, waiting)
+    waiting = _WAITING.rows(assessment_id)
+    if waiting:
+        ((run_id,),) = waiting
+        send(AGGREGATE_TASK, run_id)
 
 
 def aggregation_execute(run_id: int) -> AggregationRun | None:
@@ -180,15 +281,10 @@ def _execute(run: AggregationRun, started: float, beating: Heartbeat) -> Aggrega
             "python": platform.python_version(),
         },
     }
-    same = (
-        AggregationRun.objects.filter(
-            assessment=assessment, status=RunStatus.SUCCEEDED, fingerprint=digest
-        )
-        .order_by("-pk")
-        .first()
-    )
-    if same is not None:
-        _finish(run, beating, started, RunStatus.UNCHANGED, same_as=same, **counts)
+    same = _SAME.rows(assessment.pk, digest)
+    if same:
+        ((same_id,),) = same
+        _finish(run, beating, started, RunStatus.UNCHANGED, same_as_id=same_id, **counts)
         return run
     progress(30)
     result = score(
@@ -203,16 +299,7 @@ def _execute(run: AggregationRun, started: float, beating: Heartbeat) -> Aggrega
         # The lock and the look at the run are one statement. Had it waited for the lock,
         # it may have read the run as it was before the wait: `_finish` looks again, in
         # this transaction, and a run found lost there takes the scores back with it.
-        ours = AggregationRun.objects.filter(
-            pk=run.pk, status=RunStatus.RUNNING, started_at=beating.claim
-        )
-        locked = (
-            Assessment.objects.select_for_update(of=("self",))
-            .filter(pk=assessment.pk)
-            .annotate(ours=Exists(ours))
-            .values_list("ours", flat=True)
-        )
-        if not any(locked):
+        if not any(ours for (ours,) in _STORE_LOCK.rows(assessment.pk, run.pk, beating.claim)):
             raise RunLost
         _write_scores(run, result, vocabulary)
         _finish(
@@ -235,9 +322,9 @@ def _finish(
         finished_at=heartbeat.now(),
         duration_ms=round((time.monotonic() - started) * 1000),
     )
-    if not AggregationRun.objects.filter(
-        pk=run.pk, status=RunStatus.RUNNING, started_at=beating.claim
-    ).update(**values):
+    # A plain UPDATE … WHERE, its values prepared by their fields (`update_row`).
+    where = {"id": run.pk, "status": RunStatus.RUNNING, "started_at": beating.claim}
+    if not update_row(AggregationRun, where, values):
         raise RunLost
     for name, value in values.items():
         setattr(run, name, value)

@@ -6,9 +6,10 @@ import hashlib
 import json
 import math
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Count, DecimalField, Q, Value
+from django.db.models import Count, DecimalField, Q, QuerySet, Value
 
 from materiality.models import (
     AggregationRun,
@@ -29,6 +30,7 @@ from surveys.models import (
     Survey,
     SurveyStatus,
 )
+from surveys.precompiled import CompiledStatement
 from surveys.process_cache import KeptPerProcess
 from surveys.tallies import (
     INTERNAL,
@@ -149,20 +151,32 @@ def _grids_query(survey_id: int) -> SurveyGrids:
     return SurveyGrids(grid_id=grid_id, grid_cells=cells, grids=tuple(grids))
 
 
+def _links(topics_of: int, groups_of: int) -> QuerySet[Any, Any]:
+    """The assessment's topics and groups, one row each: kind, code, id, order, the
+    link's id and the group's weight."""
+    # The weights' column: the topics' rows have none, typed as the groups' (Decimal).
+    no_weight = Value(None, output_field=DecimalField(max_digits=6, decimal_places=3))
+    topics = AssessmentTopic.objects.filter(assessment_id=topics_of).values_list(
+        Value("topic"), "topic__code", "topic_id", "order", "pk", no_weight
+    )
+    groups = AssessmentGroup.objects.filter(assessment_id=groups_of).values_list(
+        Value("group"), "group__code", "group_id", "order", "pk", "weight"
+    )
+    return topics.order_by().union(groups.order_by(), all=True)
+
+
+# Compiled once per thread and connection (surveys.precompiled): building it through the
+# ORM at every run cost more than PostgreSQL takes to answer it. The assessment's id goes
+# in twice, once per half of the union.
+_LINKS = CompiledStatement(_links, int, int)
+
+
 def assessment_vocabulary(assessment: Assessment) -> Vocabulary:
     """The assessment's topics and groups (one query) and the survey's grids (another,
     or none: `survey_grids`)."""
-    # The weights' column: the topics' rows have none, typed as the groups' (Decimal).
-    no_weight = Value(None, output_field=DecimalField(max_digits=6, decimal_places=3))
-    topics = AssessmentTopic.objects.filter(assessment=assessment).values_list(
-        Value("topic"), "topic__code", "topic_id", "order", "pk", no_weight
-    )
-    groups = AssessmentGroup.objects.filter(assessment=assessment).values_list(
-        Value("group"), "group__code", "group_id", "order", "pk", "weight"
-    )
     rows: dict[str, list[tuple[int, int, str, int]]] = {"topic": [], "group": []}
     weight_of: dict[str, float] = {}
-    for kind, code, pk, order, link, weight in topics.order_by().union(groups.order_by(), all=True):
+    for kind, code, pk, order, link, weight in _LINKS.rows(assessment.pk, assessment.pk):
         rows[kind].append((order, link, code, pk))
         if kind == "group":
             weight_of[code] = float(weight)

@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 from django.db import DatabaseError, connection, transaction
-from django.db.models import Model, Q
+from django.db.models import Model
 
 from surveys.errors import LinkUnknown
 from surveys.models import Answer, InvitationKind, Response, Survey
-from surveys.precompiled import STAND_IN_ID, PrecompiledGet, PrecompiledRows
+from surveys.precompiled import PrecompiledGet
 from surveys.selectors import Page, questionnaire_load, response_answers
 from surveys.services import (
     AnswerInput,
@@ -181,18 +181,6 @@ def test_answers_read_as_values_equal_the_orms_rows(campus: CampusSurvey) -> Non
     # Booleans as booleans on SQLite too (it stores 0 and 1), through the ORM's converters.
     assert {type(a.dont_know) for a in stored.values()} == {bool}
     assert not response_answers(_started(campus))
-
-
-def test_a_statement_whose_stand_in_is_not_one_parameter_is_refused(survey: Survey) -> None:
-    constant = PrecompiledRows(lambda _pk: Response.objects.filter(pk=1).values_list("pk"), 0)
-    with pytest.raises(TypeError):
-        constant.rows(1)
-    twice = PrecompiledRows(
-        lambda pk: Response.objects.filter(Q(pk=pk) | Q(survey_id=pk)).values_list("pk"),
-        STAND_IN_ID,
-    )
-    with pytest.raises(TypeError):
-        twice.rows(1)
 
 
 def test_a_page_saved_after_its_response_was_erased_is_an_unknown_link(
