@@ -17,16 +17,19 @@ UPDATE … WHERE column = value without the ORM's statement building.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
-from django.db import DEFAULT_DB_ALIAS, connections, models
+from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.backends.utils import CursorWrapper
 from django.db.models import Model, QuerySet
 from django.db.models.sql import Query, UpdateQuery
 from django.db.models.sql.compiler import SQLCompiler
+from django.db.transaction import TransactionManagementError
 
 from surveys.tally_sql import update_sql
 
@@ -184,7 +187,7 @@ class CompiledStatement:
     def rows(self, *arguments: Any) -> list[tuple[Any, ...]]:
         """The rows of a select, converted as the ORM converts them."""
         compiled = self._compiled()
-        with compiled.connection.cursor() as cursor:
+        with _executing(compiled) as cursor:
             cursor.execute(compiled.sql, self._params(compiled, arguments))
             rows = cursor.fetchall()
         if compiled.converters and rows:  # what the database returns as it stores it
@@ -194,7 +197,7 @@ class CompiledStatement:
     def rowcount(self, *arguments: Any) -> int:
         """How many rows an UPDATE changed."""
         compiled = self._compiled()
-        with compiled.connection.cursor() as cursor:
+        with _executing(compiled) as cursor:
             cursor.execute(compiled.sql, self._params(compiled, arguments))
             return int(cursor.rowcount)
 
@@ -209,12 +212,14 @@ class CompiledStatement:
             compiled = self._local.compiled = self._compile(connection)
         return compiled
 
-    @staticmethod
-    def _params(compiled: _Statement, arguments: Sequence[Any]) -> list[Any]:
+    def _params(self, compiled: _Statement, arguments: Sequence[Any]) -> list[Any]:
         params = list(compiled.params)
-        for position, adapt, argument in zip(
-            compiled.positions, compiled.adapters, arguments, strict=True
+        for position, adapt, kind, argument in zip(
+            compiled.positions, compiled.adapters, self.kinds, arguments, strict=True
         ):
+            # The ORM would have prepared another value (None is IS NULL, not = NULL).
+            if not isinstance(argument, kind) or isinstance(argument, bool):
+                raise TypeError(f"a {kind.__name__} is wanted, not {argument!r}")
             params[position] = adapt(argument)
         return params
 
@@ -241,6 +246,20 @@ class CompiledStatement:
         return _Statement(connection, compiler, sql, params, tuple(positions), adapters, converters)
 
 
+@contextmanager
+def _executing(compiled: _Statement) -> Iterator[CursorWrapper]:
+    """A cursor for a compiled statement, with the checks the ORM makes on every run and
+    not only on the first: a lock belongs inside a transaction, and a failed statement
+    marks the transaction it is in for rollback."""
+    connection = compiled.connection
+    if compiled.compiler.query.select_for_update and not connection.in_atomic_block:
+        raise TransactionManagementError(
+            "select_for_update cannot be used outside of a transaction."
+        )
+    with transaction.mark_for_rollback_on_error(connection.alias), connection.cursor() as cursor:
+        yield cursor
+
+
 def update_row(
     model: type[models.Model], where: Mapping[str, Any], values: Mapping[str, Any]
 ) -> int:
@@ -263,6 +282,6 @@ def update_row(
     if any(value is None for value in where.values()):  # `= NULL` would match nothing
         raise TypeError("update_row's conditions are equalities to values, not None")
     sql, params = update_sql(model, prepared(values), prepared(where))
-    with connection.cursor() as cursor:
+    with transaction.mark_for_rollback_on_error(connection.alias), connection.cursor() as cursor:
         cursor.execute(sql, params)
         return int(cursor.rowcount)

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.db import transaction
 from django.db.models import Model
+from django.db.transaction import TransactionManagementError
 from django.utils import timezone
 
 from materiality.models import AggregationRun, Assessment, RunStatus, RunTrigger
@@ -112,3 +113,29 @@ def test_a_statement_whose_argument_is_not_one_parameter_is_refused(
     )
     with pytest.raises(TypeError, match="cannot compile"):
         unused.rows(open_assessment.pk)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # no test transaction
+def test_a_compiled_lock_is_refused_outside_a_transaction_every_time(
+    open_assessment: Assessment,
+) -> None:
+    locking = CompiledStatement(
+        lambda pk: Assessment.objects.select_for_update().filter(pk=pk).values_list("pk"), int
+    )
+    with transaction.atomic():
+        assert locking.rows(open_assessment.pk) == [(open_assessment.pk,)]
+    with pytest.raises(TransactionManagementError):  # compiled already: checked again
+        locking.rows(open_assessment.pk)
+
+
+def test_an_argument_the_orm_would_have_prepared_otherwise_is_refused(
+    open_assessment: Assessment,
+) -> None:
+    runs = CompiledStatement(
+        lambda pk: AggregationRun.objects.filter(assessment_id=pk).values_list("pk"), int
+    )
+    expected = AggregationRun.objects.filter(assessment=open_assessment).values_list("pk")
+    assert runs.rows(open_assessment.pk) == list(expected)
+    for wrong in (None, str(open_assessment.pk), True):
+        with pytest.raises(TypeError):
+            runs.rows(wrong)
