@@ -145,9 +145,18 @@ def estimate(counts: Ints, weights: Floats, levels: Floats) -> Estimates:
     if counts.shape[-2] == 1:  # one group (a group's own statistics): all at once
         median[weighted] = _medians_of_one_group(counts[weighted][:, 0], levels)
     else:
-        for index in np.ndindex(*mean.shape):
-            if weighted[index]:
-                median[index] = _median(counts[index], weights[index], levels)
+        # Where every rating weighs the same, w_g / n_g equal for the groups that weigh (the
+        # respondent weighting, w_g = n_g, a float equal to the integer below 2**53), the
+        # weighted median is the median of those groups' pooled counts: all at once, as
+        # for one group (34 `_median` calls were 0.5 ms of a warm run).
+        weighs = weights > 0
+        alike = ((weights == group_n) & (group_n <= 2**53)) | ~weighs
+        pooled = weighted & alike.all(axis=-1)
+        median[pooled] = _medians_of_one_group(
+            (counts * weighs[..., None])[pooled].sum(axis=-2), levels
+        )
+        for index in zip(*np.nonzero(weighted & ~pooled), strict=True):
+            median[index] = _median(counts[index], weights[index], levels)
     return Estimates(
         n=group_n.sum(axis=-1),
         distribution=counts.sum(axis=-2),
@@ -170,8 +179,12 @@ def weighted_mean(weights: Floats, group_n: Ints, group_sums: Floats) -> Floats:
     total, weight = np.zeros(shape), np.zeros(shape)
     for g in range(group_sums.shape[-1]):
         w, n = weights[..., g], group_n[..., g]
-        total = total + np.divide(w * group_sums[..., g], n, out=np.zeros(shape), where=w > 0)
-        weight = weight + w
+        rated = w > 0
+        if rated.all():  # the same quotients without a mask, a fifth faster on resamples
+            total += w * group_sums[..., g] / n
+        else:
+            total += np.divide(w * group_sums[..., g], n, out=np.zeros(shape), where=rated)
+        weight += w
     mean: Floats = np.divide(total, weight, out=np.full(shape, np.nan), where=weight > 0)
     return mean
 

@@ -31,7 +31,8 @@ from materiality.scoring import (
     Weighting,
     score,
 )
-from materiality.scoring.bootstrap import _resampled_sums
+from materiality.scoring.bootstrap import _percentiles, _resampled_sums
+from materiality.scoring.estimates import _median, estimate
 
 COMPANY, STAKEHOLDER = "company", "stakeholder"
 AXES = (COMPANY, STAKEHOLDER)
@@ -565,6 +566,49 @@ def test_a_cell_with_one_dissenting_rating_resamples_it_as_often_as_a_binomial()
     for m in range(5):
         binomial = math.comb(500, m) * (1 / 500) ** m * (499 / 500) ** (500 - m)
         assert np.mean(ones == m) == pytest.approx(binomial, abs=0.004)
+
+
+@pytest.mark.parametrize("confidence", [0.95, 0.9, 0.5, 0.999, 1e-9])
+def test_percentile_intervals_are_numpys_quantiles_bit_for_bit(confidence: float):
+    # `_percentiles` sorts each row instead of calling np.quantile: the same numbers,
+    # -0.0 and NaN included (those rows are np.quantile's own).
+    rng = np.random.default_rng(1)
+    for count in (1, 2, 3, 40, 1000, 1001):
+        rows = [
+            rng.random((4, count)),
+            np.round(rng.normal(size=(4, count)) * 3) / 7,  # ties
+            rng.choice([-1.0, -0.0, 0.0, 1.0], size=(4, count)),  # signed zeros
+            np.where(rng.random((4, count)) < 0.05, np.nan, rng.random((4, count))),
+            np.empty((0, count)),
+        ]
+        for samples in rows:
+            expected = np.quantile(
+                samples, [(1 - confidence) / 2, 1 - (1 - confidence) / 2], axis=-1
+            ).T
+            assert _percentiles(samples, confidence).tobytes() == expected.tobytes()
+
+
+def test_a_median_of_pooled_counts_is_the_weighted_median_where_ratings_weigh_alike():
+    # Respondent weights (w_g = n_g) are computed for all topics at once from the pooled
+    # counts; `_median` cell by cell gives the same, other weights included.
+    rng = np.random.default_rng(2)
+    levels = np.arange(1.0, 6.0)
+    counts = rng.integers(0, 4, (40, 2, 5, 5)) * (rng.random((40, 2, 5, 1)) < 0.7)
+    counts[0, 0] = 0  # no ratings at all
+    counts[1, 0, :, 2:] = 0  # a midpoint, perhaps
+    # Beyond 2**53 a size is not a float's exact integer: 2**53 + 1 ratings of 1 weigh
+    # 2**53 as many 5s do, a median of 3, while their pooled counts have a median of 1.
+    counts[2, 0] = 0
+    counts[2, 0, 0, 0], counts[2, 0, 1, 4] = 2**53 + 1, 2**53
+    n = counts.sum(axis=-1)
+    for weights in (n.astype(np.float64), np.where(rng.random(n.shape) < 0.5, n, 2.0)):
+        result = estimate(counts, weights, levels)
+        for index in np.ndindex(*n.shape[:-1]):
+            rated = np.where(n[index] > 0, weights[index], 0.0)
+            if rated.any():
+                assert result.median[index] == _median(counts[index], rated, levels)
+            else:
+                assert np.isnan(result.median[index])
 
 
 def test_confidence_interval_contains_the_mean():
