@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, transaction
-from django.db.models import Count, F, QuerySet
+from django.db.models import Count, F, Func, QuerySet, TextField, Value
 from django.utils import timezone
 
 from surveys.models import (
@@ -206,17 +206,9 @@ def rating_rows(
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
+        # Each key is one row, its sum above 0 (rating_sums_sql).
         rows: list[RatingRow] = cursor.fetchall()
-    if not subtract:
-        # Each key is one row already, its sum above 0 as every count is (the table's
-        # check): one Python pass less, 0.6 ms at 1,080 cells.
-        return rows
-    # The answers subtracted come as rows of their own: added up by key.
-    totals: dict[tuple[str, str, str, str, int], int] = {}
-    for row, column, group, side, value, n in rows:
-        key = (row, column, group, side, value)
-        totals[key] = totals.get(key, 0) + n
-    return [(*key, n) for key, n in totals.items() if n > 0]
+    return rows
 
 
 # --- Writes -------------------------------------------------------------------------
@@ -234,12 +226,17 @@ def tally_catch_up(survey_id: int, *, progress: Callable[[int, int], None] | Non
     return taken
 
 
-def tally_current(survey_id: int, *, grids: Sequence[int] | None = None) -> RatingTally:
+def tally_current(
+    survey_id: int, *, grids: Sequence[int] | None = None, flush: bool = True
+) -> RatingTally:
     """Make the counts hold exactly the counted replies, and keep them so until the
     caller's transaction ends (the tally row stays locked): fold what is left, and
     rebuild if a counted reply has gone. Must be called inside a transaction. `grids`:
-    the ids of the survey's grid questions, if the caller has read them already."""
-    tally = _locked(survey_id)
+    the ids of the survey's grid questions, if the caller has read them already.
+    `flush` False: the transaction may commit without waiting for the disk (the caller
+    says why that is safe: `materiality.runs.inputs.commit_without_flush`); the
+    statement that locks the tally sets it (`_locked`)."""
+    tally = _locked(survey_id, flush=flush)
     _fold(tally, grids=grids)
     if tally.stale:
         _rebuild(tally)
@@ -266,20 +263,53 @@ _TALLY = CompiledStatement(
     ),
     int,
 )
+# The same, also setting synchronous_commit off until the transaction ends: set_config's
+# third argument makes it SET LOCAL, in the statement, not a round trip of its own.
+_TALLY_NO_FLUSH = CompiledStatement(
+    lambda survey_id: (
+        RatingTally.objects.select_for_update()
+        .filter(survey_id=survey_id)
+        .annotate(
+            no_flush=Func(
+                Value("synchronous_commit"),
+                Value("off"),
+                Value(True),
+                function="set_config",
+                output_field=TextField(),
+            )
+        )
+        .values_list(*_TALLY_COLUMNS, "no_flush")
+    ),
+    int,
+)
+SYNCHRONOUS_COMMIT_OFF = "SET LOCAL synchronous_commit = off"
 
 
-def _locked(survey_id: int) -> RatingTally:
+def flush_skippable() -> bool:
+    """Whether the transaction this is called in can commit without waiting for the disk
+    (SYNCHRONOUS_COMMIT_OFF): on PostgreSQL, and not inside a caller's transaction (a
+    savepoint), where the setting would be the caller's."""
+    return connection.vendor == "postgresql" and not connection.savepoint_ids
+
+
+def _locked(survey_id: int, *, flush: bool = True) -> RatingTally:
     """The survey's tally row, locked until the caller's transaction ends: read by a
     compiled statement and made an instance as the ORM makes it; at the survey's first
-    count, created (what `select_for_update().get_or_create` did, in as many queries)."""
-    rows = _TALLY.rows(survey_id)  # one at most: a survey has one tally
+    count, created (what `select_for_update().get_or_create` did, in as many queries).
+    `flush` False: the transaction's commit need not wait for the disk (`tally_current`)."""
+    no_flush = not flush and flush_skippable()
+    # The set_config runs for the row it returns: with no row, SET LOCAL follows.
+    rows = (_TALLY_NO_FLUSH if no_flush else _TALLY).rows(survey_id)  # a survey has one
     if not rows:
+        if no_flush:
+            with connection.cursor() as cursor:
+                cursor.execute(SYNCHRONOUS_COMMIT_OFF)
         try:
             with transaction.atomic():  # a savepoint: another first count may win
                 return RatingTally.objects.create(survey_id=survey_id)
         except IntegrityError:  # it did, and has committed: its row, locked now
             rows = _TALLY.rows(survey_id)
-    return RatingTally.from_db(DEFAULT_DB_ALIAS, _TALLY_COLUMNS, rows[0])
+    return RatingTally.from_db(DEFAULT_DB_ALIAS, _TALLY_COLUMNS, rows[0][: len(_TALLY_COLUMNS)])
 
 
 def _fold(tally: RatingTally, *, grids: Sequence[int] | None = None) -> int:

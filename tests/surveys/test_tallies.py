@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import Client
 from django.urls import reverse
 
@@ -290,6 +290,39 @@ def test_folds_and_new_replies_at_the_same_time_count_every_reply_once(
     assert stored(survey_id) == counted_by_hand(survey_id)
 
 
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_read_that_need_not_flush_sets_it_with_the_lock_for_its_own_transaction_only(
+    campus: CampusSurvey,
+) -> None:
+    """`flush=False`: the statement that locks the tally sets synchronous_commit off for
+    the transaction (as SET LOCAL: until it ends), at the survey's first count too (no
+    tally row yet); inside a caller's transaction (a savepoint) it sets nothing."""
+    survey_id = campus.survey.pk
+    load(campus, seed=13, per_group=1)
+
+    def setting() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            row = cursor.fetchone()
+        assert row is not None
+        return str(row[0])
+
+    default = setting()
+    assert default != "off"
+    assert not RatingTally.objects.filter(survey_id=survey_id).exists()
+    for _read in range(2):  # the first creates the tally row, the second locks it
+        with transaction.atomic():
+            tally_current(survey_id, flush=False)
+            assert setting() == "off"
+        assert setting() == default
+    assert RatingTally.objects.get(survey_id=survey_id).responses == 3
+    with transaction.atomic():
+        with transaction.atomic():  # a savepoint: the setting would be the caller's
+            tally_current(survey_id, flush=False)
+        assert setting() == default
+
+
 def test_the_durations_kept_give_the_median_and_the_exclusions_of_the_replies(
     campus: CampusSurvey,
 ) -> None:
@@ -324,19 +357,39 @@ def test_a_too_fast_limit_anywhere_in_a_band_or_on_its_edge_reads_exactly(
     survey_id = campus.survey.pk
     load(campus, seed=12, per_group=4)
     durations = [0, 5, 9, 10, 11, 30, 59, 60, 61, 150, 299, 300, 599, 600, 601, 86_400, 90_000]
-    ids = Response.objects.order_by("pk").values_list("pk", flat=True)
-    for pk, seconds in zip(ids, durations, strict=False):  # the 17 first replies
+    ids = list(Response.objects.order_by("pk").values_list("pk", flat=True))
+    for pk, seconds in zip(ids, durations, strict=False):  # one each, as far as they go
         Response.objects.filter(pk=pk).update(duration_seconds=seconds)
+    # Straight-lined replies in the band a limit of 61 cuts through, and beyond.
+    Response.objects.filter(pk__in=[ids[7], ids[8], ids[10]]).update(straight_lined=True)
     tally_catch_up(survey_id)
     grid_id = Answer.objects.filter(question__kind="grid").values_list("question_id").first()
     assert grid_id is not None
-    with transaction.atomic():
-        tally_current(survey_id)
-        cells = rating_cells(survey_id, grid_id[0], exclude_straight_lined=False, faster_than=limit)
-    read = Counter({(c.row_code, c.column_code, c.group, c.value): c.n for c in cells})
-    by_hand: Counter[Any] = Counter()
-    for (row, column, group, _side, _straight, _band, value), n in counted_by_hand(
-        survey_id, lambda r: r.duration_seconds is None or r.duration_seconds >= limit
-    ).items():
-        by_hand[(row, column, group, value)] += n
-    assert read == by_hand
+    for exclude_straight_lined in (False, True):
+        with transaction.atomic():
+            tally_current(survey_id)
+            cells = rating_cells(
+                survey_id,
+                grid_id[0],
+                exclude_straight_lined=exclude_straight_lined,
+                faster_than=limit,
+            )
+        read = Counter(
+            {
+                (c.row_code, c.column_code, c.group, side_code(c.internal), c.value): c.n
+                for c in cells
+            }
+        )
+        assert len(read) == len(cells)  # each key once, its sum above 0
+        assert all(n > 0 for n in read.values())
+
+        def kept(r: Response, exclude: bool = exclude_straight_lined) -> bool:
+            fast = r.duration_seconds is not None and r.duration_seconds < limit
+            return not fast and not (exclude and r.straight_lined)
+
+        by_hand: Counter[Any] = Counter()
+        for (row, column, group, side, _straight, _band, value), n in counted_by_hand(
+            survey_id, kept
+        ).items():
+            by_hand[(row, column, group, side, value)] += n
+        assert read == by_hand
