@@ -845,8 +845,7 @@ def _submit_locked(
     if not won:
         _group_link_uncount(response)
         raise AlreadySubmitted
-    survey_id = response.survey_id
-    transaction.on_commit(lambda: _run_submit_hooks(survey_id, response.pk))
+    _run_submit_hooks(response.survey_id, response.pk)
     for name, value in changes.items():
         setattr(response, name, value)
     return response
@@ -855,11 +854,18 @@ def _submit_locked(
 def _run_submit_hooks(survey_id: int, response_id: int) -> None:
     """Call the functions listed in settings.SURVEYS_SUBMIT_HOOKS. An app that builds on
     surveys (materiality) registers there what should follow a submission, so the
-    engine never imports it. A failing hook is logged: the response is already saved."""
+    engine never imports it.
+
+    They run inside the submit's transaction, each under a savepoint of its own: what a
+    hook writes commits with the submission or not at all (the run it asks for is there
+    once the reply is, and one commit serves both), and what must wait for the commit
+    (a task sent to a worker, which reads the reply) it registers with on_commit. A
+    failing hook is logged and rolled back alone: the response is still submitted."""
     for path in getattr(settings, "SURVEYS_SUBMIT_HOOKS", ()):
         hook: Callable[[int, int], None] = import_string(path)
         try:
-            hook(survey_id, response_id)
+            with transaction.atomic():
+                hook(survey_id, response_id)
         except Exception:
             logger.exception("Submit hook %s failed for response %s", path, response_id)
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from django.db import transaction
 from django.test import Client
 
 from materiality.models import (
@@ -19,6 +20,7 @@ from materiality.models import (
     StakeholderGroup,
     TopicScore,
 )
+from materiality.runs import requests
 from materiality.runs.execution import aggregation_execute, stats_dict, stats_json
 from materiality.runs.requests import aggregation_request
 from materiality.runs.sweep import sweep
@@ -190,11 +192,16 @@ def test_replies_coalesce_into_one_waiting_run_while_the_broker_is_down(
 def test_closing_the_survey_computes_the_final_scores(
     open_assessment: Assessment, django_capture_on_commit_callbacks: Any
 ) -> None:
-    reply(open_assessment, "media", 3)
+    with django_capture_on_commit_callbacks(execute=True):
+        reply(open_assessment, "media", 3)  # its run computes, as a worker would do it
     with django_capture_on_commit_callbacks(execute=True):
         assessment_close(assessment=open_assessment)
+    # The reply's run counted it; the close's own run finds the same input and points at
+    # that run's scores, the final ones.
+    replied = AggregationRun.objects.get(trigger=RunTrigger.RESPONSE)
     run = AggregationRun.objects.get(trigger=RunTrigger.CLOSE)
-    assert run.status == RunStatus.SUCCEEDED
+    assert (replied.status, replied.responses_total) == (RunStatus.SUCCEEDED, 1)
+    assert (run.status, run.same_as_id) == (RunStatus.UNCHANGED, replied.pk)
 
 
 def test_a_dead_running_run_is_marked_failed_and_a_new_run_works(
@@ -441,3 +448,35 @@ def test_the_stored_json_of_statistics_is_json_dumps_text() -> None:
             json.dumps(stats_dict(broken), allow_nan=False)
         with pytest.raises(ValueError, match="Out of range float values"):
             stats_json(broken)
+
+
+def test_a_submits_run_commits_with_the_reply_and_its_task_follows_the_commit(
+    open_assessment: Assessment, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks() as callbacks:
+        reply(open_assessment, "customers", 1)
+        # Inside the submit's transaction, before its commit: the run is there already,
+        # and nothing has been sent.
+        run = AggregationRun.objects.get()
+        assert (run.status, run.trigger) == (RunStatus.PENDING, RunTrigger.RESPONSE)
+    # The task goes once the reply and its run have committed: the one callback sends it.
+    assert len(callbacks) == 1
+    callbacks[0]()
+    run.refresh_from_db()
+    assert (run.status, run.responses_total) == (RunStatus.SUCCEEDED, 1)
+
+
+def test_a_request_that_loses_the_race_for_the_waiting_run_leaves_its_transaction_usable(
+    open_assessment: Assessment, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks() as callbacks, transaction.atomic():
+        first = requests._request(open_assessment.pk, RunTrigger.RESPONSE, None)
+        # A second insert, as a concurrent submit's that did not see the first: no
+        # error, no second run, and the transaction goes on.
+        assert requests._request(open_assessment.pk, RunTrigger.RESPONSE, None) is None
+        assert AggregationRun.objects.filter(status=RunStatus.PENDING).count() == 1
+    assert first is not None
+    assert first.pk == AggregationRun.objects.get().pk
+    assert len(callbacks) == 1  # only the run inserted is sent
+    # A manual request meanwhile serves the same waiting run, as before.
+    assert aggregation_request(assessment=open_assessment, trigger=RunTrigger.MANUAL) == first

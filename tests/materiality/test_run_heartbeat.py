@@ -24,10 +24,16 @@ from tests.materiality.test_aggregation import reply
 pytestmark = pytest.mark.django_db
 
 
+def replied_and_requested(assessment: Assessment) -> AggregationRun:
+    """A reply, and the run its submit asked for: waiting, its task not sent (a test's
+    transaction never commits)."""
+    reply(assessment, "customers", 1)
+    return AggregationRun.objects.get(assessment=assessment, status=RunStatus.PENDING)
+
+
 def run_claimed_by_a_worker_that_died(assessment: Assessment, clock: RunClock) -> AggregationRun:
     """A run as a worker left it when it was killed mid-run: claimed, beating until then."""
-    reply(assessment, "customers", 1)
-    run = AggregationRun.objects.create(assessment=assessment, trigger=RunTrigger.MANUAL)
+    run = replied_and_requested(assessment)
     AggregationRun.objects.filter(pk=run.pk).update(
         status=RunStatus.RUNNING, started_at=clock(), heartbeat_at=clock(), progress=30
     )
@@ -92,8 +98,7 @@ def test_the_sweep_sends_a_run_whose_worker_died_and_not_a_live_one(
 def test_a_run_taken_over_while_its_first_worker_still_computes_is_stored_once(
     open_assessment: Assessment, run_clock: RunClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    reply(open_assessment, "customers", 1)
-    run = AggregationRun.objects.create(assessment=open_assessment, trigger=RunTrigger.MANUAL)
+    run = replied_and_requested(open_assessment)
     real_score = execution.score
     takeovers: list[AggregationRun | None] = []
 
@@ -152,3 +157,26 @@ def test_a_message_redelivered_at_once_looks_again_when_the_run_would_be_lost(
         aggregate.pop_request()
     assert asked == {"countdown": settings.MATERIA_RUN_STALE_SECONDS - 1 + 1}
     assert AggregationRun.objects.get(pk=run.pk).status == RunStatus.RUNNING
+
+
+def test_a_submit_that_asks_for_a_run_fails_the_run_of_a_lost_worker_first(
+    open_assessment: Assessment, run_clock: RunClock
+) -> None:
+    dead = run_claimed_by_a_worker_that_died(open_assessment, run_clock)
+    alive = AggregationRun.objects.create(assessment=open_assessment, trigger=RunTrigger.MANUAL)
+    AggregationRun.objects.filter(pk=alive.pk).update(
+        status=RunStatus.RUNNING, started_at=run_clock(), heartbeat_at=run_clock()
+    )
+    run_clock.advance(settings.MATERIA_RUN_STALE_SECONDS + 1)
+    AggregationRun.objects.filter(pk=alive.pk).update(heartbeat_at=run_clock())
+
+    reply(open_assessment, "employees", 2)
+
+    # The reply's run waits; the silent run is failed, the one still beating is not.
+    statuses = dict(AggregationRun.objects.values_list("pk", "status"))
+    waiting = AggregationRun.objects.get(status=RunStatus.PENDING)
+    assert statuses == {
+        dead.pk: RunStatus.FAILED,
+        alive.pk: RunStatus.RUNNING,
+        waiting.pk: RunStatus.PENDING,
+    }
