@@ -69,6 +69,7 @@ from surveys.models import (
     SurveyStatus,
 )
 from surveys.plaintext import plain_text
+from surveys.replica import ORIGIN, REPLICA, foreign_key_check_triggers
 from surveys.selectors import Questionnaire, questionnaire_load
 from surveys.services import AnswerInput, answer_rows, is_straight_lined
 from surveys.tallies import tally_batch_count, tally_batch_reserve
@@ -283,13 +284,13 @@ class _AnswerWriter:
         started = time.perf_counter()
         with self.connection.cursor() as cursor:
             if self.proof is not None:
-                cursor.execute(_REPLICA)
+                cursor.execute(REPLICA)
             with cursor.copy(self.statement) as copy:
                 copy.write(data)
             if self.proof is not None:
                 # Not on the way out of a failed COPY: the transaction is aborted then,
                 # and its rollback takes the SET LOCAL back with everything else.
-                cursor.execute(_ORIGIN)
+                cursor.execute(ORIGIN)
         return time.perf_counter() - started
 
     def wait(self) -> None:
@@ -302,7 +303,7 @@ class _AnswerWriter:
         if connection.queries_logged:  # statements like any other for query counts
             sent = [self.statement]
             if self.proof is not None:
-                sent = [_REPLICA, self.statement, _ORIGIN]
+                sent = [REPLICA, self.statement, ORIGIN]
             connection.queries_log.extend({"sql": sql, "time": f"{elapsed:.3f}"} for sql in sent)
 
     def refuse_while_copying(
@@ -366,63 +367,12 @@ class _AnswerWriter:
 # exactly those two keys' checks: a trigger added to the table by hand is never skipped
 # (the answers then go as without the privilege, checked row by row).
 
-_REPLICA = "SET LOCAL session_replication_role = replica"
-_ORIGIN = "SET LOCAL session_replication_role = origin"
-
 
 def bulk_load_allowed() -> bool:
     """Whether this connection's role may load answers with their foreign-key triggers
-    off, and the table has no other trigger that would be skipped with them."""
-    if connection.vendor != "postgresql":
-        return False
-    # has_parameter_privilege is PostgreSQL 15's: an unknown function would abort the
-    # transaction, so it is named only where it exists.
-    connection.ensure_connection()
-    granted = (
-        "has_parameter_privilege('session_replication_role', 'SET')"
-        if connection.connection.info.server_version >= 150000
-        else "false"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            SELECT current_setting('session_replication_role') = 'origin'
-                AND (current_setting('is_superuser') = 'on' OR {granted}),
-                ARRAY(
-                    SELECT concat_ws(' ', t.tgenabled, t.tgisinternal, c.contype,
-                        column_.attname, c.confrelid::regclass::text, referenced.attname)
-                    FROM pg_trigger t
-                    LEFT JOIN pg_constraint c
-                        ON c.oid = t.tgconstraint AND cardinality(c.conkey) = 1
-                    LEFT JOIN pg_attribute column_
-                        ON column_.attrelid = c.conrelid AND column_.attnum = c.conkey[1]
-                    LEFT JOIN pg_attribute referenced
-                        ON referenced.attrelid = c.confrelid
-                        AND referenced.attnum = c.confkey[1]
-                    -- 4: fired by an INSERT; D: disabled, fired by nothing
-                    WHERE t.tgrelid = %s::regclass AND t.tgtype & 4 <> 0
-                        AND t.tgenabled <> 'D'
-                )
-            """,  # noqa: S608
-            [Answer._meta.db_table],
-        )
-        allowed, triggers = cursor.fetchone()
-    if not allowed:
-        return False
-    # Each foreign key's check trigger, as the query above reads it: enabled (O), internal
-    # (t), a foreign key's (f), its column, the table and column it refers to.
-    proven = {
-        f"O t f {column} {model._meta.db_table} id"
-        for column, model in (("response_id", Response), ("question_id", Question))
-    }
-    unexpected = set(triggers) - proven
-    if unexpected:
-        logger.warning(
-            "Answers stored with row-by-row checks: triggers besides their keys' (%s)",
-            ", ".join(sorted(unexpected)),
-        )
-        return False
-    return True
+    off, and the table has no other trigger that would be skipped with them
+    (surveys/replica.py)."""
+    return connection.vendor == "postgresql" and foreign_key_check_triggers([Answer]) is not None
 
 
 @dataclass(frozen=True)

@@ -52,6 +52,7 @@ from materiality.runs.inputs import (
 )
 from materiality.runs.options import SCORING_VERSION, run_options
 from materiality.runs.requests import AGGREGATE_TASK
+from materiality.runs.score_store import score_rows_replica
 from materiality.scoring import ScoreResult, Stats, score
 from surveys.bulk import copy_text
 from surveys.models import Survey
@@ -457,11 +458,16 @@ _GROUP_SCORE_COLUMNS = ("run_id", "topic_id", "group_id", "axis", "n", "mean", "
 
 def _write_scores(run: AggregationRun, result: ScoreResult, vocabulary: Vocabulary) -> None:
     """A run's scores: on PostgreSQL one COPY per table (`_insert_rows`) of the lines
-    `score_copy_lines` writes, elsewhere the ORM's bulk insert of `score_rows`."""
+    `score_copy_lines` writes, elsewhere the ORM's bulk insert of `score_rows`. A role
+    that may store them without per-row checks does (runs/score_store.py)."""
     if connection.vendor == "postgresql":
         topic_lines, group_lines = score_copy_lines(run.pk, result, vocabulary)
-        _insert_rows(TopicScore, _TOPIC_SCORE_COLUMNS, topic_lines)
-        _insert_rows(GroupScore, _GROUP_SCORE_COLUMNS, group_lines)
+        # The ids proven are those the lines were written from: every line names run.pk,
+        # a value of vocabulary.topic_ids and one of vocabulary.group_ids, nothing else.
+        proven = (run.pk, vocabulary.topic_ids.values(), vocabulary.group_ids.values())
+        with score_rows_replica(*proven):
+            _insert_rows(TopicScore, _TOPIC_SCORE_COLUMNS, topic_lines)
+            _insert_rows(GroupScore, _GROUP_SCORE_COLUMNS, group_lines)
         return
     topic_scores, group_scores = score_rows(run.pk, result, vocabulary)
     TopicScore.objects.bulk_create(topic_scores)
