@@ -70,6 +70,7 @@ MEMORY_TARGET_MIB = 300
 COLD_TARGET = 3.0  # the first run after a bulk load, at most 3 times the bare GROUP BY
 SCORES_TARGET = 0.2  # seconds, submit -> scores, at 1,151 replies
 MATRIX_TARGET = 0.5  # seconds, submit -> scores -> matrix
+LATENCY_RATIO_TARGET = 5.0  # submit -> scores ÷ the bare round trip (issue #16)
 POSTGRES_EXTRA = ("work_mem", "max_parallel_workers_per_gather", "jit", "max_wal_size")
 LOG_PATH = BASE_DIR / "var" / "benchmarks" / "aggregation-worker.log"
 QUEUE = "materia-bench-aggregation"  # the memory runs' own queue (latency: the app's)
@@ -518,7 +519,8 @@ def verdicts(results: Sequence[SizeResult]) -> list[str]:
                 f"- Submit → scores at {r.replies:,} replies (median; the run folds the one "
                 f"new reply): {_verdict(scores, SCORES_TARGET, ' s')}; with the matrix: "
                 f"{_verdict(matrix, MATRIX_TARGET, ' s')}. The bare round trip: "
-                f"{bare * 1000:.1f} ms."
+                f"{bare * 1000:.1f} ms; submit → scores ÷ the bare round trip (medians): "
+                f"{_verdict(scores / bare, LATENCY_RATIO_TARGET, '×')}."
             )
     return lines
 
