@@ -433,16 +433,9 @@ def test_the_stored_json_of_statistics_is_json_dumps_text() -> None:
     for _ in range(2000):
         picked = [rng.choice([*figures, rng.uniform(-10, 110)]) for _ in range(6)]
         low = rng.randint(-3, 1)
-        stats = Stats(
-            n=rng.randint(0, 10**12),
-            mean=picked[0],
-            median=picked[1],
-            sd=picked[2],
-            ci_low=picked[3],
-            ci_high=picked[4],
-            normalised=picked[5],
-            distribution={level: rng.randint(0, 500) for level in range(low, low + 5)},
-        )
+        # mean, median, sd, ci_low, ci_high, normalised: Stats' fields in their order
+        distribution = {level: rng.randint(0, 500) for level in range(low, low + 5)}
+        stats = Stats(rng.randint(0, 10**12), *picked, distribution)
         assert stats_json(stats) == json.dumps(stats_dict(stats), allow_nan=False)
     for bad in (float("nan"), float("inf")):
         broken = Stats(1, bad, None, None, None, None, None, {1: 1})

@@ -44,16 +44,8 @@ def random_stats(rng: random.Random, *, odd: bool = False) -> Stats:
             counts[rng.randrange(5)] = True
         if rng.random() < 0.2:
             levels = [True, *levels[1:]]
-    return Stats(
-        n=rng.randint(0, 10**6),
-        mean=picked[0],
-        median=picked[1],
-        sd=picked[2],
-        ci_low=picked[3],
-        ci_high=picked[4],
-        normalised=picked[5],
-        distribution=dict(zip(levels, counts, strict=True)),
-    )
+    # mean, median, sd, ci_low, ci_high, normalised: Stats' fields in their order
+    return Stats(rng.randint(0, 10**6), *picked, dict(zip(levels, counts, strict=True)))
 
 
 def random_result(
