@@ -5,11 +5,9 @@ delays it (the sweep sends it again)."""
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Case, Exists, OuterRef, Value, When
 from django.db.models.constants import OnConflict
 from django.utils.translation import gettext_noop
 
@@ -23,7 +21,6 @@ from materiality.models import (
     RunTrigger,
 )
 from materiality.runs import heartbeat
-from surveys.precompiled import CompiledStatement
 
 logger = logging.getLogger(__name__)
 
@@ -57,46 +54,59 @@ def aggregation_request_by(*, assessment: Assessment, user: Any) -> AggregationR
     return run
 
 
-# The survey's assessment; whether a run of it is waiting; if none is, whether one was
-# left RUNNING by a lost worker (CASE evaluates its default only where no run waits).
-_SUBMITTED = CompiledStatement(
-    lambda survey_id, lost_before: (
-        Assessment.objects.filter(survey_id=survey_id)
-        .annotate(
-            waiting=Exists(
-                AggregationRun.objects.filter(assessment=OuterRef("pk"), status=RunStatus.PENDING)
-            ),
-            stale=Case(
-                When(waiting=True, then=Value(False)),
-                default=Exists(
-                    AggregationRun.objects.filter(
-                        assessment=OuterRef("pk"),
-                        status=RunStatus.RUNNING,
-                        heartbeat_at__lt=lost_before,
-                    )
-                ),
-            ),
-        )
-        .order_by("pk")
-        .values_list("pk", "waiting", "stale")[:1]
-    ),
-    int,
-    datetime,
-)
-
-
 def on_response_submitted(survey_id: int, response_id: int) -> None:
     """SURVEYS_SUBMIT_HOOKS entry: new replies ask for a (coalesced) run. It runs inside
     the submit's transaction, so the run commits with the reply that asked for it (one
-    commit, not two, before the task is sent)."""
-    # Nearly every submit finds a run already waiting, and that run will count this
-    # reply (a worker reads the replies only after claiming the run, which it cannot do
-    # before this reply commits). One read on the one-pending-run index then stops here.
-    found = _SUBMITTED.rows(survey_id, heartbeat.lost_before())
-    if found:
-        ((assessment_id, waiting, stale),) = found
-        if not waiting:
-            _request(assessment_id, RunTrigger.RESPONSE, None, stale=stale)
+    commit, not two, before the task is sent).
+
+    Nearly every submit finds a run already waiting: that run will count this reply if
+    its worker reads the replies after this one commits. The read that finds it also
+    locks it FOR SHARE until the commit, so that its claim (an UPDATE of the row) waits
+    for it: a claim and a fold in between would count the replies without this one, and
+    the reply would wait for the next run. A run claimed meanwhile is no longer waiting
+    once the read has waited for it: a new run is asked for, as when none waits."""
+    while True:
+        found = _waiting_run(survey_id)
+        if found is None:
+            return
+        assessment_id, waiting, stale = found
+        if waiting is not None:
+            return
+        if _request(assessment_id, RunTrigger.RESPONSE, None, stale=stale) is not None:
+            return
+        # Another request's run went in first: read (and lock) it as the waiting one.
+
+
+def _waiting_run(survey_id: int) -> tuple[int, int | None, bool] | None:
+    """The survey's assessment, its waiting run (locked FOR SHARE on PostgreSQL) or None,
+    and, where none waits, whether a lost worker left a run RUNNING; None without an
+    assessment. One statement: the CASE looks for a lost run only where none waits."""
+    run = connection.ops.quote_name(AggregationRun._meta.db_table)
+    assessment = connection.ops.quote_name(Assessment._meta.db_table)
+    # SQLite has no row locks: a writer holds the whole database until it commits, and a
+    # worker cannot claim the run before then.
+    lock = " FOR SHARE" if connection.vendor == "postgresql" else ""
+    # x's LIMIT keeps it a subquery of its own: the locking read runs once, for one row.
+    sql = f"""
+        SELECT x.id, x.waiting, CASE WHEN x.waiting IS NULL THEN EXISTS (
+            SELECT 1 FROM {run} s
+            WHERE s.assessment_id = x.id AND s.status = %s AND s.heartbeat_at < %s
+        ) ELSE FALSE END
+        FROM (
+            SELECT a.id, (
+                SELECT r.id FROM {run} r WHERE r.assessment_id = a.id AND r.status = %s{lock}
+            ) AS waiting
+            FROM {assessment} a WHERE a.survey_id = %s ORDER BY a.id LIMIT 1
+        ) x
+    """  # noqa: S608
+    lost_before = connection.ops.adapt_datetimefield_value(heartbeat.lost_before())
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [RunStatus.RUNNING, lost_before, RunStatus.PENDING, survey_id])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    assessment_id, waiting, stale = row
+    return int(assessment_id), waiting, bool(stale)
 
 
 def _request(
@@ -106,6 +116,14 @@ def _request(
     run is waiting already (a concurrent request's insert won). `stale` False: the
     caller found no run of a lost worker to fail first."""
     if stale:
+        if connection.vendor == "postgresql" and connection.in_atomic_block:
+            # The assessment's row before the lost run's, as a worker's claim and store
+            # take them (FOR KEY SHARE: what the new run's key check takes at the commit,
+            # taken first): the same order as theirs, so no deadlock with either.
+            table = connection.ops.quote_name(Assessment._meta.db_table)
+            with connection.cursor() as cursor:
+                lock = f"SELECT 1 FROM {table} WHERE id = %s FOR KEY SHARE"  # noqa: S608
+                cursor.execute(lock, [assessment_id])
         fail_stale_runs(assessment_id)
     run = AggregationRun(
         assessment_id=assessment_id, trigger=trigger, requested_by_id=requested_by_id
