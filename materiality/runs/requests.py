@@ -63,8 +63,12 @@ def on_response_submitted(survey_id: int, response_id: int) -> None:
     its worker reads the replies after this one commits. The read that finds it also
     locks it FOR SHARE until the commit, so that its claim (an UPDATE of the row) waits
     for it: a claim and a fold in between would count the replies without this one, and
-    the reply would wait for the next run. A run claimed meanwhile is no longer waiting
-    once the read has waited for it: a new run is asked for, as when none waits."""
+    the reply would wait for the next run. A run whose claim is under way (its row
+    locked by the claim's UPDATE) is skipped, not waited for: a new run is asked for, as
+    when none waits, and its insert waits for that claim to end (the one-pending-run
+    index). Waiting on the row instead would keep the lock on a run that is then
+    RUNNING, which its worker's store updates while it holds the assessment's row, and
+    the new run's key check at the commit takes that row: a deadlock."""
     while True:
         found = _waiting_run(survey_id)
         if found is None:
@@ -74,18 +78,20 @@ def on_response_submitted(survey_id: int, response_id: int) -> None:
             return
         if _request(assessment_id, RunTrigger.RESPONSE, None, stale=stale) is not None:
             return
-        # Another request's run went in first: read (and lock) it as the waiting one.
+        # Another request's run went in first (or the claim skipped ended without
+        # claiming): read, and lock, the one waiting now.
 
 
 def _waiting_run(survey_id: int) -> tuple[int, int | None, bool] | None:
-    """The survey's assessment, its waiting run (locked FOR SHARE on PostgreSQL) or None,
-    and, where none waits, whether a lost worker left a run RUNNING; None without an
-    assessment. One statement: the CASE looks for a lost run only where none waits."""
+    """The survey's assessment; its waiting run, locked FOR SHARE on PostgreSQL (None if
+    none waits, or its claim is under way); and, where none was found, whether a lost
+    worker left a run RUNNING. None without an assessment. One statement: the CASE
+    looks for a lost run only where no waiting run was found."""
     run = connection.ops.quote_name(AggregationRun._meta.db_table)
     assessment = connection.ops.quote_name(Assessment._meta.db_table)
     # SQLite has no row locks: a writer holds the whole database until it commits, and a
     # worker cannot claim the run before then.
-    lock = " FOR SHARE" if connection.vendor == "postgresql" else ""
+    lock = " FOR SHARE SKIP LOCKED" if connection.vendor == "postgresql" else ""
     # x's LIMIT keeps it a subquery of its own: the locking read runs once, for one row.
     sql = f"""
         SELECT x.id, x.waiting, CASE WHEN x.waiting IS NULL THEN EXISTS (

@@ -12,7 +12,7 @@ import threading
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from materiality.models import AggregationRun, Assessment, RunStatus, RunTrigger
 from materiality.runs import execution, requests
@@ -83,3 +83,35 @@ def test_a_run_claimed_while_a_reply_commits_counts_that_reply(
     # The waiting run counted the reply; no other run was needed.
     assert (waiting.status, waiting.responses_total) == (RunStatus.SUCCEEDED, 1)
     assert not AggregationRun.objects.exclude(pk=waiting.pk).exists()
+
+
+def test_a_submit_does_not_wait_for_a_claim_under_way_nor_keep_its_run_locked(
+    open_assessment: Assessment,
+) -> None:
+    """A waiting run whose claim has locked its row is skipped: the submit asks for a new
+    run (whose insert waits for the claim to end) instead of waiting on the row, which
+    would keep it locked FOR SHARE once RUNNING, against its worker's store."""
+    waiting = AggregationRun.objects.create(assessment=open_assessment, trigger=RunTrigger.MANUAL)
+    held, release = threading.Event(), threading.Event()
+
+    def claim_under_way() -> None:
+        try:
+            with transaction.atomic():
+                AggregationRun.objects.filter(pk=waiting.pk).update(status=RunStatus.RUNNING)
+                held.set()
+                release.wait(timeout=120)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=claim_under_way)
+    thread.start()
+    try:
+        assert held.wait(timeout=120)
+        with transaction.atomic():
+            with connection.cursor() as cursor:  # a bound for the bug, not a pace
+                cursor.execute("SET LOCAL lock_timeout = '5s'")
+            found = requests._waiting_run(open_assessment.survey_id)
+    finally:
+        release.set()
+        thread.join(timeout=120)
+    assert found == (open_assessment.pk, None, False)
