@@ -13,8 +13,10 @@ import json
 import math
 import random
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from itertools import cycle
+from itertools import cycle, pairwise
 
 from django.conf import settings
 from django.db import connection
@@ -31,6 +33,7 @@ from surveys.tokens import derived_token, new_salt, token_digest, token_hint
 BULK_BATCH = 1000
 AGGREGATION_TIMEOUT_SECONDS = 900
 POLL_SECONDS = 0.5
+DONE = (RunStatus.SUCCEEDED, RunStatus.UNCHANGED)
 
 Check = tuple[str, bool, str]  # what is checked, whether it holds, the figures
 
@@ -96,24 +99,28 @@ def backdate(bench: BenchSurvey, seconds: tuple[int, int], seed: int) -> None:
 
 @dataclass(frozen=True)
 class Aggregation:
-    run_id: int
-    wall_seconds: float  # worker launched -> the run succeeded (including its start-up)
-    run_ms: int  # the run's own duration (claim to finish)
-    pending_before: int  # runs waiting when the load ended (coalesced: 1)
+    run_id: int  # the scores of the last run (itself, or the run it found unchanged)
+    wall_seconds: float  # see `during_load`: from the worker's launch or the load's end
+    run_ms: int  # the last run's own duration (claim to finish)
+    pending_before: int  # runs waiting when the load ended
+    during_load: bool  # the worker ran during the load (else: launched after it)
+    runs: tuple[RunFigures, ...]  # every run the submits asked for, oldest first
 
 
-def aggregate_in_worker(args: argparse.Namespace, bench: BenchSurvey) -> Aggregation:
-    """Start a worker as the site's are; it takes the run the submits asked for (one,
-    coalesced, waiting in the broker since the first submit) and computes it."""
+@dataclass(frozen=True)
+class RunFigures:
+    pk: int
+    status: str
+    responses_total: int | None
+
+
+@contextmanager
+def worker(args: argparse.Namespace) -> Iterator[None]:
+    """A worker as the site's are, on the benchmark's database, broker and backend."""
     from benchmarks.celery_worker import celery_worker, worker_environment
     from benchmarks.server import BASE_DIR
     from config.celery import app
 
-    runs = AggregationRun.objects.filter(assessment=bench.assessment)
-    pending = runs.filter(status=RunStatus.PENDING).count()
-    if pending != 1:
-        raise SystemExit(f"expected one run waiting after the load, found {pending}")
-    waiting = runs.get(status=RunStatus.PENDING)
     env = worker_environment(
         database_url=args.database,
         broker_url=args.broker_url,
@@ -121,23 +128,71 @@ def aggregate_in_worker(args: argparse.Namespace, bench: BenchSurvey) -> Aggrega
         conn_max_age=0,
     )
     log = BASE_DIR / "var" / "benchmarks" / "submission-load-worker.log"
+    with celery_worker(env, queues=(app.conf.task_default_queue,), log_path=log):
+        yield
+
+
+def aggregate_in_worker(args: argparse.Namespace, bench: BenchSurvey) -> Aggregation:
+    """Start a worker after the load; it takes the run the submits asked for (one,
+    coalesced, waiting in the broker since the first submit) and computes it."""
+    pending = _runs(bench).filter(status=RunStatus.PENDING).count()
+    if pending != 1:
+        raise SystemExit(f"expected one run waiting after the load, found {pending}")
     # From the worker's launch: the run's message waits in the broker, so the worker
     # takes it as soon as it is up, often before it answers the start-up ping.
     started = time.monotonic()
+    with worker(args):
+        return _settled(bench, started, pending, during_load=False)
+
+
+def settle(bench: BenchSurvey, load_ended: float) -> Aggregation:
+    """With the worker running since before the load: wait until no run is waiting or
+    running, the last one asked for by the last submit included."""
+    pending = _runs(bench).filter(status=RunStatus.PENDING).count()
+    return _settled(bench, load_ended, pending, during_load=True)
+
+
+def _runs(bench: BenchSurvey) -> QuerySet[AggregationRun]:
+    return AggregationRun.objects.filter(assessment=bench.assessment)
+
+
+def _settled(bench: BenchSurvey, started: float, pending: int, *, during_load: bool) -> Aggregation:
     deadline = started + AGGREGATION_TIMEOUT_SECONDS
-    with celery_worker(env, queues=(app.conf.task_default_queue,), log_path=log):
-        while True:
-            run = AggregationRun.objects.get(pk=waiting.pk)
-            if run.status == RunStatus.SUCCEEDED:
-                break
-            if run.status == RunStatus.FAILED:
-                raise SystemExit(f"the run failed in the worker: {run.error}")
-            if time.monotonic() > deadline:
-                raise SystemExit(f"the run did not finish in {AGGREGATION_TIMEOUT_SECONDS} s")
-            time.sleep(POLL_SECONDS)
-        wall = time.monotonic() - started
-    say(f"run {run.pk}: {wall:.1f} s in the worker ({run.duration_ms} ms its own)")
-    return Aggregation(run.pk, wall, run.duration_ms or 0, pending)
+    unsettled = (RunStatus.PENDING, RunStatus.RUNNING)
+    while _runs(bench).filter(status__in=unsettled).exists():
+        if time.monotonic() > deadline:
+            raise SystemExit(f"runs still waiting after {AGGREGATION_TIMEOUT_SECONDS} s")
+        time.sleep(POLL_SECONDS)
+    wall = time.monotonic() - started
+    runs = tuple(
+        RunFigures(*row)
+        for row in _runs(bench).order_by("pk").values_list("pk", "status", "responses_total")
+    )
+    last = AggregationRun.objects.get(pk=runs[-1].pk)
+    if last.status not in DONE:
+        raise SystemExit(f"the last run did not succeed: {last.error}")
+    # A run that finds the input of an earlier one marks itself UNCHANGED and points at
+    # it: a reply folded by a run claimed before its hook's run was.
+    scored = last.same_as_id if last.status == RunStatus.UNCHANGED else last.pk
+    say(f"run {last.pk}: {wall:.1f} s until settled ({last.duration_ms} ms its own)")
+    return Aggregation(scored or last.pk, wall, last.duration_ms or 0, pending, during_load, runs)
+
+
+def check_runs(aggregation: Aggregation) -> list[Check]:
+    """With a worker claiming runs while replies arrive: no run failed, and each run
+    counted at least the responses of the run before it (none lost between claims)."""
+    done = [r for r in aggregation.runs if r.status in DONE]
+    failed = [r.pk for r in aggregation.runs if r.status not in DONE]
+    totals = [r.responses_total or 0 for r in done]
+    rising = all(a <= b for a, b in pairwise(totals))
+    return [
+        ("runs that did not succeed", not failed, ", ".join(map(str, failed)) or "none"),
+        (
+            "each run counted at least the responses of the one before",
+            rising,
+            f"{len(done)} runs: {totals[0]:,} … {totals[-1]:,} responses" if totals else "—",
+        ),
+    ]
 
 
 # --- The checks ---------------------------------------------------------------------------

@@ -1,8 +1,9 @@
 """Issue #16's load test: exactly 10,000 complete responses of the 17-topic questionnaire
 (34 ratings each: 340,000), through the real pages and through the public API with
-valid tokens, against gunicorn on 127.0.0.1 from a second process; then the aggregation
-in a real Celery worker; then proof that what was stored is what was sent and what was
-scored. Beside a bare-Django baseline POST measured in the same run.
+valid tokens, against gunicorn on 127.0.0.1 from a second process, while a real Celery
+worker claims the runs the submits ask for (or, with `--worker-after-load`, one run after
+the load); then proof that what was stored is what was sent and what was scored. Beside
+a bare-Django baseline POST measured in the same run.
 
     DEBUG=true .venv/bin/python -m benchmarks.submission_load --write-docs
 
@@ -84,6 +85,12 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--broker-url", default="redis://127.0.0.1:6379/9")
     parser.add_argument("--result-backend", default="redis://127.0.0.1:6379/8")
     parser.add_argument("--seed", type=int, default=16)
+    parser.add_argument(
+        "--worker-after-load",
+        action="store_true",
+        help="no worker during the load: one run, the cold case, after it "
+        "(by default a worker claims runs while the replies arrive)",
+    )
     parser.add_argument("--write-docs", action="store_true")
     args = parser.parse_args(argv)
     args.submits = args.total - args.walks - args.api
@@ -129,18 +136,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     from django.core.management import call_command
 
     from benchmarks.broker import broker_check_unused, broker_purge
-    from benchmarks.submission_checks import aggregate_in_worker, check_stored
+    from benchmarks.submission_checks import (
+        aggregate_in_worker,
+        check_runs,
+        check_stored,
+        settle,
+        worker,
+    )
 
     broker_check_unused()
     broker_purge()
     call_command("migrate", interactive=False, verbosity=0)
     facts = machine_facts()
     try:
-        real, phases = _load(args, rng)
-        say("the aggregation, in a real Celery worker")
-        aggregation = aggregate_in_worker(args, real)
+        if args.worker_after_load:
+            real, phases = _load(args, rng)
+            say("the aggregation, in a real Celery worker")
+            aggregation = aggregate_in_worker(args, real)
+        else:
+            say("starting a real Celery worker for the load")
+            with worker(args):
+                real, phases = _load(args, rng)
+                say("waiting for the worker's last run")
+                aggregation = settle(real, time.monotonic())
         say("checking what was stored and scored")
         checks = check_stored(real, aggregation.run_id, args.total)
+        checks += check_runs(aggregation)
     finally:
         say(f"purged {broker_purge()} task messages")
     facts["load average at end (1/5/15 min)"] = ", ".join(f"{v:.2f}" for v in os.getloadavg())
@@ -295,7 +316,7 @@ def report(
             facts_table(facts),
             "",
             f"Server: gunicorn, {args.workers} sync workers, DEBUG off, Redis cache and "
-            f"broker (no worker during the load). Load: {args.concurrency} simultaneous "
+            f"broker, {_worker_sentence(aggregation)}. Load: {args.concurrency} simultaneous "
             f"clients in a second process, the phases one after the other (baseline, walk, "
             f"submit, API, baseline), bounded by {args.max_minutes:g} minutes in all. "
             "Latencies are of one submission (a request, or a whole walk).",
@@ -317,15 +338,45 @@ def report(
             f"The {real:,} real responses took {real_seconds:.0f} s of load "
             f"({real / real_seconds:.1f}/s over the three paths).",
             "",
-            f"**Aggregation** in a real Celery worker, started after the load: it took the "
-            f"one run the submits had asked for ({aggregation.pending_before} waiting, "
-            f"coalesced) and computed it in {aggregation.wall_seconds:.1f} s from the "
-            f"worker's launch, its start-up included (the run's own time: "
-            f"{aggregation.run_ms / 1000:.1f} s, building the survey's rating counts from "
-            "scratch: the first run after the load, the cold case).",
+            _aggregation_sentence(aggregation),
             "",
             markdown_table(["checked after the run", "holds", "figures"], check_rows),
         ]
+    )
+
+
+def _runs_were(count: int) -> str:
+    return "1 run was" if count == 1 else f"{count:,} runs were"
+
+
+def _worker_sentence(aggregation: Aggregation) -> str:
+    if aggregation.during_load:
+        return "one real Celery worker claiming runs while the replies arrive"
+    return "no worker during the load"
+
+
+def _aggregation_sentence(aggregation: Aggregation) -> str:
+    own = f"{aggregation.run_ms / 1000:.2f} s"
+    if not aggregation.during_load:
+        return (
+            "**Aggregation** in a real Celery worker, started after the load: it took the "
+            f"one run the submits had asked for ({_runs_were(aggregation.pending_before)} "
+            "waiting: they coalesce) and computed it in "
+            f"{aggregation.wall_seconds:.1f} s from the "
+            f"worker's launch, its start-up included (the run's own time: {own}, "
+            "building the survey's rating counts from scratch: the first run after the "
+            "load, the cold case)."
+        )
+    statuses = [r.status for r in aggregation.runs]
+    return (
+        f"**Aggregation** in a real Celery worker running through the load: the submits "
+        f"asked for {len(statuses):,} runs (each waiting run took every reply that came "
+        f"while it waited); {statuses.count('succeeded'):,} scored, each folding only the "
+        f"replies since the one before, and {statuses.count('unchanged'):,} found their "
+        "replies already counted by the run before them. When the load ended, "
+        f"{_runs_were(aggregation.pending_before)} waiting; "
+        f"no run was waiting or running {aggregation.wall_seconds:.1f} s later. The last "
+        f"run, which counted every reply, took {own} of its own."
     )
 
 
