@@ -14,18 +14,12 @@ name: the file keeps the survey's promise (materiality/privacy.py, surveys/priva
 from __future__ import annotations
 
 import hashlib
-import json
-import os
-import platform
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
-from zipfile import ZIP_DEFLATED, ZipFile
+from typing import Any
+from zipfile import ZipFile
 
-from django.conf import settings
 from django.core.files.storage import default_storage
-from django.db import connection, transaction
-from django.utils import timezone
 
 from materiality.models import (
     AggregationRun,
@@ -38,17 +32,23 @@ from materiality.models import (
     Topic,
     TopicScore,
 )
+from materiality.portability.archive import (
+    RowSource,
+    archive_write,
+    manifest_write,
+    members_write,
+    username,
+)
 from materiality.portability.format import (
     ASSESSMENT,
+    ASSESSMENT_FILE,
     AUDIT,
-    FORMAT_NAME,
-    FORMAT_VERSION,
     INVITATIONS,
-    MANIFEST,
     RESPONSES,
     RUNS,
     row_fields,
 )
+from materiality.portability.vocabulary import topic_rows
 from surveys.models import Answer, Invitation, InvitationKind, Question, Response
 
 CHUNK = 2000
@@ -59,88 +59,36 @@ PERSONAL_INVITATION_FIELDS = ("email", "label", "send_error")
 ANSWER_FIELDS = ("row_code", "column_code", "value", "dont_know", "text")
 
 
-class _Member:
-    """One member of the zip, written as it goes, with its SHA-256 and row count."""
-
-    def __init__(self, archive: Any, name: str) -> None:
-        self.stream: IO[bytes] = archive.open(name, "w", force_zip64=True)
-        self.digest = hashlib.sha256()
-        self.rows = 0
-
-    def write(self, row: Any) -> None:
-        data = json.dumps(row, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
-        self.stream.write(data)
-        self.digest.update(data)
-        self.rows += 1
-
-    def close(self) -> str:
-        self.stream.close()
-        return self.digest.hexdigest()
-
-
 def assessment_export(*, assessment_id: int, path: Path) -> dict[str, int]:
     """Write the assessment to *path* (via a temporary file beside it, so that a file
     at *path* is always whole). Returns the rows written per kind."""
-    partial = path.with_name(path.name + ".part")
-    fresh = not connection.in_atomic_block
-    try:
-        with transaction.atomic(), ZipFile(partial, "w", ZIP_DEFLATED) as archive:
-            # One snapshot for the whole file on PostgreSQL: a run that ends meanwhile is
-            # in it entirely, or not at all (SQLite's transaction is one already). Inside
-            # a caller's transaction (a test's), the snapshot is that transaction's.
-            if connection.vendor == "postgresql" and fresh:
-                with connection.cursor() as cursor:
-                    cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-            assessment = Assessment.objects.select_related(
-                "survey", "previous__survey", "created_by"
-            ).get(pk=assessment_id)
-            counts, digests = _write(archive, assessment)
-            archive.writestr(
-                MANIFEST, json.dumps(_manifest(assessment, counts, digests), ensure_ascii=False)
-            )
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
-    return counts
+
+    def fill(archive: ZipFile) -> dict[str, int]:
+        assessment = Assessment.objects.select_related(
+            "survey", "previous__survey", "created_by"
+        ).get(pk=assessment_id)
+        counts, digests = members_write(archive, _sources(assessment))
+        manifest_write(
+            archive,
+            ASSESSMENT_FILE,
+            subject=("assessment", {"id": assessment.pk, "title": assessment.survey.title}),
+            counts=counts,
+            digests=digests,
+        )
+        return counts
+
+    return archive_write(path, fill)
 
 
-def _manifest(
-    assessment: Assessment, counts: dict[str, int], digests: dict[str, str]
-) -> dict[str, Any]:
-    return {
-        "format": FORMAT_NAME,
-        "version": FORMAT_VERSION,
-        "exported_at": timezone.now().isoformat(),
-        "software": {"python": platform.python_version(), "site": settings.SITE_URL},
-        "assessment": {"id": assessment.pk, "title": assessment.survey.title},
-        "counts": counts,
-        "members": digests,
-    }
-
-
-def _write(archive: Any, assessment: Assessment) -> tuple[dict[str, int], dict[str, str]]:
-    counts: dict[str, int] = {}
-    digests: dict[str, str] = {}
-    survey = assessment.survey
-    questions = {q.pk: q.code for q in Question.objects.filter(survey=survey)}
-    writers = (
+def _sources(assessment: Assessment) -> list[RowSource]:
+    questions = {q.pk: q.code for q in Question.objects.filter(survey=assessment.survey)}
+    return [
         (ASSESSMENT, lambda: [_assessment_document(assessment)]),
         (INVITATIONS, lambda: _invitations(assessment)),
         (RESPONSES, lambda: _responses(assessment, questions)),
         (RUNS, lambda: _runs(assessment)),
         (AUDIT, lambda: _audit(assessment)),
-    )
-    for name, rows in writers:
-        member = _Member(archive, name)
-        for row in rows():
-            member.write(row)
-        digests[name] = member.close()
-        counts[name.split(".")[0]] = member.rows
-    return counts, digests
-
-
-def _username(user: Any) -> str:
-    return user.get_username() if user is not None else ""
+    ]
 
 
 def _assessment_document(assessment: Assessment) -> dict[str, Any]:
@@ -157,7 +105,6 @@ def _assessment_document(assessment: Assessment) -> dict[str, Any]:
     group_ids |= set(
         GroupScore.objects.filter(run__assessment=assessment).values_list("group_id", flat=True)
     )
-    topics = Topic.objects.filter(pk__in=topic_ids).prefetch_related("references")
     return {
         "survey": row_fields(survey),
         "questions": questions,
@@ -166,7 +113,7 @@ def _assessment_document(assessment: Assessment) -> dict[str, Any]:
             "id": assessment.pk,
             "published_run": assessment.published_run_id,
             "previous": assessment.previous.survey.title if assessment.previous else None,
-            "created_by": _username(assessment.created_by),
+            "created_by": username(assessment.created_by),
         },
         "topics": [
             {"topic": code, "order": order}
@@ -179,14 +126,11 @@ def _assessment_document(assessment: Assessment) -> dict[str, Any]:
             )
         ],
         "vocabulary": {
-            "topics": [
-                {**row_fields(t), "references": [row_fields(r) for r in t.references.all()]}
-                for t in topics
-            ],
+            "topics": topic_rows(topic_ids),
             "groups": [row_fields(g) for g in StakeholderGroup.objects.filter(pk__in=group_ids)],
         },
         "imported_files": [
-            {**row_fields(f), "imported_by": _username(f.imported_by)}
+            {**row_fields(f), "imported_by": username(f.imported_by)}
             for f in ImportedFile.objects.filter(assessment=assessment).select_related(
                 "imported_by"
             )
@@ -244,7 +188,7 @@ def _runs(assessment: Assessment) -> Iterator[dict[str, Any]]:
             "id": run.pk,
             **row_fields(run),
             "same_as": run.same_as_id,
-            "requested_by": _username(run.requested_by),
+            "requested_by": username(run.requested_by),
             "topic_scores": [
                 {**row_fields(score), "topic": topics[score.topic_id]}
                 for score in TopicScore.objects.filter(run=run).order_by("rank", "pk")

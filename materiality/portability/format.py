@@ -23,14 +23,16 @@ could not read correctly is a new FORMAT_VERSION.
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy
+
+from materiality.portability.archive import MANIFEST, FileKind, PortableFileError
 from surveys.recreating import model_values, row_fields
 
-__all__ = ["AssessmentFileError", "model_values", "row_fields"]
+__all__ = ["MANIFEST", "AssessmentFileError", "model_values", "row_fields"]
 
 FORMAT_NAME = "materia-assessment"
 FORMAT_VERSION = 1
 
-MANIFEST = "manifest.json"
 ASSESSMENT = "assessment.json"
 INVITATIONS = "invitations.jsonl"
 RESPONSES = "responses.jsonl"
@@ -39,5 +41,17 @@ AUDIT = "audit.jsonl"
 MEMBERS = (ASSESSMENT, INVITATIONS, RESPONSES, RUNS, AUDIT)
 
 
-class AssessmentFileError(Exception):
+class AssessmentFileError(PortableFileError):
     """The file cannot be imported; the message says why, in words for people."""
+
+
+ASSESSMENT_FILE = FileKind(
+    name=FORMAT_NAME,
+    version=FORMAT_VERSION,
+    members=MEMBERS,
+    error=AssessmentFileError,
+    unreadable=gettext_lazy("This is not an assessment file, or it is damaged (%(error)s)."),
+    no_manifest=gettext_lazy("This is not an assessment file: it has no manifest.json."),
+    foreign=gettext_lazy("This is not an assessment file exported by Materia."),
+    damaged=gettext_lazy("The assessment file is damaged: %(detail)s. Nothing was imported."),
+)

@@ -17,15 +17,12 @@ frozen files' names, sizes and SHA-256.
 
 from __future__ import annotations
 
-import hashlib
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from zipfile import BadZipFile, ZipFile
+from zipfile import ZipFile
 
 from django.db import transaction
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from materiality.audit import audit_record
@@ -42,23 +39,19 @@ from materiality.models import (
     ReviewStatus,
     RunStatus,
     StakeholderGroup,
-    Topic,
-    TopicReference,
     TopicScore,
 )
+from materiality.portability.archive import archive_read, batches, lines
 from materiality.portability.format import (
     ASSESSMENT,
+    ASSESSMENT_FILE,
     AUDIT,
-    FORMAT_NAME,
-    FORMAT_VERSION,
     INVITATIONS,
-    MANIFEST,
-    MEMBERS,
     RESPONSES,
     RUNS,
-    AssessmentFileError,
     model_values,
 )
+from materiality.portability.vocabulary import topics_ensure
 from surveys.models import Survey
 from surveys.recreating import (
     invitations_recreate,
@@ -67,7 +60,6 @@ from surveys.recreating import (
     times_restore,
 )
 
-BATCH = 1000
 UNFINISHED_RUN = gettext_noop(
     "The run had not finished when its assessment was exported; no scores were stored."
 )
@@ -76,93 +68,24 @@ UNFINISHED_RUN = gettext_noop(
 def assessment_restore(*, path: Path, actor: Any = None) -> Assessment:
     """Read the file at *path* into a new assessment; AssessmentFileError, with nothing
     stored, when it cannot be read."""
-    try:
-        with ZipFile(path) as archive:
-            manifest = _checked(archive)
-            return _restore(archive, manifest, actor, file_name=path.name)
-    except (BadZipFile, OSError, EOFError) as error:
-        raise AssessmentFileError(
-            _("This is not an assessment file, or it is damaged (%(error)s).") % {"error": error}
-        ) from error
-
-
-def _damaged(detail: str) -> AssessmentFileError:
-    return AssessmentFileError(
-        _("The assessment file is damaged: %(detail)s. Nothing was imported.") % {"detail": detail}
+    return archive_read(
+        path,
+        ASSESSMENT_FILE,
+        lambda archive, manifest: _restore(archive, manifest, actor, file_name=path.name),
     )
-
-
-def _checked(archive: ZipFile) -> dict[str, Any]:
-    """The manifest, once the whole file has been found to be what it says it is."""
-    try:
-        manifest = json.loads(archive.read(MANIFEST))
-    except KeyError:
-        raise AssessmentFileError(
-            _("This is not an assessment file: it has no manifest.json.")
-        ) from None
-    except ValueError as error:
-        raise _damaged(f"{MANIFEST}: {error}") from error
-    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT_NAME:
-        raise AssessmentFileError(_("This is not an assessment file exported by Materia."))
-    version = manifest.get("version")
-    if not isinstance(version, int) or version < 1:
-        raise _damaged(f"{MANIFEST}: version {version!r}")
-    if version > FORMAT_VERSION:
-        raise AssessmentFileError(
-            _(
-                "This file was exported by a newer release of Materia (format version "
-                "%(version)d; this one reads up to version %(supported)d). Update Materia, "
-                "then import it."
-            )
-            % {"version": version, "supported": FORMAT_VERSION}
-        )
-    digests = manifest.get("members") or {}
-    for name in MEMBERS:
-        if name not in archive.namelist() or name not in digests:
-            raise _damaged(_("%(member)s is missing") % {"member": name})
-        digest = hashlib.sha256()
-        with archive.open(name) as member:  # its CRC is checked as it is read
-            for block in iter(lambda: member.read(1 << 20), b""):
-                digest.update(block)
-        if digest.hexdigest() != digests[name]:
-            raise _damaged(_("%(member)s is not what was exported") % {"member": name})
-    return manifest
-
-
-def _lines(archive: ZipFile, name: str) -> Iterator[dict[str, Any]]:
-    with archive.open(name) as member:
-        for number, line in enumerate(member, start=1):
-            try:
-                yield json.loads(line)
-            except ValueError as error:
-                raise _damaged(f"{name}, line {number}: {error}") from error
-
-
-def _batches(rows: Iterator[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
-    batch: list[dict[str, Any]] = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) == BATCH:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 @transaction.atomic
 def _restore(
     archive: ZipFile, manifest: dict[str, Any], actor: Any, *, file_name: str
 ) -> Assessment:
-    try:
-        document = json.loads(archive.read(ASSESSMENT))
-        topics, groups = _vocabulary(document)
-        assessment, questions = _assessment(document, topics, groups)
-        invitations = _invitations(archive, assessment.survey)
-        responses = _responses(archive, assessment.survey, questions, invitations)
-        runs, files = _runs(archive, assessment, topics, groups)
-        _audit(archive, assessment, runs)
-    except (KeyError, TypeError, ValueError) as error:  # a row without what it must hold
-        raise _damaged(f"{type(error).__name__}: {error}") from error
+    document = json.loads(archive.read(ASSESSMENT))
+    topics, groups = _vocabulary(document)
+    assessment, questions = _assessment(document, topics, groups)
+    invitations = _invitations(archive, assessment.survey)
+    responses = _responses(archive, assessment.survey, questions, invitations)
+    runs, files = _runs(archive, assessment, topics, groups)
+    _audit(archive, assessment, runs)
     published = document["assessment"].get("published_run")
     if published is not None:
         Assessment.objects.filter(pk=assessment.pk).update(published_run_id=runs[published])
@@ -190,15 +113,7 @@ def _vocabulary(document: dict[str, Any]) -> tuple[dict[str, int], dict[str, int
     """The topics and groups by code: those this site has stay as they are; the others
     are added as the file describes them."""
     vocabulary = document["vocabulary"]
-    topics = dict(Topic.objects.values_list("code", "pk"))
-    for row in vocabulary["topics"]:
-        if row["code"] not in topics:
-            topic = Topic.objects.create(**model_values(Topic, row))
-            TopicReference.objects.bulk_create(
-                TopicReference(topic=topic, **model_values(TopicReference, ref))
-                for ref in row["references"]
-            )
-            topics[topic.code] = topic.pk
+    topics = topics_ensure(vocabulary["topics"])
     groups = dict(StakeholderGroup.objects.values_list("code", "pk"))
     for row in vocabulary["groups"]:
         if row["code"] not in groups:
@@ -234,7 +149,7 @@ def _assessment(
 def _invitations(archive: ZipFile, survey: Survey) -> dict[int, int]:
     """Old id -> new id (surveys.recreating: the links come back revoked)."""
     ids: dict[int, int] = {}
-    for rows in _batches(_lines(archive, INVITATIONS)):
+    for rows in batches(lines(archive, INVITATIONS, ASSESSMENT_FILE)):
         created = invitations_recreate(survey=survey, rows=rows)
         ids.update((row["id"], new.pk) for row, new in zip(rows, created, strict=True))
     return ids
@@ -244,7 +159,7 @@ def _responses(
     archive: ZipFile, survey: Survey, questions: dict[str, int], invitations: dict[int, int]
 ) -> int:
     count = 0
-    for rows in _batches(_lines(archive, RESPONSES)):
+    for rows in batches(lines(archive, RESPONSES, ASSESSMENT_FILE)):
         responses_recreate(survey=survey, rows=rows, questions=questions, invitations=invitations)
         count += len(rows)
     return count
@@ -256,7 +171,7 @@ def _runs(
     """Old id -> new id, and the frozen files' metadata by old id."""
     ids: dict[int, int] = {}
     files: dict[int, list[dict[str, Any]]] = {}
-    for row in _lines(archive, RUNS):
+    for row in lines(archive, RUNS, ASSESSMENT_FILE):
         values = model_values(AggregationRun, row)
         # Its files are written again on this site (restoring.py's docstring).
         values["frozen_at"] = None
@@ -288,7 +203,7 @@ def _runs(
 
 
 def _audit(archive: ZipFile, assessment: Assessment, runs: dict[int, int]) -> None:
-    for rows in _batches(_lines(archive, AUDIT)):
+    for rows in batches(lines(archive, AUDIT, ASSESSMENT_FILE)):
         AuditEntry.objects.bulk_create(
             AuditEntry(
                 assessment=assessment,

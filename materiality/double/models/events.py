@@ -34,6 +34,7 @@ class DmaAction(models.TextChoices):
     TOPIC_RESULT_SET = "topic_result_set", _("Exchange topic result set")
     METHODOLOGY_DRAFTED = "methodology_drafted", _("Methodology settings changed")
     METHODOLOGY_FROZEN = "methodology_frozen", _("New methodology version")
+    RESTORED = "restored", _("Restored from a file")
 
 
 class DmaEvent(models.Model):
