@@ -164,7 +164,7 @@ class MatterDecisionAdmin(ReadOnlyAdmin):
         "computed_value",
         "final_value",
         "material_final",
-        "approver",
+        "who_approved",
         "created_by",
         "created_at",
         "dma",
@@ -173,13 +173,31 @@ class MatterDecisionAdmin(ReadOnlyAdmin):
     list_select_related = ["matter", "dma", "approver", "created_by"]
     search_fields = ["note", "reason", *(f"matter__{field}" for field in name_search_fields())]
 
+    # The account's name, else the name kept (a DMA restored from a file has no account).
+    @admin.display(description=_("approved by"))
+    def who_approved(self, obj: MatterDecision) -> str | None:
+        return obj.approver_username or None
+
 
 @admin.register(DmaApproval)
 class DmaApprovalAdmin(ReadOnlyAdmin):
-    list_display = ["dma", "methodology_number", "approved_by", "approved_at", "material_count"]
+    list_display = ["dma", "methodology_number", "who_approved", "approved_at", "material_count"]
     list_select_related = ["dma", "approved_by"]
-    fields = ("dma", "methodology_number", "approved_by", "approved_at", "note", "material_count")
+    fields = (
+        "dma",
+        "methodology_number",
+        "approved_by",
+        "approved_by_name",
+        "approved_at",
+        "note",
+        "material_count",
+    )
     readonly_fields = fields
+
+    # The account's name, else the name kept (a DMA restored from a file has no account).
+    @admin.display(description=_("approved by"))
+    def who_approved(self, obj: DmaApproval) -> str | None:
+        return obj.approved_by_username or None
 
     @admin.display(description=_("material matters"))
     def material_count(self, obj: DmaApproval) -> str:

@@ -141,11 +141,13 @@ def decision_record(
         raise ValidationError(errors)
     computed, computed_material = _computed(row, data.perspective)
     material = computed_material if data.material_final is None else data.material_final
+    # Named as the trail names its actor, so the decision keeps it without the account.
+    approver_name = approver.get_username() if approver is not None else ""
     try:
         outcome = Decision(
             final=(computed if final is None else final, material),
             reason=data.reason.strip(),
-            approver=approver.get_username() if approver is not None else "",
+            approver=approver_name,
         ).applied_to((computed, computed_material))
     except ScoringError:
         raise ValidationError(
@@ -165,6 +167,7 @@ def decision_record(
         note=note,
         reason=outcome.reason if outcome.overridden else "",
         approver=approver if outcome.overridden else None,
+        approver_name=approver_name if outcome.overridden else "",
         created_by=actor if getattr(actor, "pk", None) else None,
     )
     dma_event_record(

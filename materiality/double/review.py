@@ -152,12 +152,15 @@ def dma_approve(*, dma: DoubleAssessment, actor: Any, note: str = "") -> DmaAppr
     blockers = approval_blockers(locked, results)
     if blockers or results.methodology is None:
         raise ValidationError(blockers)
+    approver = actor if getattr(actor, "pk", None) else None
     approval = DmaApproval.objects.create(
         dma=locked,
         methodology_number=results.methodology.number,
         results=results_snapshot(results, decisions_in_force(locked)),
         note=note,
-        approved_by=actor if getattr(actor, "pk", None) else None,
+        approved_by=approver,
+        # Named as the trail names its actor, so the approval keeps it without the account.
+        approved_by_name=approver.get_username() if approver is not None else "",
     )
     _move(dma, DmaStatus.REVIEW, DmaStatus.APPROVED)
     dma_event_record(
@@ -196,7 +199,7 @@ def _decision(decision: MatterDecision) -> dict[str, Any]:
         "material_final": decision.material_final,
         "note": decision.note,
         "reason": decision.reason,
-        "approver": decision.approver.get_username() if decision.approver else "",
+        "approver": decision.approver_username,
         "recorded_by": decision.created_by.get_username() if decision.created_by else "",
         "recorded_at": decision.created_at.isoformat(),
     }

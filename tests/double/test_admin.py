@@ -3,6 +3,7 @@ cannot be added, edited or deleted there."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -10,7 +11,16 @@ from django.test import Client
 from django.urls import reverse
 
 from materiality.double.decisions import DecisionInput, decision_record
-from materiality.double.models import DmaApproval, DmaStatus, DoubleAssessment, Iro, Matter, Rating
+from materiality.double.models import (
+    DmaApproval,
+    DmaStatus,
+    DoubleAssessment,
+    Iro,
+    Matter,
+    MatterDecision,
+    Perspective,
+    Rating,
+)
 from materiality.double.ratings import rating_add
 
 pytestmark = pytest.mark.django_db
@@ -93,3 +103,28 @@ def test_decisions_and_approvals_are_shown_by_name_and_never_changed(
     approval.refresh_from_db()
     assert decision.note == "Judged material."
     assert approval.note == ""
+
+
+def test_decisions_and_approvals_without_an_account_show_the_name_kept(
+    admin_client_: Client, rating_dma: DoubleAssessment
+) -> None:
+    # As restored from a file: the account is not linked, its username is kept as text.
+    MatterDecision.objects.create(
+        dma=rating_dma,
+        matter=Matter.objects.get(pack__code="esrs-2023", code="S4.1.1"),
+        perspective=Perspective.IMPACT,
+        computed_value=Decimal("3.00"),
+        final_value=Decimal("2.50"),
+        note="Remote.",
+        reason="Remote risk",
+        approver_name="decider-elsewhere",
+    )
+    DmaApproval.objects.create(
+        dma=rating_dma, methodology_number=1, results={}, approved_by_name="approver-elsewhere"
+    )
+
+    decisions = admin_client_.get(reverse("admin:double_matterdecision_changelist")).text
+    approvals = admin_client_.get(reverse("admin:double_dmaapproval_changelist")).text
+
+    assert "decider-elsewhere" in decisions
+    assert "approver-elsewhere" in approvals

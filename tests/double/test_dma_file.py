@@ -16,6 +16,8 @@ from typing import Any
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import models
+from django.test import Client
+from django.urls import reverse
 from django.utils import translation
 
 from materiality.double.company_matters import matter_add
@@ -51,8 +53,9 @@ from materiality.double.review import dma_approve, dma_close_rating, dma_submit_
 from materiality.double.scoring import Settings
 from materiality.models import Assessment, Topic
 from materiality.portability.exporting import assessment_export
+from materiality.roles import Role
 from tests.double.conftest import iro_input, matter, risk_input
-from tests.factories import TopicFactory
+from tests.factories import TopicFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -74,13 +77,13 @@ def _rate(iro: Iro, rater: Rater, level: int) -> None:
 
 
 @pytest.fixture
-def whole(
+def reviewed(
     dma: DoubleAssessment, esg_user: Any, decider_user: Any, open_assessment: Assessment
 ) -> DoubleAssessment:
     """Own matters (one below another, one below a pack matter) with a crosswalk link,
     IROs on pack and own matters, two raters (one with an account) rating under two
-    methodology versions, decision notes and an override, an approval, report texts and
-    an exchange topic result; every step in the trail. Linked to a survey assessment."""
+    methodology versions, decision notes and an override approved by "decider",
+    submitted for review; every step in the trail. Linked to a survey assessment."""
     DoubleAssessment.objects.filter(pk=dma.pk).update(survey_assessment=open_assessment)
     fintech = matter_add(
         dma=dma, name={"en": "Fintech innovation", "zh-hans": "金融科技创新"}, dimension="G",
@@ -131,6 +134,15 @@ def whole(
             actor=esg_user,
         )
     dma_submit_for_review(dma=dma, actor=esg_user)
+    dma.refresh_from_db()
+    return dma
+
+
+@pytest.fixture
+def whole(reviewed: DoubleAssessment, esg_user: Any, decider_user: Any) -> DoubleAssessment:
+    """The reviewed DMA approved by "decider", with report texts and an exchange topic
+    result."""
+    dma = reviewed
     dma_approve(dma=dma, actor=decider_user, note="Approved for the 2025 report.")
     disclosure_save(dma=dma, key=ARTICLE5_KEY, text={"en": "Our process."}, actor=esg_user)
     rural = Matter.objects.get(pack__code="cn-exchanges-2024", code="rural-revitalisation")
@@ -216,11 +228,12 @@ def content(dma: DoubleAssessment) -> dict[str, Any]:
 
 
 def outputs_content(dma: DoubleAssessment) -> dict[str, Any]:
-    """What the approved outputs say, but for who approved (an account: not carried)."""
+    """What the approved outputs say."""
     outputs = dma_outputs(dma, dma.approvals.get(), "en")
     assert outputs.exchange is not None
     assert outputs.iro2 is not None
     return {
+        "approved_by": outputs.approved_by,
         "approved_at": outputs.approved_at,
         "methodology": outputs.methodology,
         "matters": [
@@ -288,31 +301,111 @@ def test_an_exported_dma_imports_with_the_same_content(
     assert last["details"]["original_dma"] == whole.pk
     assert last["details"]["file"] == "dma.zip"
     assert last["details"]["ratings"] == 5
-    # Accounts are not carried: whom the DMA named is in the restore entry.
+    # Accounts are not carried: whom the DMA named, where no restored row names them
+    # as text, is in the restore entry.
     assert last["details"]["not_linked"] == {
-        "approved_by": ["decider"],
         "methodology_versions": {"1": "esg-member", "2": "esg-member"},
         "raters": {"Wang": "esg-member"},
-        "override_approvers": [
-            {
-                "matter": {"pack": "esrs-2023", "code": "E1.2"},
-                "perspective": "financial",
-                "approver": "decider",
-            }
-        ]
-        * 2,
     }
-    assert after == before
+    assert after == before  # approvers' names included
     # Its own matters and their crosswalk came with it, the topic included.
     assert Topic.objects.filter(code="fintech").exists()
     # People are names, not accounts, on this site.
     assert not restored.raters.filter(user__isnull=False).exists()
     assert not restored.decisions.filter(approver__isnull=False).exists()
+    assert not restored.approvals.filter(approved_by__isnull=False).exists()
+    assert [d.approver_name for d in restored.decisions.order_by("pk") if d.overridden] == [
+        "decider",
+        "decider",
+    ]
+    assert restored.approvals.get().approved_by_name == "decider"
     assert restored.events.exclude(actor_name="").exists()
     # The approved matrix is drawn again from the approval's frozen results, the same.
     assert dma_matrix_points(restored, "en") == points
     assert outputs_content(restored) == outputs
+    assert outputs["approved_by"] == "decider"
     assert restored.status == "approved"
+
+
+# --- Who approved, named without the accounts ----------------------------------------------
+
+
+def page(user: Any, name: str, dma: DoubleAssessment) -> str:
+    """The page's text as a person reads it (whitespace run together)."""
+    client = Client(headers={"accept-language": "en"})
+    client.force_login(user)
+    response = client.get(reverse(name, args=[dma.pk]))
+    assert response.status_code == 200
+    return " ".join(response.text.split())
+
+
+OVERRIDE_SHOWN = "Reason: The carbon price is passed on to customers. · approved by decider"
+
+
+def test_a_restored_dma_still_names_who_approved(
+    whole: DoubleAssessment, esg_user: Any, tmp_path: Path
+) -> None:
+    path = tmp_path / "dma.zip"
+    dma_export(dma_id=whole.pk, path=path)
+    restored = dma_restore(path=path)
+
+    results = page(esg_user, "double:results", restored)
+    assert "by decider, scored with methodology version 2" in results  # the banner
+    assert OVERRIDE_SHOWN in results  # the approved decisions
+    outputs = page(esg_user, "double:outputs", restored)
+    approved_at = restored.approvals.get().approved_at
+    assert f"Approved on {approved_at:%Y-%m-%d} by decider" in outputs
+    for text in (results, outputs):
+        assert "approved by —" not in text.lower()
+        assert "by None" not in text
+
+
+def test_a_restored_dma_exported_again_still_names_its_approvers(
+    whole: DoubleAssessment, tmp_path: Path
+) -> None:
+    first_file, second_file = tmp_path / "first.zip", tmp_path / "second.zip"
+    dma_export(dma_id=whole.pk, path=first_file)
+    first = dma_restore(path=first_file)
+
+    dma_export(dma_id=first.pk, path=second_file)
+    second = dma_restore(path=second_file)
+
+    # The file names them as before, by username, in rows of the same shape.
+    with zipfile.ZipFile(second_file) as archive:
+        approvals = [json.loads(line) for line in archive.read(file_format.APPROVALS).splitlines()]
+        decisions = [json.loads(line) for line in archive.read(file_format.DECISIONS).splitlines()]
+    assert [row["approved_by"] for row in approvals] == ["decider"]
+    assert {row["approver"] for row in decisions} == {"", "decider"}
+    assert not {"approved_by_name", "approver_name"} & {*approvals[0], *decisions[0]}
+    copied = content(second)
+    assert copied["events"].pop()["action"] == DmaAction.RESTORED
+    assert copied == content(first)
+    assert second.approvals.get().approved_by_name == "decider"
+    assert dma_outputs(second, second.approvals.get(), "en").approved_by == "decider"
+
+
+def test_a_restored_dma_under_review_shows_and_freezes_the_overrides_approver(
+    reviewed: DoubleAssessment, esg_user: Any, tmp_path: Path
+) -> None:
+    path = tmp_path / "dma.zip"
+    dma_export(dma_id=reviewed.pk, path=path)
+    restored = dma_restore(path=path)
+    assert restored.status == "review"
+
+    results = page(esg_user, "double:results", restored)
+    assert OVERRIDE_SHOWN in results  # the decision, with its approver's name
+    assert "approved by —" not in results
+    assert "None" not in results
+
+    # Approved on this site by someone else: the override keeps its own approver.
+    second = UserFactory(username="second-decider", roles=[Role.DECISION_GROUP])
+    approval = dma_approve(dma=restored, actor=second)
+    climate = next(m for m in approval.results["matters"] if m["matter"] == "E1.2")
+    assert climate["decisions"]["financial"]["approver"] == "decider"
+    assert approval.approved_by_name == "second-decider"
+    results = page(esg_user, "double:results", restored)
+    assert "by second-decider, scored with methodology version 2" in results
+    assert OVERRIDE_SHOWN in results
 
 
 def test_the_restored_trail_says_the_survey_assessment_was_not_linked(

@@ -4,11 +4,14 @@ sends back; approval freezes the results."""
 
 from __future__ import annotations
 
+import importlib
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.db.migrations.loader import MigrationLoader
 from django.test import Client
 from django.urls import reverse
 
@@ -19,6 +22,7 @@ from materiality.double.models import (
     DmaStatus,
     DoubleAssessment,
     Iro,
+    MatterDecision,
     Perspective,
     Rater,
     RaterRole,
@@ -146,11 +150,46 @@ def test_an_override_needs_a_reason_and_an_approver_from_the_decision_group(
     assert (decision.computed_value, decision.final_value) == (Decimal("3.00"), Decimal("2.50"))
     assert (decision.computed_material, decision.material_final) == (True, False)
     assert decision.approver == decider_user
+    # Kept as text too, as the trail keeps its actor's name: it outlives the account.
+    assert decision.approver_name == "decider"
     assert decision.overridden
     page = client_of(esg_user).get(reverse("double:results", args=[results_dma.pk]))
     assert "computed 3.00 (material)" in " ".join(page.text.split())
     assert "final 2.50 (not material)" in " ".join(page.text.split())
-    assert "Reason: Remote risk" in page.text
+    assert "Reason: Remote risk · approved by decider" in " ".join(page.text.split())
+
+
+def test_a_note_without_an_override_names_no_approver(
+    results_dma: DoubleAssessment, esg_user: Any, decider_user: Any
+) -> None:
+    # An approver chosen for a decision that changes nothing is not an override's.
+    note(results_dma, esg_user, approver=decider_user)
+
+    decision = results_dma.decisions.get()
+    assert not decision.overridden
+    assert (decision.approver, decision.approver_name) == (None, "")
+
+
+def test_an_override_whose_approver_is_unknown_shows_a_dash_not_none(
+    results_dma: DoubleAssessment, esg_user: Any
+) -> None:
+    # Neither an account nor a name (a row from an older file, say): "—", never "None".
+    MatterDecision.objects.create(
+        dma=results_dma,
+        matter=matter("S4.1.1"),
+        perspective=Perspective.IMPACT,
+        computed_value=Decimal("3.00"),
+        computed_material=True,
+        final_value=Decimal("2.50"),
+        material_final=False,
+        note="Remote.",
+        reason="Remote risk",
+    )
+
+    page = client_of(esg_user).get(reverse("double:results", args=[results_dma.pk]))
+
+    assert "Reason: Remote risk · approved by —" in " ".join(page.text.split())
+    assert "None" not in page.text
 
 
 def test_approval_freezes_the_results(
@@ -167,6 +206,8 @@ def test_approval_freezes_the_results(
 
     results_dma.refresh_from_db()
     assert results_dma.status == DmaStatus.APPROVED
+    # Who approved, as the account and as text (as the trail keeps its actor's name).
+    assert (approval.approved_by, approval.approved_by_name) == (decider_user, "decider")
     snapshot = approval.results
     privacy = next(m for m in snapshot["matters"] if m["matter"] == "S4.1.1")
     assert privacy["impact"]["score"] == "3.00"
@@ -239,3 +280,30 @@ def test_each_role_takes_only_its_own_steps(
     )
     results_dma.refresh_from_db()
     assert results_dma.status == DmaStatus.REVIEW
+
+
+def test_rows_from_before_the_names_take_them_from_their_accounts(
+    results_dma: DoubleAssessment,
+    esg_user: Any,
+    decider_user: Any,
+    django_assert_num_queries: Any,
+) -> None:
+    override = {"perspective": Perspective.IMPACT, "final_value": "2.50", "reason": "Remote"}
+    note(results_dma, esg_user, approver=decider_user, **override)
+    note(results_dma, esg_user, note="Plain note.")
+    dma_submit_for_review(dma=results_dma, actor=esg_user)
+    dma_approve(dma=results_dma, actor=decider_user)
+    # As written before migration 0008: the account only.
+    MatterDecision.objects.update(approver_name="")
+    results_dma.approvals.update(approved_by_name="")
+    migration = importlib.import_module(
+        "materiality.double.migrations.0008_decision_approval_names"
+    )
+    state = MigrationLoader(connection).project_state(("double", "0008_decision_approval_names"))
+
+    with django_assert_num_queries(2):  # one UPDATE per table
+        migration.names_from_accounts(state.apps, None)
+
+    names = dict(results_dma.decisions.values_list("note", "approver_name"))
+    assert names == {"At the threshold: material.": "decider", "Plain note.": ""}
+    assert results_dma.approvals.get().approved_by_name == "decider"

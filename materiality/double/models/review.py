@@ -56,6 +56,9 @@ class MatterDecision(models.Model):
         blank=True,
         related_name="+",
     )
+    # Kept as text too (as the trail's `actor_name`), so the decision still names its
+    # approver where the account is not linked: a DMA restored from a file.
+    approver_name = models.CharField(_("approved by (name)"), max_length=150, blank=True)
     created_by = models.ForeignKey(
         django_settings.AUTH_USER_MODEL,
         verbose_name=_("recorded by"),
@@ -80,6 +83,12 @@ class MatterDecision(models.Model):
             self.final_value is not None and self.final_value != self.computed_value
         ) or self.material_final != self.computed_material
 
+    @property
+    def approver_username(self) -> str:
+        """Who approved the override: the linked account's username, else the name kept
+        ("" when nobody did)."""
+        return self.approver.get_username() if self.approver else self.approver_name
+
 
 class DmaApproval(models.Model):
     """The decision group's approval: the scored results as they stood, frozen as JSON,
@@ -102,6 +111,9 @@ class DmaApproval(models.Model):
         blank=True,
         related_name="+",
     )
+    # Kept as text too, so the approval still names who gave it if the account goes or
+    # is not linked (a DMA restored from a file).
+    approved_by_name = models.CharField(_("approved by (name)"), max_length=150, blank=True)
     approved_at = models.DateTimeField(_("approved at"), auto_now_add=True)
 
     class Meta:
@@ -111,3 +123,8 @@ class DmaApproval(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dma} · {self.approved_at:%Y-%m-%d}"
+
+    @property
+    def approved_by_username(self) -> str:
+        """Who approved: the linked account's username, else the name kept."""
+        return self.approved_by.get_username() if self.approved_by else self.approved_by_name

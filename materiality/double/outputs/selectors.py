@@ -125,7 +125,7 @@ def dma_outputs(dma: DoubleAssessment, approval: DmaApproval, language: str) -> 
             dma=dma,
             language=language,
             approval=approval,
-            approved_by=approval.approved_by.get_username() if approval.approved_by else "",
+            approved_by=approval.approved_by_username,
             approved_at=approval.approved_at,
             methodology=approval.methodology_number,
             matters=rows,

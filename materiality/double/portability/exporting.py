@@ -210,9 +210,11 @@ def _decisions(
     for decision in decisions.order_by("pk"):
         yield {
             "id": decision.pk,
-            **row_fields(decision),
+            # The kept name is the row's "approver" below: the file's rows stay as they were.
+            **row_fields(decision, exclude={"approver_name"}),
             "matter": matters[decision.matter_id],
-            "approver": username(decision.approver),
+            # The account's username, else the name kept (a DMA restored from a file).
+            "approver": decision.approver_username,
             "created_by": username(decision.created_by),
         }
 
@@ -223,8 +225,8 @@ def _approvals(dma: DoubleAssessment) -> Iterator[dict[str, Any]]:
     ):
         yield {
             "id": approval.pk,
-            **row_fields(approval),
-            "approved_by": username(approval.approved_by),
+            **row_fields(approval, exclude={"approved_by_name"}),
+            "approved_by": approval.approved_by_username,
         }
 
 

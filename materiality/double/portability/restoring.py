@@ -9,14 +9,15 @@ saying how to load it. Topics the crosswalk names and this site lacks are added,
 survey assessment's file does.
 
 What comes back differs from the original only where it must: no row is linked to an
-account of this site (the trail keeps its names in `actor_name`, a rater its name; the
-frozen approval names its people as text); where the DMA named an account that its
-pages and outputs show (who approved, who froze a methodology version, a rater's
-account, an override's approver) the restore entry keeps the username, and a rater must
-be linked to an account again before rating on. The link to a survey assessment is
-empty (that assessment is not in the file), and the ids inside the trail and the
-approvals' frozen results (an approval, a pack) are this site's. The trail ends with
-*Restored from a file*, whose details say all this.
+account of this site (the trail keeps its names in `actor_name`, a rater its name, an
+approval and an override their approver's in `approved_by_name` and `approver_name`,
+which the pages and outputs show; the frozen approval names its people as text); where
+the DMA named an account that is not named otherwise (who froze a methodology version,
+a rater's account) the restore entry keeps the username, and a rater must be linked to
+an account again before rating on. The link to a survey assessment is empty (that
+assessment is not in the file), and the ids inside the trail and the approvals' frozen
+results (an approval, a pack) are this site's. The trail ends with *Restored from a
+file*, whose details say all this.
 """
 
 from __future__ import annotations
@@ -118,8 +119,8 @@ def _restore(
     iros = _iros(dma, lines(archive, IROS, DMA_FILE), matters)
     raters, unlinked = _raters(dma, lines(archive, RATERS, DMA_FILE))
     ratings = _ratings(lines(archive, RATINGS, DMA_FILE), iros, raters, versions)
-    approvers = _decisions(dma, lines(archive, DECISIONS, DMA_FILE), matters)
-    approvals, approved_by = _approvals(dma, lines(archive, APPROVALS, DMA_FILE), pack_ids)
+    _decisions(dma, lines(archive, DECISIONS, DMA_FILE), matters)
+    approvals = _approvals(dma, lines(archive, APPROVALS, DMA_FILE), pack_ids)
     _texts(dma, document, matters)
     _events(dma, lines(archive, EVENTS, DMA_FILE), approvals)
     original = document["dma"]
@@ -130,15 +131,14 @@ def _restore(
         "original_dma": original.get("id"),
         "packs": {pack["code"]: pack["version"] for pack in document["packs"]},
         "ratings": ratings,
-        # Accounts are not carried: where the DMA named one that its pages and outputs
-        # show (now "—"), who it was is kept here, by username.
+        # Accounts are not carried: where the DMA named one that no restored row names
+        # as text (approvals and overrides keep their approver's name), who it was is
+        # kept here, by username.
         "not_linked": {
-            "approved_by": approved_by,
             "methodology_versions": {
                 str(v["number"]): v["created_by"] for v in document["methodology_versions"]
             },
             "raters": unlinked,
-            "override_approvers": approvers,
         },
     }
     if original.get("survey_assessment"):
@@ -250,50 +250,43 @@ def _ratings(
     return count
 
 
-def _decisions(dma: DoubleAssessment, rows: Rows, matters: _Matters) -> list[dict[str, Any]]:
-    """The decisions, in the order recorded; who approved each override, by name (the
+def _decisions(dma: DoubleAssessment, rows: Rows, matters: _Matters) -> None:
+    """The decisions, in the order recorded; who approved each override by name (the
     approver's account is not carried)."""
-    approvers: list[dict[str, Any]] = []
     for batch in batches(rows):
         created = MatterDecision.objects.bulk_create(
             MatterDecision(
-                dma=dma, matter_id=matters[row["matter"]], **model_values(MatterDecision, row)
+                dma=dma,
+                matter_id=matters[row["matter"]],
+                **model_values(MatterDecision, row, exclude={"approver_name"}),
+                approver_name=row.get("approver") or "",
             )
             for row in batch
         )
         times_restore(created, batch, "created_at")
-        approvers += [
-            {
-                "matter": row["matter"],
-                "perspective": row["perspective"],
-                "approver": row["approver"],
-            }
-            for row in batch
-            if row.get("approver")
-        ]
-    return approvers
 
 
-def _approvals(
-    dma: DoubleAssessment, rows: Rows, pack_ids: dict[int, int]
-) -> tuple[dict[int, int], list[str]]:
+def _approvals(dma: DoubleAssessment, rows: Rows, pack_ids: dict[int, int]) -> dict[int, int]:
     """The approvals with their frozen results, whose matters name their pack by id:
-    this site's id now, the figures as approved. Old id -> new id, and who approved
-    each, by username."""
+    this site's id now, the figures as approved; who approved each by name (the account
+    is not carried). Old id -> new id."""
     ids: dict[int, int] = {}
-    approved_by: list[str] = []
     for batch in batches(rows):
         for row in batch:
             for matter in row["results"].get("matters", []):
                 if isinstance(matter.get("pack"), int):
                     matter["pack"] = pack_ids[matter["pack"]]
         created = DmaApproval.objects.bulk_create(
-            DmaApproval(dma=dma, **model_values(DmaApproval, row)) for row in batch
+            DmaApproval(
+                dma=dma,
+                **model_values(DmaApproval, row, exclude={"approved_by_name"}),
+                approved_by_name=row.get("approved_by") or "",
+            )
+            for row in batch
         )
         times_restore(created, batch, "approved_at")
         ids.update((row["id"], approval.pk) for row, approval in zip(batch, created, strict=True))
-        approved_by += [row["approved_by"] for row in batch]
-    return ids, approved_by
+    return ids
 
 
 def _texts(dma: DoubleAssessment, document: dict[str, Any], matters: _Matters) -> None:
