@@ -75,8 +75,8 @@ class MatterTopicAdmin(admin.ModelAdmin):
 class MethodologyVersionInline(admin.TabularInline):
     model = MethodologyVersion
     extra = 0
-    fields = ("number", "note", "created_by", "created_at")
-    readonly_fields = ("number", "note", "created_by", "created_at")
+    fields = ("number", "note", "created_by", "created_by_name", "created_at")
+    readonly_fields = fields
     can_delete = False
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -102,8 +102,13 @@ class DoubleAssessmentAdmin(admin.ModelAdmin):
 
 @admin.register(MethodologyVersion)
 class MethodologyVersionAdmin(ReadOnlyAdmin):
-    list_display = ["dma", "number", "created_by", "created_at"]
+    list_display = ["dma", "number", "who_created", "created_at"]
     list_select_related = ["dma", "created_by"]
+
+    # The account's name, else the name kept (a DMA restored from a file has no account).
+    @admin.display(description=_("created by"))
+    def who_created(self, obj: MethodologyVersion) -> str | None:
+        return obj.created_by_username or None
 
 
 def title_columns() -> list[Callable[[Any], str]]:
@@ -165,7 +170,7 @@ class MatterDecisionAdmin(ReadOnlyAdmin):
         "final_value",
         "material_final",
         "who_approved",
-        "created_by",
+        "who_recorded",
         "created_at",
         "dma",
     ]
@@ -177,6 +182,10 @@ class MatterDecisionAdmin(ReadOnlyAdmin):
     @admin.display(description=_("approved by"))
     def who_approved(self, obj: MatterDecision) -> str | None:
         return obj.approver_username or None
+
+    @admin.display(description=_("recorded by"))
+    def who_recorded(self, obj: MatterDecision) -> str | None:
+        return obj.created_by_username or None
 
 
 @admin.register(DmaApproval)

@@ -141,8 +141,9 @@ def decision_record(
         raise ValidationError(errors)
     computed, computed_material = _computed(row, data.perspective)
     material = computed_material if data.material_final is None else data.material_final
-    # Named as the trail names its actor, so the decision keeps it without the account.
+    # Named as the trail names its actor, so the decision keeps them without the accounts.
     approver_name = approver.get_username() if approver is not None else ""
+    recorder = actor if getattr(actor, "pk", None) else None
     try:
         outcome = Decision(
             final=(computed if final is None else final, material),
@@ -168,7 +169,8 @@ def decision_record(
         reason=outcome.reason if outcome.overridden else "",
         approver=approver if outcome.overridden else None,
         approver_name=approver_name if outcome.overridden else "",
-        created_by=actor if getattr(actor, "pk", None) else None,
+        created_by=recorder,
+        created_by_name=recorder.get_username() if recorder is not None else "",
     )
     dma_event_record(
         dma=dma,

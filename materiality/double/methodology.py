@@ -128,12 +128,15 @@ def methodology_freeze(
     last = dma.methodology_versions.aggregate(last=Max("number"))["last"] or 0
     if last and not note.strip():
         raise ValidationError(_("Say what changed and why: a later version needs a note."))
+    creator = actor if getattr(actor, "pk", None) else None
     return MethodologyVersion.objects.create(
         dma=dma,
         number=last + 1,
         settings=frozen,
         note=note.strip(),
-        created_by=actor if getattr(actor, "pk", None) else None,
+        created_by=creator,
+        # Named as the trail names its actor, so the version keeps it without the account.
+        created_by_name=creator.get_username() if creator is not None else "",
     )
 
 

@@ -200,7 +200,7 @@ def _decision(decision: MatterDecision) -> dict[str, Any]:
         "note": decision.note,
         "reason": decision.reason,
         "approver": decision.approver_username,
-        "recorded_by": decision.created_by.get_username() if decision.created_by else "",
+        "recorded_by": decision.created_by_username,
         "recorded_at": decision.created_at.isoformat(),
     }
 

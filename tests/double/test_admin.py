@@ -118,6 +118,7 @@ def test_decisions_and_approvals_without_an_account_show_the_name_kept(
         note="Remote.",
         reason="Remote risk",
         approver_name="decider-elsewhere",
+        created_by_name="recorder-elsewhere",
     )
     DmaApproval.objects.create(
         dma=rating_dma, methodology_number=1, results={}, approved_by_name="approver-elsewhere"
@@ -127,4 +128,23 @@ def test_decisions_and_approvals_without_an_account_show_the_name_kept(
     approvals = admin_client_.get(reverse("admin:double_dmaapproval_changelist")).text
 
     assert "decider-elsewhere" in decisions
+    assert "recorder-elsewhere" in decisions
     assert "approver-elsewhere" in approvals
+
+
+def test_a_methodology_version_without_an_account_shows_the_name_kept(
+    admin_client_: Client, rating_dma: DoubleAssessment
+) -> None:
+    # As restored from a file: the account is not linked, its username is kept as text.
+    rating_dma.methodology_versions.create(
+        number=2, settings={}, note="Elsewhere.", created_by_name="freezer-elsewhere"
+    )
+
+    versions = admin_client_.get(reverse("admin:double_methodologyversion_changelist")).text
+    dma_page = admin_client_.get(
+        reverse("admin:double_doubleassessment_change", args=[rating_dma.pk])
+    ).text
+
+    assert "freezer-elsewhere" in versions
+    assert "esg-member" in versions  # version 1, frozen by an account here
+    assert "freezer-elsewhere" in dma_page  # the DMA's versions, inline

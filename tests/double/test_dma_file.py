@@ -7,12 +7,15 @@ pack the site lacks, are refused with nothing stored (materiality/double/portabi
 from __future__ import annotations
 
 import hashlib
+import io
 import json
+import re
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import models
@@ -21,7 +24,12 @@ from django.urls import reverse
 from django.utils import translation
 
 from materiality.double.company_matters import matter_add
-from materiality.double.decisions import DecisionInput, decision_record, needs_note
+from materiality.double.decisions import (
+    DecisionInput,
+    decision_record,
+    decisions_in_force,
+    needs_note,
+)
 from materiality.double.matrix_files import dma_matrix_points
 from materiality.double.methodology import dma_start_rating, methodology_freeze
 from materiality.double.models import (
@@ -39,7 +47,7 @@ from materiality.double.models import (
     RulePack,
     TopicOutcome,
 )
-from materiality.double.outputs.guidance import ARTICLE5_KEY
+from materiality.double.outputs.guidance import ARTICLE5_KEY, E1_KEY
 from materiality.double.outputs.selectors import dma_outputs
 from materiality.double.outputs.services import TopicChoice, disclosure_save, topic_results_save
 from materiality.double.portability import format as file_format
@@ -248,6 +256,8 @@ def outputs_content(dma: DoubleAssessment) -> dict[str, Any]:
         "exchange_missing": outputs.exchange.missing,
         "article5": outputs.exchange.article5,
         "iro2_missing": outputs.iro2.missing,
+        # IRO-1 (a) and (h): each methodology version, when and by whom it was frozen.
+        "versions": [(p.code, p.known) for p in outputs.iro1 if p.code in ("a", "h")],
     }
 
 
@@ -302,12 +312,9 @@ def test_an_exported_dma_imports_with_the_same_content(
     assert last["details"]["file"] == "dma.zip"
     assert last["details"]["ratings"] == 5
     # Accounts are not carried: whom the DMA named, where no restored row names them
-    # as text, is in the restore entry.
-    assert last["details"]["not_linked"] == {
-        "methodology_versions": {"1": "esg-member", "2": "esg-member"},
-        "raters": {"Wang": "esg-member"},
-    }
-    assert after == before  # approvers' names included
+    # as text (a rater's account), is in the restore entry.
+    assert last["details"]["not_linked"] == {"raters": {"Wang": "esg-member"}}
+    assert after == before  # approvers', freezers' and recorders' names included
     # Its own matters and their crosswalk came with it, the topic included.
     assert Topic.objects.filter(code="fintech").exists()
     # People are names, not accounts, on this site.
@@ -319,11 +326,17 @@ def test_an_exported_dma_imports_with_the_same_content(
         "decider",
     ]
     assert restored.approvals.get().approved_by_name == "decider"
+    assert not restored.methodology_versions.filter(created_by__isnull=False).exists()
+    assert not restored.decisions.filter(created_by__isnull=False).exists()
+    versions = restored.methodology_versions.order_by("number")
+    assert [v.created_by_name for v in versions] == ["esg-member", "esg-member"]
+    assert set(restored.decisions.values_list("created_by_name", flat=True)) == {"esg-member"}
     assert restored.events.exclude(actor_name="").exists()
     # The approved matrix is drawn again from the approval's frozen results, the same.
     assert dma_matrix_points(restored, "en") == points
     assert outputs_content(restored) == outputs
     assert outputs["approved_by"] == "decider"
+    assert "by esg-member" in " ".join(outputs["versions"][0][1])
     assert restored.status == "approved"
 
 
@@ -360,7 +373,38 @@ def test_a_restored_dma_still_names_who_approved(
         assert "by None" not in text
 
 
-def test_a_restored_dma_exported_again_still_names_its_approvers(
+def test_a_restored_dma_still_names_who_froze_each_methodology_version(
+    whole: DoubleAssessment, esg_user: Any, tmp_path: Path
+) -> None:
+    path = tmp_path / "dma.zip"
+    dma_export(dma_id=whole.pk, path=path)
+    restored = dma_restore(path=path)
+
+    methodology = page(esg_user, "double:methodology", restored)
+    assert len(re.findall(r"Frozen [\d-]+ [\d:]+ by esg-member", methodology)) == 2
+    detail = page(esg_user, "double:dma", restored)
+    for number in (1, 2):  # the DMA page's table of versions: number, when, by whom
+        assert re.search(rf'<th scope="row">{number}</th><td>[^<]+</td><td>esg-member</td>', detail)
+    outputs = page(esg_user, "double:outputs", restored)
+    assert len(re.findall(r"Methodology version \d, frozen [\d-]+ by esg-member", outputs)) == 2
+    assert len(re.findall(r"Version \d \([\d-]+, esg-member\)", outputs)) == 2
+    for text in (methodology, detail, outputs):
+        assert "by —" not in text
+        assert ", —)" not in text
+    # The ESRS workbook's IRO-1 sheet says the same (once climate's judgement is explained).
+    disclosure_save(dma=restored, key=E1_KEY, text={"en": "No data centres."}, actor=esg_user)
+    client = Client()
+    client.force_login(esg_user)
+    url = reverse("double:outputs-file", args=[restored.pk, "esrs", "xlsx"])
+    workbook = client.get(f"{url}?lang=en")
+    assert workbook.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(workbook.content))["IRO-1"]
+    known = "\n".join(str(row[2]) for row in sheet.values)
+    assert len(re.findall(r"frozen [\d-]+ by esg-member", known)) == 2
+    assert "by —" not in known
+
+
+def test_a_restored_dma_exported_again_still_names_its_people(
     whole: DoubleAssessment, tmp_path: Path
 ) -> None:
     first_file, second_file = tmp_path / "first.zip", tmp_path / "second.zip"
@@ -374,14 +418,20 @@ def test_a_restored_dma_exported_again_still_names_its_approvers(
     with zipfile.ZipFile(second_file) as archive:
         approvals = [json.loads(line) for line in archive.read(file_format.APPROVALS).splitlines()]
         decisions = [json.loads(line) for line in archive.read(file_format.DECISIONS).splitlines()]
+        versions = json.loads(archive.read(file_format.DMA))["methodology_versions"]
     assert [row["approved_by"] for row in approvals] == ["decider"]
     assert {row["approver"] for row in decisions} == {"", "decider"}
-    assert not {"approved_by_name", "approver_name"} & {*approvals[0], *decisions[0]}
+    assert {row["created_by"] for row in decisions} == {"esg-member"}
+    assert [row["created_by"] for row in versions] == ["esg-member", "esg-member"]
+    kept = {"approved_by_name", "approver_name", "created_by_name"}
+    assert not kept & {*approvals[0], *decisions[0], *versions[0]}
     copied = content(second)
     assert copied["events"].pop()["action"] == DmaAction.RESTORED
     assert copied == content(first)
     assert second.approvals.get().approved_by_name == "decider"
     assert dma_outputs(second, second.approvals.get(), "en").approved_by == "decider"
+    assert {v.created_by_username for v in second.methodology_versions.all()} == {"esg-member"}
+    assert {d.created_by_username for d in second.decisions.all()} == {"esg-member"}
 
 
 def test_a_restored_dma_under_review_shows_and_freezes_the_overrides_approver(
@@ -396,16 +446,20 @@ def test_a_restored_dma_under_review_shows_and_freezes_the_overrides_approver(
     assert OVERRIDE_SHOWN in results  # the decision, with its approver's name
     assert "approved by —" not in results
     assert "None" not in results
+    # Who recorded each decision in force, as the account had it.
+    assert results.count("· esg-member</p>") == len(decisions_in_force(restored))
 
     # Approved on this site by someone else: the override keeps its own approver.
     second = UserFactory(username="second-decider", roles=[Role.DECISION_GROUP])
     approval = dma_approve(dma=restored, actor=second)
     climate = next(m for m in approval.results["matters"] if m["matter"] == "E1.2")
     assert climate["decisions"]["financial"]["approver"] == "decider"
+    assert climate["decisions"]["financial"]["recorded_by"] == "esg-member"
     assert approval.approved_by_name == "second-decider"
     results = page(esg_user, "double:results", restored)
     assert "by second-decider, scored with methodology version 2" in results
     assert OVERRIDE_SHOWN in results
+    assert "· esg-member</p>" in results  # the frozen decisions name who recorded them
 
 
 def test_the_restored_trail_says_the_survey_assessment_was_not_linked(

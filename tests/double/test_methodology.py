@@ -13,6 +13,7 @@ from materiality.double.methodology import (
     current_methodology,
     dma_start_rating,
     methodology_freeze,
+    methodology_set,
     settings_of,
 )
 from materiality.double.models import DmaStatus, DoubleAssessment, Iro
@@ -28,6 +29,8 @@ def test_starting_rating_freezes_the_defaults_as_version_1(
     version = current_methodology(dma)
     assert version is not None
     assert (dma.status, version.number, version.created_by) == (DmaStatus.RATING, 1, esg_user)
+    # Kept as text too, as the trail keeps its actor's name: it outlives the account.
+    assert version.created_by_name == "esg-member"
     assert version.settings == DEFAULT_SETTINGS == Settings().as_dict()
     # The defaults of docs/methodology.md §16.3, as exact decimal strings, with the seed.
     assert version.settings == {
@@ -123,3 +126,20 @@ def test_every_mistaken_setting_is_reported_at_once(dma: DoubleAssessment) -> No
         "The number of resamples must be a whole number from 0 to 100,000.",
     ]
     assert not dma.methodology_versions.exists()
+
+
+def test_each_version_keeps_the_name_of_who_froze_it(
+    rating_dma: DoubleAssessment, esg_user: Any
+) -> None:
+    methodology_set(
+        dma=rating_dma, settings={"near_band": "0.5"}, actor=esg_user, note="Wider band."
+    )
+    methodology_freeze(dma=rating_dma, settings={}, note="Frozen by a script.")
+
+    versions = rating_dma.methodology_versions.order_by("number")
+    assert [(v.number, v.created_by, v.created_by_name) for v in versions] == [
+        (1, esg_user, "esg-member"),  # dma_start_rating
+        (2, esg_user, "esg-member"),  # methodology_set
+        (3, None, ""),  # nobody named
+    ]
+    assert [v.created_by_username for v in versions] == ["esg-member", "esg-member", ""]

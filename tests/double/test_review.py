@@ -23,6 +23,7 @@ from materiality.double.models import (
     DoubleAssessment,
     Iro,
     MatterDecision,
+    MethodologyVersion,
     Perspective,
     Rater,
     RaterRole,
@@ -152,6 +153,7 @@ def test_an_override_needs_a_reason_and_an_approver_from_the_decision_group(
     assert decision.approver == decider_user
     # Kept as text too, as the trail keeps its actor's name: it outlives the account.
     assert decision.approver_name == "decider"
+    assert (decision.created_by, decision.created_by_name) == (esg_user, "esg-member")
     assert decision.overridden
     page = client_of(esg_user).get(reverse("double:results", args=[results_dma.pk]))
     assert "computed 3.00 (material)" in " ".join(page.text.split())
@@ -307,3 +309,62 @@ def test_rows_from_before_the_names_take_them_from_their_accounts(
     names = dict(results_dma.decisions.values_list("note", "approver_name"))
     assert names == {"At the threshold: material.": "decider", "Plain note.": ""}
     assert results_dma.approvals.get().approved_by_name == "decider"
+
+
+def test_a_decision_recorded_by_nobody_names_nobody(results_dma: DoubleAssessment) -> None:
+    note(results_dma, None)
+
+    decision = results_dma.decisions.get()
+    assert (decision.created_by, decision.created_by_name) == (None, "")
+    assert decision.created_by_username == ""
+
+
+def test_a_decision_without_an_account_shows_who_recorded_it(
+    results_dma: DoubleAssessment, esg_user: Any, decider_user: Any
+) -> None:
+    # As restored from a file: the account is not linked, its username is kept as text.
+    MatterDecision.objects.create(
+        dma=results_dma,
+        matter=matter("S4.1.1"),
+        perspective=Perspective.BOTH,
+        computed_value=Decimal("3.00"),
+        computed_material=True,
+        material_final=True,
+        note="At the threshold: material.",
+        created_by_name="recorder-elsewhere",
+    )
+
+    page = client_of(esg_user).get(reverse("double:results", args=[results_dma.pk]))
+    assert "· recorder-elsewhere</p>" in page.text
+    # Approved here, the frozen decision still names who recorded it.
+    dma_submit_for_review(dma=results_dma, actor=esg_user)
+    approval = dma_approve(dma=results_dma, actor=decider_user)
+    privacy = next(m for m in approval.results["matters"] if m["matter"] == "S4.1.1")
+    assert privacy["decisions"]["both"]["recorded_by"] == "recorder-elsewhere"
+    page = client_of(esg_user).get(reverse("double:results", args=[results_dma.pk]))
+    assert "· recorder-elsewhere</p>" in page.text
+
+
+def test_rows_from_before_the_creator_names_take_them_from_their_accounts(
+    results_dma: DoubleAssessment, esg_user: Any, django_assert_num_queries: Any
+) -> None:
+    note(results_dma, esg_user)
+    note(results_dma, None, note="Plain note.")
+    methodology_freeze(dma=results_dma, settings={}, note="Frozen by a script.")
+    # As written before migration 0009: the account only.
+    MethodologyVersion.objects.update(created_by_name="")
+    MatterDecision.objects.update(created_by_name="")
+    migration = importlib.import_module(
+        "materiality.double.migrations.0009_methodology_decision_creator_names"
+    )
+    state = MigrationLoader(connection).project_state(
+        ("double", "0009_methodology_decision_creator_names")
+    )
+
+    with django_assert_num_queries(2):  # one UPDATE per table
+        migration.names_from_accounts(state.apps, None)
+
+    names = dict(results_dma.decisions.values_list("note", "created_by_name"))
+    assert names == {"At the threshold: material.": "esg-member", "Plain note.": ""}
+    versions = dict(results_dma.methodology_versions.values_list("number", "created_by_name"))
+    assert versions == {1: "esg-member", 2: ""}

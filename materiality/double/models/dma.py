@@ -133,6 +133,9 @@ class MethodologyVersion(models.Model):
         blank=True,
         related_name="+",
     )
+    # Kept as text too (as the trail's `actor_name`), so the version still names who
+    # froze it where the account is not linked: a DMA restored from a file.
+    created_by_name = models.CharField(_("created by (name)"), max_length=150, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -145,3 +148,9 @@ class MethodologyVersion(models.Model):
 
     def __str__(self) -> str:
         return _("Methodology version %(number)d") % {"number": self.number}
+
+    @property
+    def created_by_username(self) -> str:
+        """Who froze the version: the linked account's username, else the name kept ("" when
+        nobody is known)."""
+        return self.created_by.get_username() if self.created_by else self.created_by_name

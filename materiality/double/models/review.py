@@ -67,6 +67,9 @@ class MatterDecision(models.Model):
         blank=True,
         related_name="+",
     )
+    # Kept as text too, so the decision still names who recorded it where the account is
+    # not linked (a DMA restored from a file).
+    created_by_name = models.CharField(_("recorded by (name)"), max_length=150, blank=True)
     created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
 
     class Meta:
@@ -88,6 +91,11 @@ class MatterDecision(models.Model):
         """Who approved the override: the linked account's username, else the name kept
         ("" when nobody did)."""
         return self.approver.get_username() if self.approver else self.approver_name
+
+    @property
+    def created_by_username(self) -> str:
+        """Who recorded the decision: the linked account's username, else the name kept."""
+        return self.created_by.get_username() if self.created_by else self.created_by_name
 
 
 class DmaApproval(models.Model):

@@ -48,7 +48,7 @@ def _version_change(entry: VersionEntry) -> str:
     line = _("Version %(number)d (%(date)s, %(by)s): %(note)s") % {
         "number": version.number,
         "date": date_format(version.created_at, "Y-m-d"),
-        "by": version.created_by.get_username() if version.created_by else "—",
+        "by": version.created_by_username or "—",
         "note": version.note or _("first version, frozen when rating started."),
     }
     if entry.changes:
@@ -78,7 +78,7 @@ def _version_lines(facts: DmaFacts) -> list[str]:
             % {
                 "number": version.number,
                 "date": date_format(version.created_at, "Y-m-d"),
-                "by": version.created_by.get_username() if version.created_by else "—",
+                "by": version.created_by_username or "—",
                 "note": f" ({version.note})" if version.note else "",
                 "severity": severity or "",
                 "potential": potential or "",

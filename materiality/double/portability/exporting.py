@@ -141,7 +141,13 @@ def _dma_document(
         },
         "packs": packs,
         "methodology_versions": [
-            {"id": version.pk, **row_fields(version), "created_by": username(version.created_by)}
+            {
+                "id": version.pk,
+                # The kept name is the row's "created_by" below: the rows stay as they were.
+                **row_fields(version, exclude={"created_by_name"}),
+                # The account's username, else the name kept (a DMA restored from a file).
+                "created_by": version.created_by_username,
+            }
             for version in dma.methodology_versions.select_related("created_by").order_by("number")
         ],
         "own_matters": [
@@ -210,12 +216,13 @@ def _decisions(
     for decision in decisions.order_by("pk"):
         yield {
             "id": decision.pk,
-            # The kept name is the row's "approver" below: the file's rows stay as they were.
-            **row_fields(decision, exclude={"approver_name"}),
+            # The kept names are the row's "approver" and "created_by" below: the file's
+            # rows stay as they were.
+            **row_fields(decision, exclude={"approver_name", "created_by_name"}),
             "matter": matters[decision.matter_id],
             # The account's username, else the name kept (a DMA restored from a file).
             "approver": decision.approver_username,
-            "created_by": username(decision.created_by),
+            "created_by": decision.created_by_username,
         }
 
 

@@ -10,14 +10,14 @@ survey assessment's file does.
 
 What comes back differs from the original only where it must: no row is linked to an
 account of this site (the trail keeps its names in `actor_name`, a rater its name, an
-approval and an override their approver's in `approved_by_name` and `approver_name`,
-which the pages and outputs show; the frozen approval names its people as text); where
-the DMA named an account that is not named otherwise (who froze a methodology version,
-a rater's account) the restore entry keeps the username, and a rater must be linked to
-an account again before rating on. The link to a survey assessment is empty (that
-assessment is not in the file), and the ids inside the trail and the approvals' frozen
-results (an approval, a pack) are this site's. The trail ends with *Restored from a
-file*, whose details say all this.
+approval and an override their approver's in `approved_by_name` and `approver_name`, a
+methodology version who froze it and a decision who recorded it in `created_by_name`,
+which the pages and outputs show; the frozen approval names its people as text); a
+rater's account is not named otherwise, so the restore entry keeps its username, and a
+rater must be linked to an account again before rating on. The link to a survey
+assessment is empty (that assessment is not in the file), and the ids inside the trail
+and the approvals' frozen results (an approval, a pack) are this site's. The trail ends
+with *Restored from a file*, whose details say all this.
 """
 
 from __future__ import annotations
@@ -131,15 +131,9 @@ def _restore(
         "original_dma": original.get("id"),
         "packs": {pack["code"]: pack["version"] for pack in document["packs"]},
         "ratings": ratings,
-        # Accounts are not carried: where the DMA named one that no restored row names
-        # as text (approvals and overrides keep their approver's name), who it was is
-        # kept here, by username.
-        "not_linked": {
-            "methodology_versions": {
-                str(v["number"]): v["created_by"] for v in document["methodology_versions"]
-            },
-            "raters": unlinked,
-        },
+        # Accounts are not carried: a rater's account, which no restored row names as
+        # text (the rater keeps its own name), is kept here, by username.
+        "not_linked": {"raters": unlinked},
     }
     if original.get("survey_assessment"):
         # Another assessment, with its own file: the link is left empty here.
@@ -176,8 +170,15 @@ def _dma(row: dict[str, Any], packs: dict[str, int]) -> DoubleAssessment:
 
 
 def _versions(dma: DoubleAssessment, rows: list[dict[str, Any]]) -> dict[int, int]:
+    """The methodology versions; who froze each by name (the account is not carried).
+    Old id -> new id."""
     created = MethodologyVersion.objects.bulk_create(
-        MethodologyVersion(dma=dma, **model_values(MethodologyVersion, row)) for row in rows
+        MethodologyVersion(
+            dma=dma,
+            **model_values(MethodologyVersion, row, exclude={"created_by_name"}),
+            created_by_name=row.get("created_by") or "",
+        )
+        for row in rows
     )
     times_restore(created, rows, "created_at")
     return {row["id"]: version.pk for row, version in zip(rows, created, strict=True)}
@@ -251,15 +252,16 @@ def _ratings(
 
 
 def _decisions(dma: DoubleAssessment, rows: Rows, matters: _Matters) -> None:
-    """The decisions, in the order recorded; who approved each override by name (the
-    approver's account is not carried)."""
+    """The decisions, in the order recorded; who recorded each and who approved each
+    override by name (the accounts are not carried)."""
     for batch in batches(rows):
         created = MatterDecision.objects.bulk_create(
             MatterDecision(
                 dma=dma,
                 matter_id=matters[row["matter"]],
-                **model_values(MatterDecision, row, exclude={"approver_name"}),
+                **model_values(MatterDecision, row, exclude={"approver_name", "created_by_name"}),
                 approver_name=row.get("approver") or "",
+                created_by_name=row.get("created_by") or "",
             )
             for row in batch
         )
