@@ -460,6 +460,114 @@ def test_entities_are_not_expanded(added_rows: list[int]) -> None:
     assert added_rows == []
 
 
+# --- One token, one cell, nesting -----------------------------------------------------
+
+
+def long_token(kind: str, size: int) -> bytes:
+    """A row holding one XML token of about `size` bytes, of the given kind."""
+    cell = b'<c r="A2" t="inlineStr"><is><t>x</t></is></c>'
+    if kind == "comment":
+        return b'<row r="2">' + cell + b"<!--" + b"a" * size + b"--></row>"
+    if kind == "comment with markup":  # never a long run without "<" or ">"
+        return b'<row r="2">' + cell + b"<!--" + b"<b>a</b>" * (size // 8) + b"--></row>"
+    if kind == "attribute":
+        value = b"a>" * (size // 2)
+        return b'<row r="2"><c r="A2" t="inlineStr" x="' + value + b'"><is><t>x</t></is></c></row>'
+    if kind == "attributes":
+        many = b"".join(b' a%d="1"' % number for number in range(size // 8))
+        return b'<row r="2"' + many + b">" + cell + b"</row>"
+    if kind == "processing instruction":
+        return b'<row r="2">' + cell + b"<?x " + b"<a>" * (size // 3) + b"?></row>"
+    raise AssertionError(kind)
+
+
+@pytest.mark.parametrize(
+    "kind", ["comment", "comment with markup", "attribute", "attributes", "processing instruction"]
+)
+def test_an_xml_token_longer_than_any_cell_is_refused_as_it_is_read(
+    monkeypatch: pytest.MonkeyPatch, kind: str
+) -> None:
+    # expat 2.5.0 scans an unfinished token again on every chunk: a 1 MB file holding a
+    # 95 MB comment kept a web worker for 72 s. Here: chunks of 1 KB, tokens over 8 KB
+    # refused, a token of 64 KB.
+    monkeypatch.setattr(workbooks, "READ_CHUNK", 1024)
+    monkeypatch.setattr(limits, "MAX_XML_TOKEN_BYTES", 8 * 1024)
+    content = workbook(inline_row(1, ("A1", "email")) + long_token(kind, 64 * 1024))
+
+    with pytest.raises(limits.SpreadsheetError, match="holds a value too long for a spreadsheet"):
+        read_table("people.xlsx", content)
+
+
+def test_a_workbook_holding_a_long_comment_is_refused_at_the_upload(
+    esg_user: Any, open_assessment: Assessment
+) -> None:
+    # The real limit (256 KB); the comment packs into a few kilobytes.
+    content = workbook(invitee_rows(1) + long_token("comment", 900 * 1024))
+    assert len(content) < 64 * 1024
+
+    response = invitee_upload(esg_user, open_assessment, "people.xlsx", content)
+
+    refused(response, "The workbook holds a value too long for a spreadsheet cell")
+
+
+def test_elements_nested_deeper_than_a_spreadsheets_are_refused_as_they_open(
+    esg_user: Any, open_assessment: Assessment, added_rows: list[int]
+) -> None:
+    # expat keeps every open element: 5 million of them nested took 1.9 GB.
+    nested = b"<x>" * 70 + b"</x>" * 70
+    deep = b'<row r="3"><c r="A3" t="inlineStr"><is>' + nested + b"</is></c></row>"
+    content = workbook(invitee_rows(1) + deep)
+
+    response = reply_upload(esg_user, open_assessment, "replies.xlsx", content)
+
+    refused(response, "elements nested more than 64 levels deep")
+    assert added_rows == [1, 2]
+
+
+def test_a_huge_cell_is_refused_before_it_is_held() -> None:
+    # 1.5 million characters in one cell, packed no tighter than a real sheet: the cell
+    # was held whole, and joined, before its length was checked (a 420 MB cell took a
+    # worker to 970 MB). Now it is refused once past 32,767 characters.
+    text = random.Random(5).randbytes(3 * MB // 4).hex().encode()
+    content = workbook(inline_row(1, ("A1", "email")) + inline_row(2, ("A2", text.decode())))
+    errors: list[str] = []
+
+    def read() -> None:
+        try:
+            read_table("people.xlsx", content)
+        except limits.SpreadsheetError as error:
+            errors.append(str(error))
+
+    peak = memory_peak(read)
+
+    assert errors == ["The cell in row 2, column A, holds more than 32,767 characters."]
+    assert peak < MB
+
+
+def test_a_shared_text_longer_than_any_cell_is_refused() -> None:
+    strings = b"<si><t>email</t></si><si><t>" + b"x" * 40_000 + b"</t></si>"
+    content = workbook(b'<row r="1"><c r="A1" t="s"><v>0</v></c></row>', strings=strings)
+
+    message = "A text of the workbook holds more than 32,767 characters"
+    with pytest.raises(limits.SpreadsheetError, match=message):
+        read_table("people.xlsx", content)
+
+
+@pytest.mark.parametrize("shared", [True, False])
+def test_a_cell_as_long_as_excel_allows_is_read(shared: bool) -> None:
+    # 32,767 characters, among them ones written longest in the XML: "&" as "&amp;",
+    # Chinese in three bytes, a line break.
+    text = ("中&<\n" * 8_192)[:32_767]
+    if shared:
+        content = xlsx_bytes([["Comment"], [text]])
+    else:
+        escaped = text.replace("&", "&amp;").replace("<", "&lt;")
+        row = f'<row r="2"><c r="A2" t="inlineStr"><is><t>{escaped}</t></is></c></row>'
+        content = workbook(inline_row(1, ("A1", "Comment")) + row.encode())
+
+    assert read_table("replies.xlsx", content) == [["Comment"], [text]]
+
+
 # --- The values, as openpyxl read them ------------------------------------------------
 
 

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
+from typing import NoReturn
 
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
@@ -36,6 +37,19 @@ MAX_XML_ELEMENTS = 6_000_000  # in all parts read (the largest sheet allowed: at
 MAX_SHARED_STRINGS = MAX_CELLS  # as many texts as cells: some programs share none
 MAX_SHARED_CHARS = 20_000_000  # all shared texts: 10,000 replies × a 2,000-character comment
 MAX_LISTED = 65_536  # sheets, relationships or cell formats of a workbook (Excel: 64,000)
+# One token of XML (a tag with its attributes, a comment, a processing instruction), as
+# bytes: expat 2.5.0, the one in Python 3.11, scans a token it has not seen the end of
+# again from its start on every chunk it is given, so one huge token costs the square of
+# its length (a 1 MB file holding a 95 MB comment took 72 s). A real part's longest token
+# is a tag of a few hundred bytes, and a cell's text is not one token (expat hands it over
+# as it comes); the limit is still above the longest cell value, however written: 32,767
+# characters (Excel's limit, which counts one beyond U+FFFF as two), 3 bytes each in UTF-8
+# or 7 escaped as _xHHHH_, at most 229,369 bytes.
+MAX_XML_TOKEN_BYTES = 256 * 1024
+# Elements within elements: a sheet's deepest (a rich text cell, a conditional format of
+# an extension) is 7 to 10 levels. expat keeps every open element (a 5-million-deep sheet
+# took 1.9 GB), so depth is refused as it grows, not counted among the elements.
+MAX_XML_DEPTH = 64
 
 
 @dataclass(frozen=True)
@@ -183,10 +197,7 @@ class Rows:
                 }
             )
         if len(text) > MAX_CELL_CHARS:
-            raise SpreadsheetError(
-                _("The cell in row %(row)d, column %(column)s, holds more than %(max)s characters.")
-                % {"row": line, "column": column_letter(column), "max": grouped(MAX_CELL_CHARS)}
-            )
+            refuse_long_cell(line, column)
         self._count(1)
 
     def check_row(self, line: int, cells: list[str]) -> None:
@@ -239,6 +250,15 @@ class Rows:
             raise SpreadsheetError(_("At most %(max)d rows per file.") % {"max": self.scale.rows})
         self.rows.extend([] for _gap in range(gap))
         self.rows.append(cells)
+
+
+def refuse_long_cell(line: int, column: int) -> NoReturn:
+    """The cell in row `line` (from 1) and column `column` (from 0) holds more than a
+    cell may."""
+    raise SpreadsheetError(
+        _("The cell in row %(row)d, column %(column)s, holds more than %(max)s characters.")
+        % {"row": line, "column": column_letter(column), "max": grouped(MAX_CELL_CHARS)}
+    )
 
 
 def place(cells: list[str], column: int, text: str) -> None:

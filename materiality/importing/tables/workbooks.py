@@ -5,7 +5,9 @@ packed), before any part is unpacked. Then the few parts needed are read with th
 standard library's expat parser, element by element, never as a whole tree: the
 content types, the workbook and its relationships, the number formats, the shared
 strings (counted while they are read) and the sheet, whose cells are checked one by one
-against the limits. A document type declaration is refused, so no entity is expanded.
+against the limits. A document type declaration is refused, so no entity is expanded;
+so are a token of XML longer than any cell (expat would scan it again on every chunk)
+and elements nested deeper than a spreadsheet's (expat keeps every open one).
 
 Not openpyxl: it reads every shared string before the first row, makes every row as
 wide as the sheet declares itself (`A1:XFD10001`: 16,384 cells a row, whatever the
@@ -65,6 +67,7 @@ def xlsx_rows(content: bytes) -> list[list[str]]:
             nonlocal counted
             part.elements = counted
             part.max_elements = limits.current().xml_elements
+            part.max_depth = limits.MAX_XML_DEPTH
             part.progress = progress
             _parse(archive, name, part)
             counted = part.elements
@@ -142,24 +145,30 @@ def _local(tag: str) -> str:
 
 
 class _Part:
-    """What is kept of one XML part while expat reads it. Every handler counts the
-    elements it is given, after those of the parts read before, against
-    the limit of the reading (`limits.current()`)."""
+    """What is kept of one XML part while expat reads it. Every start handler counts
+    the elements it is given, after those of the parts read before, against the limit
+    of the reading (`limits.current()`), and the elements open, against the depth
+    allowed; every end handler closes one."""
 
     elements = 0
     max_elements = limits.MAX_XML_ELEMENTS
+    depth = 0  # the elements open
+    max_depth = limits.MAX_XML_DEPTH
     progress: Callable[[float], None] | None = None  # told the fraction read (the sheet)
 
     def count(self) -> None:
         self.elements += 1
+        self.depth += 1
         if self.elements > self.max_elements:
             _too_complex()
+        if self.depth > self.max_depth:
+            _too_deep()
 
     def start(self, tag: str, attributes: dict[str, str]) -> None:
         self.count()
 
     def end(self, tag: str) -> None:
-        pass
+        self.depth -= 1
 
     def text(self, data: str) -> None:
         pass
@@ -175,6 +184,26 @@ def _too_complex() -> None:
     )
 
 
+def _too_deep() -> None:
+    raise SpreadsheetError(
+        _(
+            "The workbook's XML has elements nested more than %(max)d levels deep, which no "
+            "spreadsheet has: it is not read."
+        )
+        % {"max": limits.MAX_XML_DEPTH}
+    )
+
+
+def _too_long_token() -> None:
+    raise SpreadsheetError(
+        _(
+            "The workbook holds a value too long for a spreadsheet cell (more than %(max)d KB "
+            "of XML in one piece): it is not read."
+        )
+        % {"max": limits.MAX_XML_TOKEN_BYTES // 1024}
+    )
+
+
 _P = TypeVar("_P", bound=_Part)
 
 
@@ -183,7 +212,15 @@ def _refuse_doctype(*_args: object) -> None:
 
 
 def _parse(archive: zipfile.ZipFile, name: str, part: _Part) -> None:
-    """Read one part with expat; its `progress` is told the fraction read every 4 MB."""
+    """Read one part with expat; its `progress` is told the fraction read every 4 MB.
+
+    Between chunks, what expat holds unfinished (the bytes fed since the start of the
+    token it is in: `CurrentByteIndex`, the last event's place, is that start) is kept
+    under MAX_XML_TOKEN_BYTES, since expat 2.5.0 scans it again from its start on every
+    chunk. Whatever the token (a comment, an attribute, a tag, a processing instruction,
+    with or without "<" and ">" in it), a huge one is refused after a few chunks.
+    Text is handed over as it comes, so a cell of any length costs a bounded amount
+    here; the sheet measures its cells as they grow."""
     parser = expat.ParserCreate(namespace_separator="}")
     parser.buffer_text = True
     parser.StartDoctypeDeclHandler = _refuse_doctype
@@ -192,10 +229,14 @@ def _parse(archive: zipfile.ZipFile, name: str, part: _Part) -> None:
     parser.CharacterDataHandler = part.text
     size = max(archive.getinfo(name).file_size, 1)
     progress = part.progress
-    done = 0
+    longest = limits.MAX_XML_TOKEN_BYTES
+    done = fed = 0
     with archive.open(name) as stream:
         while chunk := stream.read(READ_CHUNK):
             parser.Parse(chunk, False)
+            fed += len(chunk)
+            if fed - parser.CurrentByteIndex > longest:
+                _too_long_token()
             done += 1
             if progress is not None and done % PROGRESS_CHUNKS == 0:
                 progress(min(done * READ_CHUNK / size, 1.0))
@@ -304,6 +345,7 @@ class _Styles(_Part):
             self.cell_formats.append(int(attributes.get("numFmtId", "0")))
 
     def end(self, tag: str) -> None:
+        self.depth -= 1
         if _local(tag) == self.inside:
             self.inside = ""
 
@@ -323,6 +365,7 @@ class _SharedStrings(_Part):
         self.strings: list[str] = []
         self.chars = 0
         self.pieces: list[str] = []
+        self.length = 0  # the characters of the text read now
         self.keep = False  # in a <t> of the text (not of a phonetic reading)
         self.phonetic = 0
 
@@ -339,12 +382,14 @@ class _SharedStrings(_Part):
                     % {"max": grouped(limits.current().shared_strings)}
                 )
             self.pieces = []
+            self.length = 0
         elif local == "t":
             self.keep = not self.phonetic
         elif local == "rPh":
             self.phonetic += 1
 
     def end(self, tag: str) -> None:
+        self.depth -= 1
         local = _local(tag)
         if local == "t":
             self.keep = False
@@ -363,6 +408,15 @@ class _SharedStrings(_Part):
                         "Keep only the rows and columns to import, or save them as CSV."
                     )
                     % {"max": grouped(limits.current().shared_chars)}
+                )
+            self.length += len(data)
+            if self.length > limits.MAX_CELL_CHARS:  # no cell could show it
+                raise SpreadsheetError(
+                    _(
+                        "A text of the workbook holds more than %(max)s characters, more "
+                        "than a spreadsheet cell can hold: it is not read."
+                    )
+                    % {"max": grouped(limits.MAX_CELL_CHARS)}
                 )
             self.pieces.append(data)
 
@@ -385,15 +439,19 @@ class _Sheet(_Part):
         self.value: list[str] | None = None  # the text of its <v>
         self.inline: list[str] | None = None  # the text of its <is>
         self.target: list[str] | None = None  # where the text read now goes
+        self.length = 0  # the characters of the cell's text so far
         self.phonetic = 0
         self.names: dict[str, str] = {}  # element name → without its namespace
         self.letters: dict[str, int] = {}  # column letters → column: "AB" → 27
         self.numbers: dict[str, str] = {}  # a number cell's <v> → its text
 
     def start(self, tag: str, attributes: dict[str, str]) -> None:
-        self.elements += 1
+        self.elements += 1  # as count(), inline: a sheet has millions of elements
+        self.depth += 1
         if self.elements > self.max_elements:
             _too_complex()
+        if self.depth > self.max_depth:
+            _too_deep()
         local = self.names.get(tag) or self._name(tag)
         if local == "c":
             reference = attributes.get("r")
@@ -411,6 +469,7 @@ class _Sheet(_Part):
             style = attributes.get("s")
             self.style = int(style) if style else 0
             self.value = self.inline = None
+            self.length = 0
         elif local == "v":
             self.value = self.target = []
         elif local == "row":
@@ -427,6 +486,7 @@ class _Sheet(_Part):
             self.phonetic += 1
 
     def end(self, tag: str) -> None:
+        self.depth -= 1
         local = self.names.get(tag) or self._name(tag)
         if local == "c":
             value = self.rows.shared(self._cell().strip())
@@ -447,6 +507,11 @@ class _Sheet(_Part):
 
     def text(self, data: str) -> None:
         if self.target is not None:
+            # Measured as it grows, not once whole: a cell of 400 MB is refused before
+            # it is held.
+            self.length += len(data)
+            if self.length > limits.MAX_CELL_CHARS:
+                limits.refuse_long_cell(self.line, self.column)
             self.target.append(data)
 
     def _name(self, tag: str) -> str:
