@@ -269,7 +269,8 @@ class Invitation(models.Model):
     language = models.CharField(_("language"), max_length=16, blank=True)
     label = models.CharField(_("label"), max_length=200, blank=True)
     expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
-    # A revoked link answers "no longer valid"; the replies it brought stay.
+    # A revoked link answers "no longer valid", and so do its replies in progress; the
+    # replies submitted through it stay.
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
@@ -316,6 +317,8 @@ class Response(models.Model):
     survey = models.ForeignKey(
         Survey, verbose_name=_("survey"), on_delete=models.CASCADE, related_name="responses"
     )
+    # The link the response came by: kept while it is in progress (a revoked link stops
+    # it); in an anonymous survey cut when it is submitted.
     invitation = models.ForeignKey(
         Invitation,
         verbose_name=_("invitation"),

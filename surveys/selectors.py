@@ -209,12 +209,16 @@ AnswerKey = tuple[int, str, str]  # (question id, row code, column code)
 
 
 def response_in_progress(resume_token: str, *, survey: Survey) -> Response | None:
-    """The response a resume token stands for, when it is still being filled in on
-    `survey` (a token that is malformed, unknown, submitted or of another survey: None)."""
+    """The response a resume token stands for, when it can still be filled in on
+    `survey` (a token that is malformed, unknown, submitted, of another survey or of a
+    reply whose link was revoked: None)."""
     if not looks_like_token(resume_token):
         return None
     return Response.objects.filter(
-        resume_hash=token_digest(resume_token), survey=survey, status=ResponseStatus.IN_PROGRESS
+        resume_hash=token_digest(resume_token),
+        survey=survey,
+        status=ResponseStatus.IN_PROGRESS,
+        invitation__revoked_at__isnull=True,  # or no link at all
     ).first()
 
 

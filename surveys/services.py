@@ -408,8 +408,10 @@ def invitation_resolve(token: str) -> Invitation:
 
 
 def invitation_revoke(*, invitation: Invitation) -> bool:
-    """Revoke a link: it answers "no longer valid" from now on; the replies it brought
-    stay. False if it was revoked already (two clicks revoke it once)."""
+    """Revoke a link: it answers "no longer valid" from now on, and so do the replies
+    begun through it that are not submitted yet (nothing more of them is saved, see
+    `response_resume`); the submitted ones stay and count. False if it was revoked
+    already (two clicks revoke it once)."""
     now = timezone.now()
     revoked = Invitation.objects.filter(pk=invitation.pk, revoked_at__isnull=True).update(
         revoked_at=now
@@ -502,9 +504,9 @@ def response_start(
         raise GroupLinkLimited(retry_after=seconds_left(GROUP_LINK_WINDOW))
     response = Response.objects.create(
         survey=survey,
-        # Anonymous surveys keep no link from a response to a link shared by many
-        # people either; the group is copied instead.
-        invitation=None if survey.anonymous else invitation,
+        # The link is kept while the reply is in progress (revoking it stops the reply);
+        # an anonymous survey cuts it at the submit, keeping the group copied here.
+        invitation=invitation,
         resume_hash=token_digest(token),
         language=language,
         respondent_group=invitation.respondent_group,
@@ -561,21 +563,30 @@ def link_fixes_respondent(invitation: Invitation) -> bool:
     return bool(invitation.respondent_group) and invitation.respondent_internal is not None
 
 
-_RESUME = PrecompiledGet(Response, "resume_hash", related=("survey",))
-_RESUME_WITH_LINK = PrecompiledGet(Response, "resume_hash", related=("survey", "invitation"))
+_RESUME = PrecompiledGet(Response, "resume_hash", related=("survey", "invitation"))
 
 
-def response_resume(resume_token: str, *, with_invitation: bool = False) -> Response:
-    """The response a resume token stands for, with its survey (and, when asked, the
-    link it came by): one query, compiled once (`surveys.precompiled`). Nearly every
-    respondent request reads it, so the link's join is left out where it is not wanted."""
+def response_resume(resume_token: str) -> Response:
+    """The response a resume token stands for, with its survey and the link it came by:
+    one query, compiled once (`surveys.precompiled`). A reply still in progress whose
+    link was revoked (or replaced) is refused as the link itself is (`LinkRevoked`):
+    a link withdrawn because it was abused stops the replies begun through it too. A
+    submitted reply stays (its thanks page)."""
     if not looks_like_token(resume_token):
         raise LinkUnknown
-    lookup = _RESUME_WITH_LINK if with_invitation else _RESUME
-    response = lookup.get(token_digest(resume_token))
+    response = _RESUME.get(token_digest(resume_token))
     if response is None:
         raise LinkUnknown
+    if response.status == ResponseStatus.IN_PROGRESS:
+        _check_link(response.invitation.revoked_at if response.invitation else None)
     return response
+
+
+def _check_link(revoked_at: datetime | None) -> None:
+    """Refuse a reply in progress whose link was revoked at `revoked_at` (None: a link
+    that still works, or none)."""
+    if revoked_at is not None:
+        raise LinkRevoked
 
 
 @dataclass(frozen=True)
@@ -600,7 +611,8 @@ def answers_save(
     A `language` the respondent switched to becomes the response's language.
 
     The response row is locked first, so a save racing a submit either lands before the
-    submit or is refused with `AlreadySubmitted`; never half of each."""
+    submit or is refused with `AlreadySubmitted`; never half of each. A reply whose link
+    was revoked is refused (`LinkRevoked`), nothing saved."""
     answers = list(answers)
     with transaction.atomic():
         if _locked_status(response) == ResponseStatus.SUBMITTED:
@@ -620,8 +632,15 @@ def answers_save(
 
 
 # The two reads of every page save and submit, compiled once (`surveys.precompiled`).
+# The row lock reads the link's revocation with the status (one statement, the link's
+# row not locked).
 _LOCKED_STATUS = CompiledStatement(
-    lambda pk: Response.objects.select_for_update().filter(pk=pk).order_by().values_list("status"),
+    lambda pk: (
+        Response.objects.select_for_update(of=("self",))
+        .filter(pk=pk)
+        .order_by()
+        .values_list("status", "invitation__revoked_at")
+    ),
     int,
 )
 _ANSWER_CELLS = CompiledStatement(
@@ -634,11 +653,15 @@ _ANSWER_CELLS = CompiledStatement(
 
 def _locked_status(response: Response) -> str:
     """The response's status, its row locked until the transaction ends: a page save
-    and a submit take this lock first, so that one waits for the other."""
+    and a submit take this lock first, so that one waits for the other. A reply in
+    progress whose link is revoked is refused here, whoever saves or submits it (read
+    under the lock, a revoke between reading the reply and saving it is seen)."""
     rows = _LOCKED_STATUS.rows(response.pk)
     if not rows:  # erased meanwhile (a data-protection request)
         raise LinkUnknown
     status: str = rows[0][0]
+    if status == ResponseStatus.IN_PROGRESS:
+        _check_link(rows[0][1])
     return status
 
 

@@ -78,7 +78,7 @@ def _survey_context(survey: Survey, language: str) -> dict[str, Any]:
 
 
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @in_place
 @survey_errors
 def invitation_landing(request: HttpRequest, token: str) -> HttpResponse:
@@ -172,21 +172,16 @@ def _keep_device(request: HttpRequest, http: HttpResponse, device: str) -> None:
         )
 
 
-def _resumed(
-    request: HttpRequest, resume: str, *, with_invitation: bool = False, again: bool = False
-) -> Response:
-    """The response of a resume link, read once per request (`again`: read anew). A step
-    shown in place (surveys/navigation.py) draws the page it leads to with the response
-    its POST read, under that POST's lock and with that POST's changes, instead of
-    reading it again."""
+def _resumed(request: HttpRequest, resume: str, *, again: bool = False) -> Response:
+    """The response of a resume link, with its link, read once per request (`again`:
+    read anew); one whose link was revoked is refused (`response_resume`). A step shown
+    in place (surveys/navigation.py) draws the page it leads to with the response its
+    POST read, under that POST's lock and with that POST's changes, instead of reading
+    it again."""
     kept: dict[str, Response] = request.__dict__.setdefault("_resumed", {})
     response = kept.get(resume)
-    if (
-        again
-        or response is None
-        or (with_invitation and not Response.invitation.is_cached(response))
-    ):
-        response = kept[resume] = response_resume(resume, with_invitation=with_invitation)
+    if again or response is None:
+        response = kept[resume] = response_resume(resume)
     return response
 
 
@@ -223,7 +218,7 @@ def response_continue(request: HttpRequest, resume: str) -> HttpResponse:
 
 
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @in_place
 @survey_errors
 def response_page(request: HttpRequest, resume: str, number: int) -> HttpResponse:
@@ -320,12 +315,11 @@ def _remember_language(request: HttpRequest, http: HttpResponse, language: str) 
 
 
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @in_place
 @survey_errors
 def response_review(request: HttpRequest, resume: str) -> HttpResponse:
-    # A submit reads it with its link: after it, a shared link's browser is marked as done.
-    response = _resumed(request, resume, with_invitation=request.method == "POST")
+    response = _resumed(request, resume)
     if response.status == ResponseStatus.SUBMITTED:
         # The final POST sent again (a double tap, a proxy's retry, back and resubmit):
         # the reply is stored once, and the sender sees the thanks page, not an error.
@@ -345,7 +339,7 @@ def response_review(request: HttpRequest, resume: str) -> HttpResponse:
         except AlreadySubmitted:
             # A concurrent copy of this POST won the race: the same outcome, the same
             # page. (Refused for another reason, the reply is not submitted: say so.)
-            response = _resumed(request, resume, with_invitation=True, again=True)
+            response = _resumed(request, resume, again=True)
             if response.status != ResponseStatus.SUBMITTED:
                 raise
             return _thanks_after_submit(request, response, resume)

@@ -271,7 +271,7 @@ def comment_tags(request: HttpRequest, pk: int, answer_pk: int) -> HttpResponse:
 # --- The public form ------------------------------------------------------------------
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def feedback_form(request: HttpRequest, code: str) -> HttpResponse:
     report = get_object_or_404(Report.objects.select_related("survey"), public_code=code)
     language = survey_language(request, report.survey)

@@ -233,6 +233,13 @@ def test_a_closed_form_says_so(open_report: Report) -> None:
     assert reader().post(form_url(open_report), {}).status_code == 410
 
 
+def test_a_link_preview_reads_the_forms_head_and_nothing_is_stored(open_report: Report) -> None:
+    # Chat apps' link-preview bots send HEAD: answered as GET is, without the body.
+    head = reader().head(form_url(open_report))
+    assert (head.status_code, head.content) == (200, b"")
+    assert not Response.objects.exists()
+
+
 def test_a_form_not_yet_open_says_so(report: Report) -> None:
     assert reader().get(form_url(report)).status_code == 403
 

@@ -3,14 +3,30 @@ and links that are revoked or rotated."""
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import pytest
+from django.db import transaction
 from django.test import Client
 
-from surveys.models import InvitationKind, Response, ResponseStatus, Survey
-from surveys.services import invitation_rotate, response_resume
+from surveys.errors import LinkRevoked
+from surveys.models import Answer, Invitation, InvitationKind, Response, ResponseStatus, Survey
+from surveys.navigation import IN_PLACE, NAVIGATE_HEADER
+from surveys.selectors import questionnaire_load
+from surveys.services import (
+    AnswerInput,
+    answers_save,
+    invitation_revoke,
+    invitation_rotate,
+    response_resume,
+    response_submit,
+)
+from surveys.tallies import counted_responses, tally_current
 from surveys.views import DEVICE_COOKIE, DONE_COOKIE
 from tests.conftest import RatelimitClock, link_path
-from tests.respondents import answer_all, respond, start, took
+from tests.respondents import GRID_FIELD, Walk, answer_all, respond, start, took
+from tests.surveys.conftest import CampusSurvey
 from tests.surveys.factories import InvitationFactory
 
 pytestmark = pytest.mark.django_db
@@ -134,3 +150,166 @@ def test_a_rotated_link_is_no_longer_valid_and_the_new_one_works(
     assert submitted() == 2  # the reply the old link brought stays
     assert (new.invitation.respondent_group, new.invitation.kind) == ("staff", "shared")
     assert invitation_rotate(invitation=old) is None  # rotated once
+
+
+# --- Replies in progress on a revoked or replaced link ------------------------------------
+
+GONE = {"en": "This link is no longer valid", "zh-hans": "此链接已失效"}
+
+
+def stored_answers() -> list[tuple[int, str, str, int | None, str]]:
+    return sorted(
+        Answer.objects.values_list("question_id", "row_code", "column_code", "value", "text")
+    )
+
+
+def answered(client: Client, path: str) -> Walk:
+    """A reply begun on `path` with every page answered (rated 4), not yet submitted."""
+    walk = start(client, path)
+    answer_all(client, walk)
+    took(walk, 600)
+    return walk
+
+
+def first_page_rated(client: Client, walk: Walk, rating: str) -> dict[str, str]:
+    """The first page's form, every cell rated `rating` (read while the link works)."""
+    html = client.get(walk.page_url(1)).content.decode()
+    return dict.fromkeys(set(GRID_FIELD.findall(html)), rating) | {"action": "next"}
+
+
+def assert_gone(answer: Any, language: str = "en") -> None:
+    """The page a revoked link answers, in the respondent's language."""
+    assert answer.status_code == 410
+    html = answer.content.decode()
+    assert GONE[language] in html
+    assert f'lang="{language}"' in html
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+@pytest.mark.parametrize("anonymous", [True, False])
+def test_a_reply_begun_on_a_revoked_link_can_no_longer_be_saved_or_submitted(
+    survey: Survey, language: str, anonymous: bool
+) -> None:
+    Survey.objects.filter(pk=survey.pk).update(anonymous=anonymous)
+    link = InvitationFactory(survey=survey)
+    client = browser(language)
+    walk = answered(client, link_path(link))
+    changed = first_page_rated(client, walk, "2")
+    before = stored_answers()
+
+    invitation_revoke(invitation=link)
+
+    # Every page of the reply answers as the revoked link itself does.
+    for path in (
+        walk.page_url(1),
+        walk.review_url,
+        f"/s/r/{walk.resume}/",
+        f"/s/r/{walk.resume}/later/",
+    ):
+        assert_gone(client.get(path), language)
+    assert_gone(client.post(walk.page_url(1), changed), language)
+    assert_gone(
+        client.post(walk.page_url(1), changed, headers={NAVIGATE_HEADER: IN_PLACE}), language
+    )
+    assert_gone(client.post(walk.review_url), language)
+    assert_gone(client.get(link_path(link)), language)
+    assert stored_answers() == before  # nothing of the page saved after the revoke
+    assert Response.objects.get().status == ResponseStatus.IN_PROGRESS
+    assert not counted_responses(survey.pk).exists()
+
+
+def test_a_reply_read_before_the_revoke_is_refused_at_its_save_and_submit(
+    campus: CampusSurvey,
+) -> None:
+    # A save or a submit that read the reply just before the link was revoked checks the
+    # link again under the reply's lock: every caller of the services is refused.
+    link = InvitationFactory(survey=campus.survey)
+    walk = answered(browser(), link_path(link))
+    response = response_resume(walk.resume)
+    questionnaire = questionnaire_load(campus.survey)
+    before = stored_answers()
+
+    invitation_revoke(invitation=link)
+
+    with pytest.raises(LinkRevoked):
+        answers_save(
+            response=response,
+            questionnaire=questionnaire,
+            scope=questionnaire.pages(response)[0].scope,
+            answers=[AnswerInput(campus.grid.pk, "canteen", "quality", value=1)],
+        )
+    with pytest.raises(LinkRevoked):
+        response_submit(response=response, questionnaire=questionnaire)
+    assert stored_answers() == before
+    assert Response.objects.get().status == ResponseStatus.IN_PROGRESS
+
+
+def test_replacing_a_link_stops_the_old_links_replies_and_the_new_link_works(
+    survey: Survey,
+) -> None:
+    old = InvitationFactory(survey=survey)
+    client = browser()
+    walk = answered(client, link_path(old))
+
+    new = invitation_rotate(invitation=old)
+
+    assert new is not None
+    assert_gone(client.get(walk.page_url(1)))
+    assert_gone(client.post(walk.review_url))
+    # The same browser opens the new link: it offers no "continue" for the stopped reply,
+    # and the reply begun there is sent.
+    landing = client.get(f"/s/i/{new.token}/").content.decode()
+    assert 'value="continue"' not in landing
+    respond(client, f"/s/i/{new.token}/")
+    assert submitted() == 1
+    assert Response.objects.get(status=ResponseStatus.SUBMITTED).invitation_id in {
+        None,  # an anonymous survey cuts the link at the submit
+        new.invitation.pk,
+    }
+    assert Response.objects.filter(status=ResponseStatus.IN_PROGRESS).count() == 1
+
+
+def test_a_reply_sent_before_the_revoke_stays_and_counts_in_the_next_runs_input(
+    survey: Survey,
+) -> None:
+    link = InvitationFactory(survey=survey)
+    sent = respond(browser(), link_path(link))
+    late_browser = browser(address="198.51.100.4")
+    late = answered(late_browser, link_path(link))
+
+    invitation_revoke(invitation=link)
+
+    assert_gone(late_browser.post(late.review_url))
+    assert browser().get(f"/s/r/{sent.resume}/thanks/").status_code == 200
+    with transaction.atomic():  # what the next run reads
+        tally = tally_current(survey.pk)
+    assert tally.responses == 1
+    assert list(counted_responses(survey.pk)) == [response_resume(sent.resume)]
+
+
+def test_revoking_a_personal_invitation_stops_its_reply_in_progress(survey: Survey) -> None:
+    invitation = InvitationFactory(
+        survey=survey, kind=InvitationKind.PERSONAL, email="ann@example.com"
+    )
+    client = browser()
+    walk = answered(client, link_path(invitation))
+
+    invitation_revoke(invitation=invitation)
+
+    assert_gone(client.get(walk.page_url(1)))
+    assert_gone(client.post(walk.review_url))
+    assert Response.objects.get().status == ResponseStatus.IN_PROGRESS
+    assert Invitation.objects.get(pk=invitation.pk).responded_at is None
+
+
+def test_the_api_refuses_a_revoked_links_token(survey: Survey) -> None:
+    # The API starts and submits a reply in one request, through the link: refused there.
+    link = InvitationFactory(survey=survey)
+    invitation_revoke(invitation=link)
+    answer = Client(HTTP_ACCEPT_LANGUAGE="en").post(
+        f"/api/respond/{link.token}/",
+        json.dumps({"answers": [{"question": 1, "value": "x"}]}),
+        content_type="application/json",
+    )
+    assert (answer.status_code, answer.json()["code"]) == (404, "link_revoked")
+    assert not Response.objects.exists()

@@ -86,6 +86,24 @@ def test_the_landing_page_follows_the_browser_language(survey: Survey, students_
     assert 'lang="zh-hans"' in html
 
 
+def test_a_link_preview_reads_the_pages_head_and_begins_nothing(
+    survey: Survey, students_link: str
+) -> None:
+    # Chat apps' link-preview bots send HEAD: answered as GET is, without the body.
+    links = (students_link, link_path(personal_link(survey, "ann@example.com")))
+    for path in links:
+        head = english().head(path)
+        assert (head.status_code, head.content) == (200, b"")
+        assert english().get(path).content  # the same page, with its body, to a GET
+    assert not Response.objects.exists()
+    client = english()
+    walk = start(client, students_link)
+    for path in (walk.page_url(1), walk.review_url):
+        head = client.head(path)
+        assert (head.status_code, head.content) == (200, b"")
+    assert not Answer.objects.exists()
+
+
 def test_a_group_link_skips_the_questions_about_the_respondent(students_link: str) -> None:
     client = english()
     walk = start(client, students_link)
@@ -144,14 +162,15 @@ def test_a_step_reads_the_response_once_and_a_save_does_not_read_the_stored_answ
     students_link: str, campus: CampusSurvey
 ) -> None:
     # Every request of a respondent's walk pays for its queries (docs/benchmarks.md,
-    # "Submit path"): a step shown is the response with its survey, then its answers; a
-    # step saved is the response, the row lock, the page's old answers out and the new in.
+    # "Submit path"): a step shown is the response with its survey and link (a revoked
+    # link stops it), then its answers; a step saved is the response, the row lock (with
+    # the link's revocation), the page's old answers out and the new in.
     client = english()
     walk = start(client, students_link)
     client.get(walk.page_url(1))  # the questionnaire is kept per process from here on
     shown = _statements(client, walk.page_url(1))
     assert len(shown) == 2
-    assert "surveys_invitation" not in shown[0]  # the link is read only by the submit
+    assert "surveys_invitation" in shown[0]  # the link, joined: no query of its own
     saved = _statements(
         client, walk.page_url(1), {**every_cell(campus.grid.pk, "3"), "action": "next"}
     )
