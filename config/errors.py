@@ -1,4 +1,4 @@
-"""The site's error pages (400, 403, 404, 500, 503 and the failed CSRF check), in the
+"""The site's error pages (400, 403, 404, 405, 500, 503 and the failed CSRF check), in the
 visitor's language, or as JSON under /api/. `config/urls.py` names them as Django's
 handlers; `settings.CSRF_FAILURE_VIEW` names `csrf_failure`.
 
@@ -55,6 +55,15 @@ def _texts(status: int) -> tuple[str, str]:
                 "this site, the page may have moved."
             ),
         )
+    if status == 405:
+        return (
+            _("This address does not take that request"),
+            _(
+                "The address is right, but it was asked for in a way it does not answer: a "
+                "button's address opened as a page, or a form sent to a page that only "
+                "shows. Go back and use the links and buttons on the page."
+            ),
+        )
     if status == 503:
         return (
             _("The site is briefly unavailable"),
@@ -83,7 +92,13 @@ def error_response(
         # The API's one error format (materiality.api.problems), also for errors that
         # never reached DRF: an unknown address, a crash.
         # "code" is required there too: clients branch on it.
-        codes = {400: "invalid", 403: "permission_denied", 404: "not_found", 503: "unavailable"}
+        codes = {
+            400: "invalid",
+            403: "permission_denied",
+            404: "not_found",
+            405: "method_not_allowed",
+            503: "unavailable",
+        }
         code = codes.get(status, "error")
         body = {
             "type": "about:blank",

@@ -8,6 +8,10 @@ on every handler in `settings.LOGGING` (and on gunicorn's, `config/gunicorn.py`,
 the Celery worker's, `config/celery.py`), keeps the first characters of each token (the
 hint the admin shows beside an invitation) and drops the rest, in the message and in the
 traceback.
+
+Two more filters keep failures an operator expects to one line each, without a
+traceback: a body over a size limit (a WARNING: the client's doing) and a 503 while the
+database cannot be reached (an ERROR per request, naming the error).
 """
 
 from __future__ import annotations
@@ -15,14 +19,18 @@ from __future__ import annotations
 import logging
 import re
 
+from config.errors import database_unavailable
 from surveys.tokens import HINT_LENGTH, looks_like_token
 
 MASK = "***"
 
-# A token-shaped run (URL-safe base64) right after a path separator, an encoded one, or
-# the `=` of a query parameter, and not followed by more of the same alphabet.
+# A token-shaped run (URL-safe base64), not followed by more of the same alphabet, right
+# after: a path separator; the `=` of a query parameter; a `,`, `:` or `+` (a space)
+# inside a query value; or any of `/ , + : =` percent-encoded, once or more (`%2F`,
+# `%252F`: a `next=` inside a `next=`).
 _CANDIDATE = re.compile(
-    r"(?P<lead>/|%2[Ff]|[?&;][^=&#\s/]*=)(?P<value>[A-Za-z0-9_-]{16,})(?![A-Za-z0-9_-])"
+    r"(?P<lead>/|[?&;][^=&#\s/]*=|[,:+]|%(?:25)*(?:2[FfCcBb]|3[AaDd]))"
+    r"(?P<value>[A-Za-z0-9_-]{16,})(?![A-Za-z0-9_-])"
 )
 
 
@@ -61,6 +69,36 @@ class TokenMaskFilter(logging.Filter):
             record.exc_text = mask_tokens(record.exc_text)
         if record.stack_info:
             record.stack_info = mask_tokens(record.stack_info)
+        return True
+
+
+class ClientErrorFilter(logging.Filter):
+    """Django's ERROR, with a traceback, for a request body over a limit (too big, too
+    many fields or files: `django.security.RequestDataTooBig` and the like, set on those
+    loggers in `settings.LOGGING`) as a WARNING line: the client's doing, answered 400,
+    nothing for an operator to mend."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.levelno, record.levelname = logging.WARNING, logging.getLevelName(logging.WARNING)
+        record.exc_info, record.exc_text = None, None
+        return True
+
+
+class DatabaseOutageFilter(logging.Filter):
+    """Django's ERROR for a 503 while the database cannot be reached (`config.errors`) as
+    one line naming the error, without its traceback: an outage answers every request
+    with one, the same each time. Set on `django.request` in `settings.LOGGING`; any other
+    error keeps its traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if getattr(record, "status_code", None) == 503 and database_unavailable(error):
+            words = str(error).strip().splitlines()
+            record.msg = (
+                f"{record.getMessage()} ({type(error).__name__}: {words[0] if words else ''})"
+            )
+            record.args = None
+            record.exc_info, record.exc_text = None, None
         return True
 
 

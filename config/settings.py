@@ -65,6 +65,8 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     # After the language is known (its 400 page is in it), before anything reads the form.
     "config.middleware.RequestBodyMiddleware",
+    # Inside the language's middleware too: the page is in the visitor's language.
+    "config.middleware.MethodNotAllowedPageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -397,7 +399,11 @@ SPECTACULAR_SETTINGS = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"mask_tokens": {"()": "config.logs.TokenMaskFilter"}},
+    "filters": {
+        "mask_tokens": {"()": "config.logs.TokenMaskFilter"},
+        "client_error": {"()": "config.logs.ClientErrorFilter"},
+        "database_outage": {"()": "config.logs.DatabaseOutageFilter"},
+    },
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {
         "console": {
@@ -413,6 +419,13 @@ LOGGING = {
         # the root's handler instead.
         "django": {"handlers": [], "level": "INFO", "propagate": True},
         "django.server": {"handlers": [], "level": "INFO", "propagate": True},
+        # A body over a size limit: a warning, no traceback (config/logs.py).
+        **{
+            f"django.security.{name}": {"filters": ["client_error"]}
+            for name in ("RequestDataTooBig", "TooManyFieldsSent", "TooManyFilesSent")
+        },
+        # A 503 for a database that cannot be reached: one line per request.
+        "django.request": {"filters": ["database_outage"]},
         # fontTools reports every font subset it writes into a PDF at INFO.
         "fontTools": {"level": "WARNING"},
         # Celery logs every task it ran at INFO: a worker's log needs that; with tasks run

@@ -1,8 +1,8 @@
 from django.conf import settings
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from config.signout import LogoutView
 from materiality.signin import AdminSigninForm, SigninView
 from materiality.views import feedback
 from materiality.views.assessments import home
@@ -15,7 +15,7 @@ urlpatterns = [
     path("", home, name="home"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/login/", SigninView.as_view(), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/logout/", LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("s/", include("surveys.urls")),
     path("", include("materiality.urls")),

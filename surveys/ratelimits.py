@@ -16,6 +16,7 @@ import contextlib
 import ipaddress
 import logging
 import time
+from collections.abc import Iterator
 
 from django.conf import settings
 from django.core.cache import cache
@@ -38,7 +39,7 @@ def hit(key: str, *, window_seconds: int) -> int:
     """Count one hit for `key` in the current window; the window's count with it (0 when
     the cache cannot be reached: nothing counted, nothing refused)."""
     cache_key = _window_key(key, window_seconds)
-    try:
+    with if_reachable(key):
         if cache.add(cache_key, 1, timeout=window_seconds + 60):
             return 1
         try:
@@ -47,9 +48,7 @@ def hit(key: str, *, window_seconds: int) -> int:
             cache.add(cache_key, 1, timeout=window_seconds + 60)
             return 1
         return count
-    except RedisError:
-        _unreachable(key)
-        return 0
+    return 0
 
 
 def counts(keys: list[str], *, window_seconds: int) -> list[int]:
@@ -58,26 +57,29 @@ def counts(keys: list[str], *, window_seconds: int) -> list[int]:
     if not keys:
         return []
     window_keys = [_window_key(key, window_seconds) for key in keys]
-    try:
+    with if_reachable(keys[0]):
         found = cache.get_many(window_keys)
-    except RedisError:
-        _unreachable(keys[0])
-        return [0] * len(keys)
-    return [int(found.get(key) or 0) for key in window_keys]
+        return [int(found.get(key) or 0) for key in window_keys]
+    return [0] * len(keys)
 
 
 def unhit(key: str, *, window_seconds: int) -> None:
     """Give back a hit counted by `hit` (it turned out not to count)."""
+    with if_reachable(key), contextlib.suppress(ValueError):  # the window ended: count gone
+        cache.decr(_window_key(key, window_seconds))
+
+
+@contextlib.contextmanager
+def if_reachable(key: str) -> Iterator[None]:
+    """Runs the block, which counts for the limit of `key` in the cache; when the cache
+    cannot be reached the block stops there, an error is logged, and the code after the
+    block goes on with the limit off. The API's throttles go through it too
+    (materiality/api/throttling.py)."""
     try:
-        with contextlib.suppress(ValueError):  # the window ended meanwhile: count gone
-            cache.decr(_window_key(key, window_seconds))
+        yield
     except RedisError:
-        _unreachable(key)
-
-
-def _unreachable(key: str) -> None:
-    scope = key.split(":", 1)[0]  # the limit's name; the rest may identify a client
-    logger.error("Rate limit %r not applied: the cache cannot be reached", scope, exc_info=True)
+        scope = key.split(":", 1)[0]  # the limit's name; the rest may identify a client
+        logger.error("Rate limit %r not applied: the cache cannot be reached", scope, exc_info=True)
 
 
 def now() -> float:

@@ -42,7 +42,7 @@ PUBLIC: dict[str, str] = {
     "asking for one; it shows no data",
     "set_language": "Django's language switch: sets a cookie and redirects back",
     "login": "the sign-in page",
-    "logout": "signing out (POST; GET is 405)",
+    "logout": "signing out (POST; GET shows the button, config/signout.py)",
     "admin:login": "the admin's sign-in page",
     "admin:logout": "signing out of the admin; for a non-staff visitor it redirects to "
     "the admin index, which asks for sign-in",

@@ -22,7 +22,6 @@ from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from materiality.api.fields import TranslatedTextField
@@ -37,6 +36,7 @@ from materiality.api.questionnaires import (
 )
 from materiality.api.reports_summary import FeedbackSummarySerializer, summary_data
 from materiality.api.respond import api_error
+from materiality.api.throttling import ScopedThrottle
 from materiality.feedback.form import feedback_page, report_create, report_update
 from materiality.feedback.submitting import feedback_submit
 from materiality.feedback.table import feedback_table
@@ -286,7 +286,7 @@ class FeedbackFormView(APIView):
 
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny]
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [ScopedThrottle]
     throttle_scope = "feedback"
     parser_classes = [TextJSONParser]
     extra_error_statuses = (409,)

@@ -24,7 +24,6 @@ from rest_framework.exceptions import APIException, NotFound, Throttled, Validat
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from materiality.api.fields import TranslatedTextField
@@ -38,6 +37,7 @@ from materiality.api.questionnaires import (
     form_errors,
     question_data,
 )
+from materiality.api.throttling import ScopedThrottle
 from surveys.errors import (
     AlreadySubmitted,
     LinkExpired,
@@ -224,7 +224,7 @@ class RespondView(APIView):
 
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny]
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [ScopedThrottle]
     throttle_scope = "respond"
     parser_classes = [TextJSONParser]
     extra_error_statuses = (409,)

@@ -1,8 +1,10 @@
 """The OpenAPI description (drf-spectacular) documents every error an operation can answer.
 
 Each operation gets the problem-details responses that can really happen to it: 401 and
-403 where a sign-in is needed, 404 where the path names an object, 400 where it takes a
-body or query parameters, 415 where it takes a body, 429 where it is throttled.
+403 where a sign-in is needed, 404 where the path names an object, 400 everywhere (a
+body or query parameters that are not valid; on any operation, a query string with a NUL
+character, refused before any view by `config.middleware`), 415 where it takes a body,
+429 where it is throttled.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ from rest_framework.permissions import AllowAny
 from materiality.api.problems import PROBLEM_CONTENT_TYPE, ProblemSerializer
 
 ERROR_DESCRIPTIONS = {
-    "400": "The request is not valid: see `errors` for each field.",
+    "400": "The request is not valid: see `errors` for each field (or the query string "
+    "holds a NUL character).",
     "401": "No credentials, or credentials that are not valid (see WWW-Authenticate).",
     "403": "Signed in, but this account's role does not allow it.",
     "404": "No such object, or not one this account can see.",
@@ -28,12 +31,9 @@ ERROR_DESCRIPTIONS = {
 class ApiSchema(AutoSchema):
     # Statuses a view declares for itself, beyond the ones worked out here (e.g. 409).
     def _error_statuses(self) -> list[str]:
-        statuses: list[str] = []
+        statuses: list[str] = ["400"]  # at least for a NUL in the query string
         public = any(isinstance(p, AllowAny) for p in self.view.get_permissions())
         takes_body = self.method in ("POST", "PUT", "PATCH")
-        has_query = bool(self._get_filter_parameters() or self._get_pagination_parameters())
-        if takes_body or has_query or self.view.get_throttles() or public:
-            statuses.append("400")
         if not public:
             statuses += ["401", "403"]
         if "{" in self.path:

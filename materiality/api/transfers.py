@@ -244,7 +244,8 @@ class MappingField(serializers.Field):
             if not isinstance(data, dict):
                 raise ValueError(_("a JSON object is expected"))
             return ReplyMapping.from_dict(data)
-        except (ValueError, TypeError, KeyError, AttributeError) as error:
+        # RecursionError: JSON nested thousands deep stops Python's decoder.
+        except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as error:
             raise serializers.ValidationError(
                 _("This is not a mapping: %(error)s") % {"error": error}, code="invalid"
             ) from None

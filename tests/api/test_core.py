@@ -12,6 +12,7 @@ from django.test import Client
 
 from materiality.access_tokens import api_token_create, api_token_revoke
 from materiality.models import ApiToken
+from tests.factories import OpenReportFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -231,3 +232,42 @@ def test_a_body_with_characters_that_are_not_text_is_a_400(
     assert response.status_code == 400
     assert response["Content-Type"] == PROBLEM
     assert not ApiToken.objects.exists()
+
+
+NESTED = [
+    pytest.param(b"[" * 10000 + b"]" * 10000, id="past-the-decoder"),
+    pytest.param(b'{"a":' * 5000 + b"1" + b"}" * 5000, id="objects-past-the-decoder"),
+    pytest.param(b"[" * 600 + b"]" * 600, id="read-but-deep"),
+    pytest.param(b'{"answers": ' + b"[" * 80 + b"]" * 80 + b"}", id="deeper-than-any-body"),
+]
+
+
+@pytest.mark.parametrize("body", NESTED)
+def test_a_deeply_nested_body_is_a_400(client: Client, esg_user: Any, body: bytes) -> None:
+    client.force_login(esg_user)
+    response = client.generic(
+        "POST", "/api/tokens/", body, content_type="application/json", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert response.status_code == 400
+    assert response["Content-Type"] == PROBLEM
+    assert "too deeply" in response.json()["detail"]
+    assert not ApiToken.objects.exists()
+
+
+@pytest.mark.parametrize("body", NESTED)
+def test_a_deeply_nested_body_on_a_public_form_is_a_400(client: Client, body: bytes) -> None:
+    report = OpenReportFactory()
+    for path in (
+        f"/api/feedback/{report.public_code}/",
+        "/api/respond/abcdefghijklmnopqrstuvwxyz012345/",
+    ):
+        response = client.generic("POST", path, body, content_type="application/json")
+        assert response.status_code == 400, path
+        assert response["Content-Type"] == PROBLEM
+
+
+def test_a_body_nested_as_deep_as_the_api_needs_is_read(client: Client, esg_user: Any) -> None:
+    client.force_login(esg_user)
+    body = {"name": "deep", "unused": [[[[[[[[[[{"a": [1]}]]]]]]]]]]}
+    response = client.post("/api/tokens/", json.dumps(body), content_type="application/json")
+    assert response.status_code == 201, response.content

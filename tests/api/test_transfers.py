@@ -194,7 +194,8 @@ def test_a_mapping_that_is_not_one_is_a_400_on_mapping(
     client.force_login(esg_user)
     url = f"/api/assessments/{open_assessment.pk}/imports/"
     table = replies_table(open_assessment, 2)
-    for mapping in ("{not json", json.dumps({"group_column": 99, "cells": []})):
+    nested = "[" * 100_000 + "]" * 100_000  # past Python's recursion limit
+    for mapping in ("{not json", json.dumps({"group_column": 99, "cells": []}), nested):
         response = client.post(url, {"file": upload(table), "mapping": mapping})
         assert response.status_code == 400
         assert {e["field"] for e in response.json()["errors"]} == {"mapping"}

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
@@ -22,17 +21,6 @@ from tests.conftest import link_path
 from tests.respondents import start
 from tests.surveys.conftest import campus_survey
 from tests.surveys.factories import InvitationFactory
-
-
-@pytest.fixture
-def log_output() -> Iterator[io.StringIO]:
-    """What the site's log handler (settings.LOGGING's "console") writes."""
-    handler = next(h for h in logging.getLogger().handlers if h.name == "console")
-    assert isinstance(handler, logging.StreamHandler)
-    output = io.StringIO()
-    before = handler.setStream(output)
-    yield output
-    handler.setStream(before)
 
 
 @pytest.mark.django_db
@@ -99,6 +87,8 @@ def test_the_sites_own_addresses_are_left_as_they_are() -> None:
         "/static/css/materia.3f2a9c1b7d4e.css",
         "/assessments/12/runs/345/matrix.svg?lang=zh-hans&group=investors",
         "/f/abcdefghijk/",
+        "/assessments/12/results/?topics=climate-change,water-and-effluents&axis=x:y",
+        "Rate limit 'api-feedback' not applied: the cache cannot be reached",
     ):
         assert mask_tokens(text) == text
 
@@ -130,3 +120,28 @@ def test_gunicorns_access_and_error_logs_keep_no_token(tmp_path: Path) -> None:
     assert f"GET /s/r/{token[:6]}***/p/1/ HTTP/1.1" in access
     assert f"Error handling request /s/r/{token[:6]}***/p/1/" in errors
     assert token not in access + errors
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        pytest.param("?a=1,{token}", id="after-a-comma"),
+        pytest.param("?a=x:{token}", id="after-a-colon"),
+        pytest.param("?a=+{token}", id="after-a-plus"),
+        pytest.param("?a=1%2C{token}", id="after-an-encoded-comma"),
+        pytest.param("?a=x%3A{token}", id="after-an-encoded-colon"),
+        pytest.param("?a=%2B{token}", id="after-an-encoded-plus"),
+        pytest.param("?next=%252Fs%252Fr%252F{token}%252F", id="double-encoded-slash"),
+        pytest.param("?next=%25252Fs%25252Fr%25252F{token}", id="triple-encoded-slash"),
+        pytest.param("?next=%2Fs%3Ft%3D{token}", id="after-an-encoded-equals-sign"),
+        pytest.param("?next=%252Fs%253Ft%253D{token}", id="after-a-double-encoded-equals-sign"),
+    ],
+)
+def test_a_token_inside_a_query_value_is_masked(log_output: io.StringIO, query: str) -> None:
+    token = new_token()
+    logging.getLogger("django.server").info(
+        '"%s" %s %s', f"GET /nope/{query.format(token=token)} HTTP/1.1", 404, 650
+    )
+    written = log_output.getvalue()
+    assert token not in written
+    assert f"/nope/{query.format(token=token[:6] + '***')} HTTP/1.1" in written
