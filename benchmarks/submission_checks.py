@@ -168,6 +168,8 @@ def _settled(bench: BenchSurvey, started: float, pending: int, *, during_load: b
         RunFigures(*row)
         for row in _runs(bench).order_by("pk").values_list("pk", "status", "responses_total")
     )
+    if not runs:
+        raise SystemExit("the submits asked for no run")
     last = AggregationRun.objects.get(pk=runs[-1].pk)
     if last.status not in DONE:
         raise SystemExit(f"the last run did not succeed: {last.error}")

@@ -123,6 +123,9 @@ class MethodNotAllowedPageMiddleware:
             # The same response, its headers (Allow) and cookies kept: only a body added.
             response.content = page.content
             response["Content-Type"] = page["Content-Type"]
+            # CommonMiddleware, inside this one, set the empty body's length (0): a server
+            # sends that many bytes, so the length must be the page's.
+            response["Content-Length"] = str(len(response.content))
         return response
 
 

@@ -15,7 +15,7 @@ from django.template.response import TemplateResponse
 
 
 class LogoutView(auth_views.LogoutView):
-    http_method_names = ["get", "post", "options"]
+    http_method_names = ["get", "head", "post", "options"]
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         # `next` only where it is safe (this site), as the POST itself checks it.

@@ -655,7 +655,9 @@ def _locked_status(response: Response) -> str:
     """The response's status, its row locked until the transaction ends: a page save
     and a submit take this lock first, so that one waits for the other. A reply in
     progress whose link is revoked is refused here, whoever saves or submits it (read
-    under the lock, a revoke between reading the reply and saving it is seen)."""
+    with the lock, a revoke committed after the reply was read and before this statement
+    is seen; on PostgreSQL, one committed while the statement waits for the lock is not,
+    so that one save can still land)."""
     rows = _LOCKED_STATUS.rows(response.pk)
     if not rows:  # erased meanwhile (a data-protection request)
         raise LinkUnknown

@@ -57,6 +57,7 @@ def test_the_log_out_page_offers_sign_in_to_someone_signed_out(language: str, li
     assert f'href="{reverse("login")}"' in main
     assert link in main
     assert 'action="/accounts/logout/"' not in main
+    assert visitor(language).head(reverse("logout")).status_code == 200  # as GET
 
 
 @pytest.mark.parametrize("debug", [False, True], ids=["debug-off", "debug-on"])
@@ -78,6 +79,8 @@ def test_any_other_405_is_the_error_page_with_its_allow_header(
     assert f'<html lang="{language}">' in html
     assert title in html
     assert STYLESHEET in html
+    # CommonMiddleware sets the length of the empty 405; a server sends that many bytes.
+    assert response["Content-Length"] == str(len(response.content))
 
 
 def test_a_405_of_the_api_stays_a_problem_with_its_allow_header(admin_user: Any) -> None:
